@@ -1,0 +1,8 @@
+/// Every Swift message type, so that tests can check each against its C descriptor and round-trip it.
+/// A new message type goes here too.
+public enum WireRegistry {
+    public static let allMessageTypes: [any WireMessage.Type] = [
+        Frame.self, Status.self, ErrorInfo.self,
+        HealthCheckRequest.self, HealthCheckResponse.self,
+    ]
+}
