@@ -26,11 +26,16 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CareerAIProtoC"]),
         // Business rules and ports; imports no C module and no networking.
         .target(name: "Domain"),
+        // What server and client share of PROTOCOL.md: status codes, errors, preface and frame codecs.
+        .target(
+            name: "RPCCore",
+            dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // The framed RPC server (PROTOCOL.md) on SwiftNIO.
         .target(
             name: "RPCServer",
             dependencies: [
-                "Wire", "Domain",
+                "RPCCore", "Wire", "Domain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -40,7 +45,7 @@ let package = Package(
         .target(
             name: "Client",
             dependencies: [
-                "Wire",
+                "RPCCore", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -56,7 +61,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .executableTarget(name: "ServerMain", dependencies: ["ServerApp"]),
+        .executableTarget(
+            name: "ServerMain",
+            dependencies: ["ServerApp", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "CLI",
             dependencies: [
@@ -75,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
-                "RPCServer", "Wire", "Domain",
+                "RPCServer", "RPCCore", "Wire", "Domain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ServerApp", "RPCServer", "Client", "Wire", "Domain",
+                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

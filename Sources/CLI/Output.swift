@@ -1,0 +1,38 @@
+import Client
+import Foundation
+
+/// A failure a person can act on; printed as one line, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Output {
+    static func json(_ object: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// One line on standard error, then exit 1. RPC errors get a hint where one helps.
+    static func fail(_ error: any Error, target: String) -> Never {
+        let message: String
+        switch error {
+        case let error as RPCError where error.reason == "CONNECT_FAILED":
+            message = "\(error.message) — is careerai-server running?"
+        case let error as RPCError:
+            var text = "\(error.message) (\(error.code)"
+            if !error.reason.isEmpty { text += ", \(error.reason)" }
+            text += ")"
+            if let field = error.details["field"] { text += " [field: \(field)]" }
+            message = text
+        default:
+            message = "\(error)"
+        }
+        FileHandle.standardError.write(Data("careerai: \(message)\n".utf8))
+        exit(1)
+    }
+}

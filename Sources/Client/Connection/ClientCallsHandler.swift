@@ -1,0 +1,177 @@
+import NIOCore
+import RPCCore
+import Wire
+
+/// Multiplexes the calls of one connection: writes REQUEST and CANCEL frames, routes the server's
+/// frames to each call by id, enforces each call's deadline locally, answers PINGs, honours GOAWAY.
+/// Lives on the channel's event loop.
+final class ClientCallsHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = Frame
+
+    /// Grace past the deadline for the server's own DEADLINE_EXCEEDED (with its reason) to arrive.
+    static let localDeadlineGraceMs: Int64 = 50
+
+    private struct Entry {
+        let sink: ClientCallSink
+        var deadlineTimer: Scheduled<Void>?
+    }
+
+    private var context: ChannelHandlerContext?
+    private var calls: [UInt32: Entry] = [:]
+    private var pings: [UInt64: EventLoopPromise<Void>] = [:]
+    private var flushScheduled = false
+    private var closedError: RPCError?
+    /// Set on GOAWAY: the connection finishes what it has, and new calls go to a new connection.
+    private let goingAway: @Sendable () -> Void
+    private var goawayMessage: String?
+    private var receivedGoaway = false
+
+    init(onGoaway: @escaping @Sendable () -> Void) {
+        self.goingAway = onGoaway
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    // MARK: from callers (already on the loop)
+
+    func start(_ frame: Frame, sink: ClientCallSink, localTimeoutMs: UInt32?, cancellation: ClientCallCancellation) {
+        if cancellation.isCancelled { return sink.fail(CancellationError()) }
+        if let closedError { return sink.fail(closedError) }
+        guard let context, context.channel.isActive else {
+            return sink.fail(RPCError(.unavailable, "the connection to the server is closed", reason: "CONNECTION_CLOSED"))
+        }
+        guard calls[frame.callID] == nil else {
+            return sink.fail(RPCError(.internal, "call id \(frame.callID) is already in flight", reason: "CALL_ID_IN_USE"))
+        }
+        var entry = Entry(sink: sink)
+        if let localTimeoutMs {
+            let callID = frame.callID
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            entry.deadlineTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(localTimeoutMs) + Self.localDeadlineGraceMs)) {
+                loopBound.value.localDeadlinePassed(callID)
+            }
+        }
+        calls[frame.callID] = entry
+        write(frame)
+    }
+
+    func cancel(_ callID: UInt32) {
+        guard let entry = calls.removeValue(forKey: callID) else { return }
+        entry.deadlineTimer?.cancel()
+        write(Frame(callID: callID, type: .cancel))
+        entry.sink.fail(CancellationError())
+    }
+
+    func ping(payload: UInt64, promise: EventLoopPromise<Void>) {
+        guard let context, context.channel.isActive else {
+            return promise.fail(RPCError(.unavailable, "the connection to the server is closed", reason: "CONNECTION_CLOSED"))
+        }
+        pings[payload] = promise
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: payload.bigEndian) { bytes.append(contentsOf: $0) }
+        write(Frame(callID: 0, type: .ping, payload: bytes))
+    }
+
+    private func localDeadlinePassed(_ callID: UInt32) {
+        guard let entry = calls.removeValue(forKey: callID) else { return }
+        write(Frame(callID: callID, type: .cancel))
+        entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: "DEADLINE_EXCEEDED"))
+    }
+
+    // MARK: from the server
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.type {
+        case .response:
+            guard let entry = calls.removeValue(forKey: frame.callID) else { return }  // cancelled: ignore
+            entry.deadlineTimer?.cancel()
+            if case .unary(let continuation) = entry.sink {
+                continuation.resume(returning: frame)
+            } else {
+                entry.sink.fail(RPCError(.internal, "the server answered a streaming call with RESPONSE", reason: "PROTOCOL_ERROR"))
+            }
+        case .streamMessage:
+            guard let entry = calls[frame.callID], case .stream(let continuation) = entry.sink else { return }
+            continuation.yield(frame.payload)
+        case .streamEnd:
+            guard let entry = calls.removeValue(forKey: frame.callID) else { return }
+            entry.deadlineTimer?.cancel()
+            switch entry.sink {
+            case .stream(let continuation):
+                let status = frame.status ?? Status()
+                if status.code == 0 { continuation.finish() } else { continuation.finish(throwing: RPCError(status: status)) }
+            case .unary(let continuation):
+                continuation.resume(returning: frame)  // a unary call may be ended like a stream; status decides
+            }
+        case .ping:
+            write(Frame(callID: 0, type: .pong, payload: Array(frame.payload.prefix(ProtocolDefaults.maxPingPayloadBytes))))
+        case .pong:
+            guard frame.payload.count == 8 else { return }
+            let payload = frame.payload.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            pings.removeValue(forKey: payload)?.succeed()
+        case .goaway:
+            receivedGoaway(frame)
+        default:
+            break
+        }
+        // After a GOAWAY the connection only finishes its calls; with none left it is done.
+        if receivedGoaway && calls.isEmpty { context.close(promise: nil) }
+    }
+
+    private func receivedGoaway(_ frame: Frame) {
+        receivedGoaway = true
+        goingAway()
+        let status = frame.status ?? Status()
+        goawayMessage = status.message.isEmpty ? nil : status.message
+        let lastCallID = frame.metadata[MetadataKey.lastCallID].flatMap(UInt32.init) ?? UInt32.max
+        // Calls above last-call-id were never processed: they may be retried on a new connection.
+        for callID in calls.keys where callID > lastCallID {
+            let entry = calls.removeValue(forKey: callID)!
+            entry.deadlineTimer?.cancel()
+            entry.sink.fail(RPCError(.unavailable, "the server went away before taking the call; retry", reason: "GOAWAY"))
+        }
+        if calls.isEmpty { context?.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        var message = "the connection to the server closed"
+        if let goawayMessage { message += " (\(goawayMessage))" }
+        let error = RPCError(.unavailable, message, reason: "CONNECTION_CLOSED")
+        closedError = error
+        let entries = calls
+        calls.removeAll()
+        for (_, entry) in entries {
+            entry.deadlineTimer?.cancel()
+            entry.sink.fail(error)
+        }
+        for (_, promise) in pings { promise.fail(error) }
+        pings.removeAll()
+        goingAway()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Garbage from the server or a broken socket: nothing on this connection can be trusted.
+        if let framing = error as? FramingError { goawayMessage = "bad frame from the server: \(framing)" }
+        context.close(promise: nil)
+    }
+
+    // MARK: writing
+
+    private func write(_ frame: Frame) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(frame), promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = loopBound.value
+            handler.flushScheduled = false
+            handler.context?.flush()
+        }
+    }
+}

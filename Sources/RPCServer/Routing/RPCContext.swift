@@ -1,0 +1,37 @@
+import Logging
+import NIOCore
+
+/// What a handler knows about the call it serves.
+public struct RPCContext: Sendable {
+    /// `/careerai.v1.<Service>/<Method>`.
+    public let method: String
+    public let callID: UInt32
+    /// Request metadata, lowercase keys (PROTOCOL.md).
+    public let metadata: [String: String]
+    /// When the server gives up on the call; the handler's task is cancelled then.
+    public let deadline: NIODeadline?
+    /// Echoed to the client as `x-request-id` and attached to every log line of the call.
+    public let requestID: String
+    /// The TCP peer, `ip:port`, or nil when unknown.
+    public let peerAddress: String?
+    public let logger: Logger
+
+    public init(
+        method: String, callID: UInt32, metadata: [String: String], deadline: NIODeadline?,
+        requestID: String, peerAddress: String?, logger: Logger
+    ) {
+        self.method = method
+        self.callID = callID
+        self.metadata = metadata
+        self.deadline = deadline
+        self.requestID = requestID
+        self.peerAddress = peerAddress
+        self.logger = logger
+    }
+
+    /// Milliseconds left before the deadline (never negative), or nil without one.
+    public var remainingMs: Int64? {
+        guard let deadline else { return nil }
+        return max(0, (deadline - .now()).nanoseconds / 1_000_000)
+    }
+}

@@ -1,0 +1,102 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RPCCore
+import Synchronization
+
+/// The CareerAI RPC server: accepts TCP connections and speaks PROTOCOL.md on each.
+public final class RPCServer: Sendable {
+    public let limits: RPCServerLimits
+    public let health: HealthStatus
+    private let router: RPCRouter
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let connections = ConnectionRegistry()
+    private let listener = Mutex<(any Channel)?>(nil)
+
+    public init(router: RPCRouter, limits: RPCServerLimits = RPCServerLimits(), health: HealthStatus,
+                logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        if let problem = limits.validationProblem() { preconditionFailure("invalid RPC limits: \(problem)") }
+        self.router = router
+        self.limits = limits
+        self.health = health
+        self.logger = logger
+        self.group = group
+    }
+
+    /// Binds and starts accepting; returns the bound address (useful with port 0).
+    public func start(host: String, port: Int) async throws -> SocketAddress {
+        let limits = self.limits
+        let router = self.router
+        let logger = self.logger
+        let connections = self.connections
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                guard connections.count < limits.maxConnections else {
+                    logger.warning("refusing connection: max connections reached", metadata: ["max": "\(limits.maxConnections)"])
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(ServerPrefaceHandler(handshakeTimeoutMs: limits.handshakeTimeoutMs, logger: logger))
+                    try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: limits.maxFrameBytes)))
+                    try sync.addHandler(MessageToByteHandler(FrameEncoder()))
+                    try sync.addHandler(RPCConnectionHandler(
+                        router: router, limits: limits, logger: logger, events: connections.makeEvents()))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        listener.withLock { $0 = channel }
+        guard let address = channel.localAddress else { throw RPCServerError.noLocalAddress }
+        logger.info("listening", metadata: ["address": "\(RPCConnectionHandler.describe(address))", "methods": "\(router.methods.count)"])
+        return address
+    }
+
+    public var openConnections: Int { connections.count }
+
+    /// Graceful shutdown: NOT_SERVING, stop accepting, GOAWAY to every connection, let calls in flight
+    /// finish for at most `limits.drainTimeoutMs`, then close whatever is left.
+    public func drain() async {
+        health.set(.notServing)
+        let channel = listener.withLock { channel in
+            defer { channel = nil }
+            return channel
+        }
+        try? await channel?.close()
+        logger.info("draining", metadata: ["connections": "\(connections.count)", "drain_timeout_ms": "\(limits.drainTimeoutMs)"])
+        connections.goawayAll()
+        let connections = self.connections
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await connections.waitUntilEmpty()
+                return true
+            }
+            group.addTask { [limits, logger] in
+                do {
+                    try await Task.sleep(for: .milliseconds(limits.drainTimeoutMs))
+                } catch {
+                    return true  // cancelled: every connection closed in time
+                }
+                logger.warning("drain timeout passed; closing connections with calls in flight",
+                               metadata: ["connections": "\(connections.count)"])
+                connections.closeAll()
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        logger.info("drained", metadata: ["graceful": "\(drained)"])
+    }
+}
+
+public enum RPCServerError: Error, CustomStringConvertible {
+    case noLocalAddress
+
+    public var description: String { "the listening socket has no local address" }
+}

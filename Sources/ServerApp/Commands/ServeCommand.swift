@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+
+/// Runs the RPC server until SIGTERM or SIGINT, then drains gracefully.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve RPC until SIGTERM/SIGINT, then drain calls in flight (the default command)."
+    )
+
+    @Option(name: .long, help: "Write the bound address (host:port) to this file once listening; useful with port 0.")
+    var addressFile: String?
+
+    func run() async throws {
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.load(from: ProcessInfo.processInfo.environment)
+        } catch {
+            Self.fail("configuration: \(error)")
+        }
+        ServerLogging.bootstrap(level: configuration.logLevel)
+        let logger = Logger(label: "careerai.server")
+        let runtime = ServerRuntime(configuration: configuration, logger: logger)
+        let address: SocketAddress
+        do {
+            address = try await runtime.start()
+        } catch {
+            Self.fail("cannot listen on \(configuration.rpcHost):\(configuration.rpcPort) (\(Self.describe(error)))")
+        }
+        let boundAddress = "\(address.ipAddress ?? configuration.rpcHost):\(address.port ?? configuration.rpcPort)"
+        logger.info("careerai-server started", metadata: [
+            "environment": "\(configuration.environment.rawValue)", "address": "\(boundAddress)",
+            "mock": "\(configuration.mock)", "pid": "\(getpid())",
+        ])
+        if let addressFile {
+            do {
+                try (boundAddress + "\n").write(toFile: addressFile, atomically: true, encoding: .utf8)
+            } catch {
+                Self.fail("cannot write --address-file \(addressFile): \(error.localizedDescription)")
+            }
+        }
+        let signal = await SignalWaiter.wait()
+        logger.info("shutting down", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
+        await runtime.server.drain()
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("careerai-server: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+}
