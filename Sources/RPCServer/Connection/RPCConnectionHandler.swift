@@ -31,7 +31,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var calls: [UInt32: ActiveCall] = [:]
     private var state = State.open
     private var highestCallID: UInt32 = 0
-    private var lastFrameAt = NIODeadline.now()
+    /// Times come from the event loop's clock, so that tests can move time on their own loop.
+    private var lastFrameAt = NIODeadline.uptimeNanoseconds(0)
     private var idleTimer: Scheduled<Void>?
     private var flushScheduled = false
     private var peerAddress: String?
@@ -50,7 +51,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         peerAddress = context.remoteAddress.map(Self.describe)
-        lastFrameAt = .now()
+        lastFrameAt = context.eventLoop.now
         scheduleIdleCheck(in: .milliseconds(limits.idleTimeoutMs))
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -92,7 +93,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard state != .closed else { return }
         let frame = unwrapInboundIn(data)
-        lastFrameAt = .now()
+        lastFrameAt = context.eventLoop.now
         switch frame.type {
         case .request: startCall(frame)
         case .cancel: cancelCall(frame.callID)
@@ -116,7 +117,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
         func refuse(_ error: RPCError) {
             sendFinal(callID: callID, streaming: isStreaming, error: error, requestID: requestID)
-            logCall(method: frame.method, code: error.code, startedAt: .now(), requestID: requestID, reason: error.reason)
+            logCall(method: frame.method, code: error.code, startedAt: nil, requestID: requestID, reason: error.reason)
         }
 
         guard state == .open else {
@@ -138,7 +139,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let timeoutMs: Int64? = frame.timeoutMs > 0
             ? Int64(frame.timeoutMs)
             : (method.kind == .unary ? limits.defaultUnaryTimeoutMs : nil)
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         let deadline = timeoutMs.map { now + .milliseconds($0) }
         var callLogger = logger
         callLogger[metadataKey: "request_id"] = "\(requestID)"
@@ -282,7 +283,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     private func checkIdle() {
         guard state != .closed, let context else { return }
-        let idleFor = NIODeadline.now() - lastFrameAt
+        let idleFor = context.eventLoop.now - lastFrameAt
         let limit = TimeAmount.milliseconds(limits.idleTimeoutMs)
         if calls.isEmpty && idleFor >= limit {
             logger.debug("closing idle connection", metadata: ["peer": "\(peerAddress ?? "?")"])
@@ -317,8 +318,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func logCall(method: String, code: StatusCode, startedAt: NIODeadline, requestID: String, reason: String) {
-        let durationMs = Double((NIODeadline.now() - startedAt).nanoseconds) / 1_000_000
+    private func logCall(method: String, code: StatusCode, startedAt: NIODeadline?, requestID: String, reason: String) {
+        let now = context?.eventLoop.now ?? .now()
+        let durationMs = Double(((startedAt.map { now - $0 }) ?? .zero).nanoseconds) / 1_000_000
         var metadata: Logger.Metadata = [
             "method": "\(method.prefix(200))", "code": "\(code)", "duration_ms": "\(durationMs)", "request_id": "\(requestID)",
         ]

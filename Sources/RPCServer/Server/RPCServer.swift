@@ -41,12 +41,8 @@ public final class RPCServer: Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(ServerPrefaceHandler(handshakeTimeoutMs: limits.handshakeTimeoutMs, logger: logger))
-                    try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: limits.maxFrameBytes)))
-                    try sync.addHandler(MessageToByteHandler(FrameEncoder()))
-                    try sync.addHandler(RPCConnectionHandler(
-                        router: router, limits: limits, logger: logger, events: connections.makeEvents()))
+                    try Self.addHandlers(to: channel.pipeline.syncOperations, router: router, limits: limits,
+                                         logger: logger, events: connections.makeEvents())
                 }
             }
             .bind(host: host, port: port)
@@ -55,6 +51,17 @@ public final class RPCServer: Sendable {
         guard let address = channel.localAddress else { throw RPCServerError.noLocalAddress }
         logger.info("listening", metadata: ["address": "\(RPCConnectionHandler.describe(address))", "methods": "\(router.methods.count)"])
         return address
+    }
+
+    /// The pipeline of one server connection, head to tail: preface, frame decoder, frame encoder, calls.
+    static func addHandlers(
+        to pipeline: ChannelPipeline.SynchronousOperations, router: RPCRouter, limits: RPCServerLimits,
+        logger: Logger, events: ConnectionEvents
+    ) throws {
+        try pipeline.addHandler(ServerPrefaceHandler(handshakeTimeoutMs: limits.handshakeTimeoutMs, logger: logger))
+        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: limits.maxFrameBytes)))
+        try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
+        try pipeline.addHandler(RPCConnectionHandler(router: router, limits: limits, logger: logger, events: events))
     }
 
     public var openConnections: Int { connections.count }

@@ -1,0 +1,60 @@
+import RPCCore
+@testable import RPCServer
+import Synchronization
+import Wire
+
+/// Methods for protocol tests: one that answers at once, one that hangs until cancelled.
+/// (`HealthCheckRequest.service` carries the test's argument, to avoid a test-only proto.)
+struct TestService: RPCService {
+    static let echo = "/careerai.v1.TestService/Echo"
+    static let hang = "/careerai.v1.TestService/Hang"
+    static let sleep = "/careerai.v1.TestService/Sleep"
+
+    let probe: Probe
+
+    func registerMethods(with router: inout RPCRouter) {
+        router.unary(Self.echo) { (request: HealthCheckRequest, context) in
+            HealthCheckResponse(status: request.service, version: context.requestID, uptimeMs: UInt64(context.callID))
+        }
+        router.unary(Self.hang) { [probe] (_: HealthCheckRequest, _) -> HealthCheckResponse in
+            probe.started()
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                probe.cancelled()
+                throw error
+            }
+            return HealthCheckResponse()
+        }
+        router.unary(Self.sleep) { (request: HealthCheckRequest, _) in
+            try await Task.sleep(for: .milliseconds(Int(request.service) ?? 0))
+            return HealthCheckResponse(status: "slept", version: "", uptimeMs: 0)
+        }
+    }
+}
+
+/// Counts what handlers saw, across threads.
+final class Probe: Sendable {
+    private let counts = Mutex((started: 0, cancelled: 0))
+    func started() { counts.withLock { $0.started += 1 } }
+    func cancelled() { counts.withLock { $0.cancelled += 1 } }
+    var startedCount: Int { counts.withLock { $0.started } }
+    var cancelledCount: Int { counts.withLock { $0.cancelled } }
+}
+
+func makeTestRouter(probe: Probe, health: HealthStatus = HealthStatus()) -> RPCRouter {
+    var router = RPCRouter()
+    router.register(HealthService(status: health))
+    router.register(TestService(probe: probe))
+    return router
+}
+
+/// Polls `condition` until it holds, for at most `timeoutMs`.
+func eventually(timeoutMs: Int = 5_000, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
