@@ -79,11 +79,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets: a test service, loopback sockets, process runners.
+        .target(
+            name: "TestSupport",
+            dependencies: ["RPCServer", "RPCCore", "Wire"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CareerAIProtoC"]),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
-                "RPCServer", "RPCCore", "Wire", "Domain",
+                "RPCServer", "RPCCore", "Wire", "Domain", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain",
+                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import NIOCore
 import RPCCore
 @testable import RPCServer
 import Testing
+import TestSupport
 import Wire
 
 /// Every row of PROTOCOL.md's "Errors and limits" table, plus CANCEL, PING and deadlines.

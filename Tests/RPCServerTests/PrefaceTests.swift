@@ -2,6 +2,7 @@ import NIOCore
 import RPCCore
 @testable import RPCServer
 import Testing
+import TestSupport
 import Wire
 
 @Suite("Server preface")

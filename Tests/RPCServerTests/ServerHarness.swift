@@ -4,6 +4,7 @@ import NIOEmbedded
 import RPCCore
 @testable import RPCServer
 import Testing
+import TestSupport
 import Wire
 
 /// One server connection's real pipeline on a NIOAsyncTestingChannel: bytes in, bytes out, virtual time.

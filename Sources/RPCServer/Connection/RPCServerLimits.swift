@@ -18,6 +18,9 @@ public struct RPCServerLimits: Sendable, Equatable {
     public var drainTimeoutMs: Int64 = 10_000
     /// Open connections the server accepts at once; more are closed on arrival.
     public var maxConnections = 4_096
+    /// Connections the kernel queues before we accept them (capped by net.core.somaxconn); a full
+    /// queue drops SYNs, which clients feel as a one-second connect stall.
+    public var listenBacklog: Int32 = 1_024
 
     public init() {}
 
@@ -31,6 +34,7 @@ public struct RPCServerLimits: Sendable, Equatable {
         if defaultUnaryTimeoutMs < 1 { return "default unary timeout must be at least 1 ms" }
         if drainTimeoutMs < 0 { return "drain timeout must not be negative" }
         if maxConnections < 1 { return "max connections must be at least 1" }
+        if listenBacklog < 1 { return "listen backlog must be at least 1" }
         return nil
     }
 }

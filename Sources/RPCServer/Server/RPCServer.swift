@@ -31,7 +31,7 @@ public final class RPCServer: Sendable {
         let logger = self.logger
         let connections = self.connections
         let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: limits.listenBacklog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -69,7 +69,7 @@ public final class RPCServer: Sendable {
     /// Graceful shutdown: NOT_SERVING, stop accepting, GOAWAY to every connection, let calls in flight
     /// finish for at most `limits.drainTimeoutMs`, then close whatever is left.
     public func drain() async {
-        health.set(.notServing)
+        health.setFinal(.notServing)
         let channel = listener.withLock { channel in
             defer { channel = nil }
             return channel

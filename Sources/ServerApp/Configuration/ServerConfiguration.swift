@@ -45,6 +45,7 @@ public struct ServerConfiguration: Sendable {
         limits.defaultUnaryTimeoutMs = try env.integer("CAREERAI_RPC_DEFAULT_TIMEOUT_MS", default: limits.defaultUnaryTimeoutMs, in: 1...3_600_000)
         limits.drainTimeoutMs = try env.integer("CAREERAI_RPC_DRAIN_TIMEOUT_MS", default: limits.drainTimeoutMs, in: 0...600_000)
         limits.maxConnections = try env.integer("CAREERAI_RPC_MAX_CONNECTIONS", default: limits.maxConnections, in: 1...1_000_000)
+        limits.listenBacklog = try env.integer("CAREERAI_RPC_LISTEN_BACKLOG", default: limits.listenBacklog, in: 1...65_535)
         if let problem = limits.validationProblem() {
             throw ConfigurationError("CAREERAI_RPC_MAX_METADATA_BYTES", problem)
         }

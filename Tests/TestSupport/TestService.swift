@@ -1,18 +1,20 @@
 import RPCCore
-@testable import RPCServer
+import RPCServer
 import Synchronization
 import Wire
 
 /// Methods for protocol tests: one that answers at once, one that hangs until cancelled.
 /// (`HealthCheckRequest.service` carries the test's argument, to avoid a test-only proto.)
-struct TestService: RPCService {
-    static let echo = "/careerai.v1.TestService/Echo"
-    static let hang = "/careerai.v1.TestService/Hang"
-    static let sleep = "/careerai.v1.TestService/Sleep"
+public struct TestService: RPCService {
+    public static let echo = "/careerai.v1.TestService/Echo"
+    public static let hang = "/careerai.v1.TestService/Hang"
+    public static let sleep = "/careerai.v1.TestService/Sleep"
 
     let probe: Probe
 
-    func registerMethods(with router: inout RPCRouter) {
+    public init(probe: Probe) { self.probe = probe }
+
+    public func registerMethods(with router: inout RPCRouter) {
         router.unary(Self.echo) { (request: HealthCheckRequest, context) in
             HealthCheckResponse(status: request.service, version: context.requestID, uptimeMs: UInt64(context.callID))
         }
@@ -34,15 +36,16 @@ struct TestService: RPCService {
 }
 
 /// Counts what handlers saw, across threads.
-final class Probe: Sendable {
+public final class Probe: Sendable {
+    public init() {}
     private let counts = Mutex((started: 0, cancelled: 0))
-    func started() { counts.withLock { $0.started += 1 } }
-    func cancelled() { counts.withLock { $0.cancelled += 1 } }
-    var startedCount: Int { counts.withLock { $0.started } }
-    var cancelledCount: Int { counts.withLock { $0.cancelled } }
+    public func started() { counts.withLock { $0.started += 1 } }
+    public func cancelled() { counts.withLock { $0.cancelled += 1 } }
+    public var startedCount: Int { counts.withLock { $0.started } }
+    public var cancelledCount: Int { counts.withLock { $0.cancelled } }
 }
 
-func makeTestRouter(probe: Probe, health: HealthStatus = HealthStatus()) -> RPCRouter {
+public func makeTestRouter(probe: Probe, health: HealthStatus = HealthStatus()) -> RPCRouter {
     var router = RPCRouter()
     router.register(HealthService(status: health))
     router.register(TestService(probe: probe))
@@ -50,7 +53,7 @@ func makeTestRouter(probe: Probe, health: HealthStatus = HealthStatus()) -> RPCR
 }
 
 /// Polls `condition` until it holds, for at most `timeoutMs`.
-func eventually(timeoutMs: Int = 5_000, _ condition: () -> Bool) async -> Bool {
+public func eventually(timeoutMs: Int = 5_000, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
     while ContinuousClock.now < deadline {
         if condition() { return true }

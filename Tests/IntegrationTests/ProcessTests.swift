@@ -1,0 +1,135 @@
+import Client
+import Foundation
+import NIOCore
+import RPCCore
+import Testing
+import TestSupport
+import Wire
+
+/// careerai-server and careerai as real processes, the way a user runs them.
+@Suite("Executables", .serialized)
+struct ProcessTests {
+    @Test("careerai health against a running server, as text and as JSON")
+    func cliHealth() async throws {
+        let server = try await ServerProcess.start()
+        let text = try await Executables.run("careerai", ["health", "--server", server.target])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("SERVING  version "))
+        let json = try await Executables.run("careerai", ["health", "--server", server.target, "--json"])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["status"] as? String == "SERVING")
+        #expect(object?["version"] as? String == "0.1.0")
+        #expect(await server.stop() == 0)
+        // One structured line per call: method, code, duration, request id.
+        let callLines = server.log.split(separator: "\n").filter { $0.contains("msg=rpc ") }
+        #expect(callLines.count == 2)
+        #expect(callLines.allSatisfy {
+            $0.contains("method=/careerai.v1.HealthService/Check") && $0.contains("code=OK") && $0.contains("duration_ms=") && $0.contains("request_id=")
+        })
+    }
+
+    @Test("careerai without a server: exit 1 and one line a person understands")
+    func cliNoServer() async throws {
+        let result = try await Executables.run("careerai", ["health", "--server", "127.0.0.1:1"])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "careerai: cannot reach 127.0.0.1:1 (connection refused) — is careerai-server running?\n")
+    }
+
+    @Test("a bad configuration value stops the server with one line naming it", arguments: [
+        ("CAREERAI_RPC_ADDR", "nonsense", "CAREERAI_RPC_ADDR"),
+        ("CAREERAI_DATABASE_URL", "mysql://x", "CAREERAI_DATABASE_URL"),
+        ("CAREERAI_REDIS_URL", "http://x", "CAREERAI_REDIS_URL"),
+        ("CAREERAI_RPC_MAX_FRAME_BYTES", "12", "CAREERAI_RPC_MAX_FRAME_BYTES"),
+        ("CAREERAI_ENV", "staging", "CAREERAI_ENV"),
+        ("CAREERAI_LOG_LEVEL", "loud", "CAREERAI_LOG_LEVEL"),
+        ("MOCK", "maybe", "MOCK"),
+    ])
+    func badConfiguration(variable: String, value: String, named: String) async throws {
+        var environment = ["CAREERAI_RPC_ADDR": "127.0.0.1:0"]
+        environment[variable] = value
+        let result = try await Executables.run("careerai-server", ["serve"], environment: environment)
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("careerai-server: configuration: \(named):") == true, "\(result.stderr)")
+    }
+
+    @Test("production refuses the development defaults")
+    func productionRefusesInsecureDefaults() async throws {
+        let result = try await Executables.run("careerai-server", ["serve"], environment: ["CAREERAI_ENV": "production", "CAREERAI_RPC_ADDR": "127.0.0.1:0"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("careerai-server: configuration: "))
+    }
+
+    @Test("a taken port is one clear line")
+    func portInUse() async throws {
+        let server = try await ServerProcess.start()
+        let result = try await Executables.run("careerai-server", ["serve"], environment: ["CAREERAI_RPC_ADDR": server.target])
+        #expect(result.status == 1)
+        #expect(result.stderr == "careerai-server: cannot listen on \(server.target) (address already in use)\n")
+        await server.stop()
+    }
+
+    @Test("SIGTERM drains: Watch hears NOT_SERVING and ends cleanly, then the server exits 0 at once")
+    func sigtermDrain() async throws {
+        let server = try await ServerProcess.start()
+        let client = CareerAIClient(configuration: try ClientConfiguration(target: server.target))
+        let stream = try await client.health.watch()
+        var iterator = stream.makeAsyncIterator()
+        #expect(try await iterator.next()?.status == "SERVING")
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await iterator.next()?.status == "NOT_SERVING")
+        #expect(try await iterator.next() == nil, "the stream should end with OK")
+        let stopping = ContinuousClock.now
+        let status = await server.stop(timeoutSeconds: 30)
+        #expect(status == 0)
+        #expect(ContinuousClock.now - stopping < .seconds(5), "the drain waited for its timeout")
+        #expect(server.log.contains("msg=drained"))
+        await client.close()
+    }
+
+    @Test("10,000 random byte sequences on fresh connections: the server stays up and answers")
+    func randomBytes() async throws {
+        let server = try await ServerProcess.start(environment: ["CAREERAI_LOG_LEVEL": "warning"])
+        let port = server.port
+        var random = WireRandom(seed: 20_261_125)
+        let valid = try Frame(callID: 1, type: .request, method: "/careerai.v1.HealthService/Check",
+                              metadata: ["x-request-id": "fuzz"], payload: HealthCheckRequest().wireEncoded()).wireEncoded()
+        var sent = 0
+        for index in 0..<10_000 {
+            var bytes: [UInt8] = []
+            switch index % 4 {
+            case 0:  // anything at all
+                bytes = randomBytes(&random, upTo: 256)
+            case 1:  // a valid preface, then anything
+                bytes = Array(Preface.current.bytes.readableBytesView) + randomBytes(&random, upTo: 256)
+            case 2:  // a valid preface and a plausible length, then anything
+                let body = randomBytes(&random, upTo: 256)
+                bytes = Array(Preface.current.bytes.readableBytesView) + withUnsafeBytes(of: UInt32(body.count).bigEndian, Array.init) + body
+            default:  // a valid frame with a few bytes flipped
+                var frame = valid
+                for _ in 0..<(1 + Int(random.next() % 3)) {
+                    frame[Int(random.next() % UInt64(frame.count))] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+                }
+                bytes = Array(Preface.current.bytes.readableBytesView) + withUnsafeBytes(of: UInt32(frame.count).bigEndian, Array.init) + frame
+            }
+            let socket = try RawSocket(port: port)
+            socket.send(bytes)
+            socket.close()
+            sent += 1
+            if index % 1_000 == 999 { #expect(server.isRunning, "the server died after \(index + 1) sequences") }
+        }
+        #expect(sent == 10_000)
+        #expect(server.isRunning)
+        let client = CareerAIClient(configuration: try ClientConfiguration(target: server.target))
+        #expect(try await client.health.check().status == "SERVING")
+        await client.close()
+        #expect(await server.stop() == 0)
+    }
+
+    private func randomBytes(_ random: inout WireRandom, upTo limit: Int) -> [UInt8] {
+        (0..<Int(random.next() % UInt64(limit + 1))).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// Runs the project's executables (careerai-server, careerai) as real processes.
+public enum Executables {
+    /// The build's bin directory: beside the test bundle, unless CAREERAI_BIN_DIR says otherwise.
+    public static var binDirectory: URL {
+        if let dir = ProcessInfo.processInfo.environment["CAREERAI_BIN_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.pathComponents.count > 1 && !url.lastPathComponent.hasSuffix(".xctest") {
+            url.deleteLastPathComponent()
+        }
+        return url.deletingLastPathComponent()
+    }
+
+    public static func path(_ name: String) -> String { binDirectory.appendingPathComponent(name).path }
+
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs a command to completion (bounded by `timeoutSeconds`) and captures its output.
+    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                           timeoutSeconds: Double = 60) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path(name))
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Drain both pipes on Dispatch threads (not Swift's small cooperative pool) while waiting,
+        // so that a chatty process never blocks on a full pipe.
+        let outBox = DataBox(), errBox = DataBox()
+        let readers = DispatchGroup()
+        DispatchQueue.global().async(group: readers) { outBox.set(out.fileHandleForReading.readDataToEndOfFile()) }
+        DispatchQueue.global().async(group: readers) { errBox.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        readers.wait()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: outBox.get(), as: UTF8.self), stderr: String(decoding: errBox.get(), as: UTF8.self))
+    }
+
+    private final class DataBox: @unchecked Sendable {
+        // @unchecked: guarded by `lock`.
+        private let lock = NSLock()
+        private var data = Data()
+        func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+        func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    }
+}
+
+/// careerai-server running as its own process on an ephemeral loopback port.
+public final class ServerProcess: @unchecked Sendable {
+    // @unchecked: used from one test at a time.
+    public let process: Process
+    public let logURL: URL
+    private let directory: URL
+
+    public var target: String { "\(host):\(port)" }
+
+    /// Starts the server and waits (bounded) until it has written its address.
+    public static func start(environment: [String: String] = [:]) async throws -> ServerProcess {
+        let server = try ServerProcess(environment: environment)
+        try await server.waitForAddress()
+        return server
+    }
+
+    public private(set) var host = ""
+    public private(set) var port = 0
+    private let addressFile: URL
+
+    private init(environment: [String: String]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addressFile = directory.appendingPathComponent("address")
+        logURL = directory.appendingPathComponent("server.log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Executables.path("careerai-server"))
+        process.arguments = ["serve", "--address-file", addressFile.path]
+        var env = ProcessInfo.processInfo.environment
+        env["CAREERAI_RPC_ADDR"] = "127.0.0.1:0"
+        env["CAREERAI_DATABASE_URL"] = "sqlite:\(directory.appendingPathComponent("careerai.db").path)"
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        // Logs go to a file: a pipe nobody reads would fill up and stall the server.
+        let log = try FileHandle(forWritingTo: logURL)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    private func waitForAddress() async throws {
+        let deadline = Date().addingTimeInterval(30)
+        var address: String?
+        while Date() < deadline && process.isRunning {
+            if let text = try? String(contentsOf: addressFile, encoding: .utf8), text.hasSuffix("\n") {
+                address = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard let address, let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            process.terminate()
+            throw ServerProcessError.didNotStart(log: (try? String(contentsOf: logURL, encoding: .utf8)) ?? "")
+        }
+        host = String(address[..<colon])
+        self.port = port
+    }
+
+    public var isRunning: Bool { process.isRunning }
+
+    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal` and waits (bounded) for the exit; returns the exit status, or nil if it did not exit.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 30) async -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+public enum ServerProcessError: Error, CustomStringConvertible {
+    case didNotStart(log: String)
+    public var description: String {
+        switch self {
+        case .didNotStart(let log): return "careerai-server did not start; its log:\n\(log)"
+        }
+    }
+}
