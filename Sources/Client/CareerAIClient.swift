@@ -119,7 +119,11 @@ public struct RPCResponseStream<Response: WireMessage>: AsyncSequence, Sendable 
             } catch {
                 throw CareerAIClient.rpcError(error)
             }
-            guard let payload else { return nil }
+            guard let payload else {
+                // AsyncThrowingStream ends quietly when its consumer is cancelled; say so, as a unary call would.
+                if Task.isCancelled { throw RPCError(.cancelled, "the call was cancelled", reason: "CANCELLED") }
+                return nil
+            }
             return try CareerAIClient.decode(payload)
         }
     }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system packages CareerAI builds and tests with (Debian 12), only those missing.
+#   scripts/install-deps.sh          build and run: C libraries, protobuf-c, Redis, PostgreSQL
+set -euo pipefail
+
+packages=(
+  pkg-config libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
+  libpq-dev libsqlite3-dev libhiredis-dev libcurl4-openssl-dev
+  postgresql redis-server
+)
+
+command -v swift >/dev/null || { echo "install-deps: Swift is not on PATH; install Swift 6 first (https://www.swift.org/install/)" >&2; exit 1; }
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  apt_get=(apt-get)
+elif command -v sudo >/dev/null; then
+  apt_get=(sudo apt-get)
+else
+  echo "install-deps: run as root: apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${apt_get[@]}" update -qq
+"${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
