@@ -63,7 +63,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ServerMain",
-            dependencies: ["ServerApp", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ServerApp", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .executableTarget(
             name: "CLI",
@@ -75,8 +75,10 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Client", "Wire",
+                "Client", "RPCCore", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Helpers shared by the test targets: a test service, loopback sockets, process runners.

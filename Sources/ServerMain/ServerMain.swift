@@ -1,6 +1,21 @@
-import ArgumentParser
+import Dispatch
+import Foundation
+import NIOCore
+import NIOPosix
 import ServerApp
 
 // The executable is only an entry point; everything lives in ServerApp so that tests can drive it.
 @main
-extension CareerAIServerCommand {}
+enum ServerMain {
+    static func main() {
+        // Run Swift concurrency on NIO's event loops: a handler's task and its connection's I/O then
+        // share threads instead of hopping between two pools on every call. Must happen on the main
+        // thread before any task starts.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        Task {
+            await CareerAIServerCommand.main()
+            exit(0)  // dispatchMain never returns by itself
+        }
+        dispatchMain()
+    }
+}

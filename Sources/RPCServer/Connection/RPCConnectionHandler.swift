@@ -28,6 +28,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
     private let events: ConnectionEvents
     private var context: ChannelHandlerContext?
+    /// Handler tasks run on this connection's loop (see EventLoopTaskExecutor).
+    private var executor: EventLoopTaskExecutor?
     private var calls: [UInt32: ActiveCall] = [:]
     private var state = State.open
     private var highestCallID: UInt32 = 0
@@ -50,6 +52,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        executor = EventLoopTaskExecutor(context.eventLoop)
         peerAddress = context.remoteAddress.map(Self.describe)
         lastFrameAt = context.eventLoop.now
         scheduleIdleCheck(in: .milliseconds(limits.idleTimeoutMs))
@@ -160,14 +163,18 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         let payload = frame.payload
         calls[callID] = call
-        calls[callID]!.task = Task {
+        calls[callID]!.task = Task(executorPreference: executor) {
             let outcome: Result<[UInt8], RPCError>
             do {
                 outcome = .success(try await method.invoke(payload, rpcContext, sink))
             } catch {
                 outcome = .failure(ErrorMapping.rpcError(for: error, logger: callLogger))
             }
-            eventLoop.execute { loopBound.value.finishCall(callID, outcome) }
+            if eventLoop.inEventLoop {
+                loopBound.value.finishCall(callID, outcome)
+            } else {
+                eventLoop.execute { loopBound.value.finishCall(callID, outcome) }
+            }
         }
     }
 
@@ -320,15 +327,23 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     private func logCall(method: String, code: StatusCode, startedAt: NIODeadline?, requestID: String, reason: String) {
         let now = context?.eventLoop.now ?? .now()
-        let durationMs = Double(((startedAt.map { now - $0 }) ?? .zero).nanoseconds) / 1_000_000
+        let durationNs = (startedAt.map { now - $0 } ?? .zero).nanoseconds
         var metadata: Logger.Metadata = [
-            "method": "\(method.prefix(200))", "code": "\(code)", "duration_ms": "\(durationMs)", "request_id": "\(requestID)",
+            "method": .string(String(method.prefix(200))), "code": .string(code.description),
+            "duration_ms": .string(Self.milliseconds(nanoseconds: durationNs)), "request_id": .string(requestID),
         ]
         if !reason.isEmpty { metadata["reason"] = "\(reason)" }
         logger.info("rpc", metadata: metadata)
     }
 
     // MARK: helpers
+
+    /// `1234567` ns → `"1.234"`: three decimals without Double formatting on every call.
+    static func milliseconds(nanoseconds: Int64) -> String {
+        let micros = max(0, nanoseconds / 1_000)
+        let fraction = String(micros % 1_000)
+        return "\(micros / 1_000)." + String(repeating: "0", count: 3 - fraction.utf8.count) + fraction
+    }
 
     /// The client's `x-request-id` when it is sane, else one of ours.
     static func requestID(from metadata: [String: String]) -> String {

@@ -20,14 +20,29 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "ts=\(Self.timestamp()) level=\(event.level) msg=\(Self.quoted(event.message.description))"
-        let merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
+        var line = ""
+        line.reserveCapacity(256)
+        line += "ts="
+        Self.appendTimestamp(to: &line)
+        line += " level="
+        line += event.level.rawValue
+        line += " msg="
+        Self.appendQuoted(event.message.description, to: &line)
+        // One call's metadata is usually small; merge only when both sides have some.
+        let merged: Logger.Metadata
+        if let extra = event.metadata, !extra.isEmpty {
+            merged = metadata.isEmpty ? extra : metadata.merging(extra) { _, new in new }
+        } else {
+            merged = metadata
+        }
         for key in merged.keys.sorted() {
-            line += " \(key)=\(Self.quoted(merged[key]!.description))"
+            line += " "
+            line += key
+            line += "="
+            Self.appendQuoted(merged[key]!.description, to: &line)
         }
         line += "\n"
-        var bytes = line
-        bytes.withUTF8 { utf8 in
+        line.withUTF8 { utf8 in
             var offset = 0
             while offset < utf8.count {
                 let written = Foundation.write(STDERR_FILENO, utf8.baseAddress! + offset, utf8.count - offset)
@@ -38,21 +53,50 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     static func quoted(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }
-        guard needsQuotes else { return value }
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-        return "\"\(escaped)\""
+        var out = ""
+        appendQuoted(value, to: &out)
+        return out
     }
 
-    static func timestamp() -> String {
+    static func appendQuoted(_ value: String, to line: inout String) {
+        let needsQuotes = value.isEmpty || value.utf8.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x0A || $0 == 0x0D || $0 == 0x5C }
+        guard needsQuotes else {
+            line += value
+            return
+        }
+        line += "\""
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": line += "\\\\"
+            case "\"": line += "\\\""
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            default: line.unicodeScalars.append(character)
+            }
+        }
+        line += "\""
+    }
+
+    /// RFC 3339 UTC with milliseconds, formatted by hand: `String(format:)` cost more than the rest
+    /// of a log line.
+    static func appendTimestamp(to line: inout String) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var time = now.tv_sec
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+        func digits(_ value: Int, _ width: Int) {
+            var text = String(value)
+            while text.utf8.count < width { text = "0" + text }
+            line += text
+        }
+        digits(Int(parts.tm_year) + 1900, 4); line += "-"
+        digits(Int(parts.tm_mon) + 1, 2); line += "-"
+        digits(Int(parts.tm_mday), 2); line += "T"
+        digits(Int(parts.tm_hour), 2); line += ":"
+        digits(Int(parts.tm_min), 2); line += ":"
+        digits(Int(parts.tm_sec), 2); line += "."
+        digits(now.tv_nsec / 1_000_000, 3); line += "Z"
     }
 }
 

@@ -46,10 +46,17 @@ public struct WireField<Message: WireMessage> {
     public let name: String
     public let kind: WireFieldKind
     let nestedDescriptor: UnsafePointer<ProtobufCMessageDescriptor>?
-    let encode: (Message, UnsafeMutableRawPointer, WireFieldLayout, WireArena) throws(WireError) -> Void
-    let decode: (inout Message, UnsafeRawPointer, WireFieldLayout) throws(WireError) -> Void
+    let encode: WireFieldEncoder
+    let decode: WireFieldDecoder
     let randomize: (inout Message, inout WireRandom, Int) -> Void
 }
+
+/// Reads the field from the Swift value at the first pointer into the C struct at the second.
+/// Raw pointers keep the schema's loop free of generic types, which would cost a runtime metadata
+/// lookup per field per message; each closure is still created, and specialised, for one concrete type.
+typealias WireFieldEncoder = (UnsafeRawPointer, UnsafeMutableRawPointer, WireFieldLayout, WireArena) throws(WireError) -> Void
+/// Reads the field from the C struct at the second pointer into the Swift value at the first.
+typealias WireFieldDecoder = (UnsafeMutableRawPointer, UnsafeRawPointer, WireFieldLayout) throws(WireError) -> Void
 
 extension WireField {
     private static func scalar<Value: FixedWidthInteger>(
@@ -57,11 +64,13 @@ extension WireField {
     ) -> WireField {
         WireField(
             number: number, name: name, kind: kind, nestedDescriptor: nil,
-            encode: { message, base, layout, _ in
-                base.storeBytes(of: message[keyPath: path], toByteOffset: layout.offset, as: Value.self)
+            encode: { swiftValue, base, layout, _ in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                base.storeBytes(of: message.pointee[keyPath: path], toByteOffset: layout.offset, as: Value.self)
             },
-            decode: { message, base, layout in
-                message[keyPath: path] = base.load(fromByteOffset: layout.offset, as: Value.self)
+            decode: { swiftValue, base, layout in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                message.pointee[keyPath: path] = base.load(fromByteOffset: layout.offset, as: Value.self)
             },
             randomize: { message, random, _ in message[keyPath: path] = random.integer() }
         )
@@ -86,12 +95,14 @@ extension WireField {
     public static func bool(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, Bool>) -> WireField {
         WireField(
             number: number, name: name, kind: .bool, nestedDescriptor: nil,
-            encode: { message, base, layout, _ in
+            encode: { swiftValue, base, layout, _ in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
                 // protobuf_c_boolean is a C int.
-                base.storeBytes(of: message[keyPath: path] ? 1 : 0, toByteOffset: layout.offset, as: protobuf_c_boolean.self)
+                base.storeBytes(of: message.pointee[keyPath: path] ? 1 : 0, toByteOffset: layout.offset, as: protobuf_c_boolean.self)
             },
-            decode: { message, base, layout in
-                message[keyPath: path] = base.load(fromByteOffset: layout.offset, as: protobuf_c_boolean.self) != 0
+            decode: { swiftValue, base, layout in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                message.pointee[keyPath: path] = base.load(fromByteOffset: layout.offset, as: protobuf_c_boolean.self) != 0
             },
             randomize: { message, random, _ in message[keyPath: path] = random.integer(upTo: 2) == 1 }
         )
@@ -100,11 +111,13 @@ extension WireField {
     public static func enumeration<E: WireEnum>(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, E>) -> WireField {
         WireField(
             number: number, name: name, kind: .enumeration, nestedDescriptor: nil,
-            encode: { message, base, layout, _ in
-                base.storeBytes(of: message[keyPath: path].wireValue, toByteOffset: layout.offset, as: Int32.self)
+            encode: { swiftValue, base, layout, _ in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                base.storeBytes(of: message.pointee[keyPath: path].wireValue, toByteOffset: layout.offset, as: Int32.self)
             },
-            decode: { message, base, layout in
-                message[keyPath: path] = E(wireValue: base.load(fromByteOffset: layout.offset, as: Int32.self))
+            decode: { swiftValue, base, layout in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                message.pointee[keyPath: path] = E(wireValue: base.load(fromByteOffset: layout.offset, as: Int32.self))
             },
             randomize: { message, random, _ in message[keyPath: path] = E(wireValue: Int32(random.integer(upTo: 12))) }
         )
@@ -113,16 +126,18 @@ extension WireField {
     public static func string(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, String>) -> WireField {
         WireField(
             number: number, name: name, kind: .string, nestedDescriptor: nil,
-            encode: { message, base, layout, arena throws(WireError) in
-                let value = message[keyPath: path]
+            encode: { swiftValue, base, layout, arena throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                let value = message.pointee[keyPath: path]
                 guard !value.isEmpty else { return }  // message_init left protobuf-c's empty string there
                 guard !value.utf8.contains(0) else {
                     throw .stringContainsNUL(message: Message.wireSchema.protoName, field: name)
                 }
                 base.storeBytes(of: arena.cString(value), toByteOffset: layout.offset, as: UnsafeMutablePointer<CChar>.self)
             },
-            decode: { message, base, layout throws(WireError) in
-                message[keyPath: path] = try readString(base, layout.offset, field: name)
+            decode: { swiftValue, base, layout throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                message.pointee[keyPath: path] = try readString(base, layout.offset, field: name)
             },
             randomize: { message, random, _ in message[keyPath: path] = random.string() }
         )
@@ -131,14 +146,16 @@ extension WireField {
     public static func bytes(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [UInt8]>) -> WireField {
         WireField(
             number: number, name: name, kind: .bytes, nestedDescriptor: nil,
-            encode: { message, base, layout, arena in
-                let value = message[keyPath: path]
+            encode: { swiftValue, base, layout, arena in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                let value = message.pointee[keyPath: path]
                 guard !value.isEmpty else { return }
                 base.storeBytes(of: arena.bytes(value), toByteOffset: layout.offset, as: ProtobufCBinaryData.self)
             },
-            decode: { message, base, layout in
+            decode: { swiftValue, base, layout in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let data = base.load(fromByteOffset: layout.offset, as: ProtobufCBinaryData.self)
-                message[keyPath: path] = data.len == 0 || data.data == nil
+                message.pointee[keyPath: path] = data.len == 0 || data.data == nil
                     ? [] : [UInt8](UnsafeBufferPointer(start: data.data, count: data.len))
             },
             randomize: { message, random, _ in message[keyPath: path] = random.bytes() }
@@ -149,14 +166,16 @@ extension WireField {
     public static func message<Nested: WireMessage>(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, Nested?>) -> WireField {
         WireField(
             number: number, name: name, kind: .message, nestedDescriptor: Nested.wireSchema.descriptor,
-            encode: { message, base, layout, arena throws(WireError) in
-                guard let value = message[keyPath: path] else { return }
+            encode: { swiftValue, base, layout, arena throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                guard let value = message.pointee[keyPath: path] else { return }
                 let nested = try Nested.wireSchema.fill(arena.message(Nested.wireSchema.descriptor), from: value, in: arena)
                 base.storeBytes(of: nested, toByteOffset: layout.offset, as: UnsafeMutableRawPointer.self)
             },
-            decode: { message, base, layout throws(WireError) in
+            decode: { swiftValue, base, layout throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
                 guard let nested = base.load(fromByteOffset: layout.offset, as: UnsafeRawPointer?.self) else { return }
-                message[keyPath: path] = try Nested.wireSchema.read(nested)
+                message.pointee[keyPath: path] = try Nested.wireSchema.read(nested)
             },
             randomize: { message, random, depth in
                 guard depth < 3, random.integer(upTo: 4) != 0 else { return }
@@ -168,8 +187,9 @@ extension WireField {
     public static func repeatedString(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [String]>) -> WireField {
         WireField(
             number: number, name: name, kind: .repeatedString, nestedDescriptor: nil,
-            encode: { message, base, layout, arena throws(WireError) in
-                let values = message[keyPath: path]
+            encode: { swiftValue, base, layout, arena throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                let values = message.pointee[keyPath: path]
                 guard !values.isEmpty else { return }
                 let array = arena.pointerArray(count: values.count)
                 for (index, value) in values.enumerated() {
@@ -181,7 +201,8 @@ extension WireField {
                 base.storeBytes(of: values.count, toByteOffset: layout.quantifierOffset, as: Int.self)
                 base.storeBytes(of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
             },
-            decode: { message, base, layout throws(WireError) in
+            decode: { swiftValue, base, layout throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let count = base.load(fromByteOffset: layout.quantifierOffset, as: Int.self)
                 guard count > 0, let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self) else { return }
                 var values: [String] = []
@@ -193,7 +214,7 @@ extension WireField {
                     }
                     values.append(value)
                 }
-                message[keyPath: path] = values
+                message.pointee[keyPath: path] = values
             },
             randomize: { message, random, _ in
                 message[keyPath: path] = (0..<random.integer(upTo: 4)).map { _ in random.string() }
@@ -204,8 +225,9 @@ extension WireField {
     public static func repeatedMessage<Nested: WireMessage>(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [Nested]>) -> WireField {
         WireField(
             number: number, name: name, kind: .repeatedMessage, nestedDescriptor: Nested.wireSchema.descriptor,
-            encode: { message, base, layout, arena throws(WireError) in
-                let values = message[keyPath: path]
+            encode: { swiftValue, base, layout, arena throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                let values = message.pointee[keyPath: path]
                 guard !values.isEmpty else { return }
                 let array = arena.pointerArray(count: values.count)
                 for (index, value) in values.enumerated() {
@@ -214,7 +236,8 @@ extension WireField {
                 base.storeBytes(of: values.count, toByteOffset: layout.quantifierOffset, as: Int.self)
                 base.storeBytes(of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
             },
-            decode: { message, base, layout throws(WireError) in
+            decode: { swiftValue, base, layout throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let count = base.load(fromByteOffset: layout.quantifierOffset, as: Int.self)
                 guard count > 0, let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self) else { return }
                 var values: [Nested] = []
@@ -223,7 +246,7 @@ extension WireField {
                     guard let element = array[index] else { throw .malformed(message: Message.wireSchema.protoName) }
                     values.append(try Nested.wireSchema.read(element))
                 }
-                message[keyPath: path] = values
+                message.pointee[keyPath: path] = values
             },
             randomize: { message, random, depth in
                 guard depth < 3 else { return }
@@ -239,8 +262,9 @@ extension WireField {
     public static func stringMap(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [String: String]>) -> WireField {
         WireField(
             number: number, name: name, kind: .stringMap, nestedDescriptor: nil,
-            encode: { message, base, layout, arena throws(WireError) in
-                let map = message[keyPath: path]
+            encode: { swiftValue, base, layout, arena throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
+                let map = message.pointee[keyPath: path]
                 guard !map.isEmpty, let entry = layout.nestedDescriptor,
                       let keyField = protobuf_c_message_descriptor_get_field(entry, 1),
                       let valueField = protobuf_c_message_descriptor_get_field(entry, 2)
@@ -259,7 +283,8 @@ extension WireField {
                 base.storeBytes(of: map.count, toByteOffset: layout.quantifierOffset, as: Int.self)
                 base.storeBytes(of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
             },
-            decode: { message, base, layout throws(WireError) in
+            decode: { swiftValue, base, layout throws(WireError) in
+                let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let count = base.load(fromByteOffset: layout.quantifierOffset, as: Int.self)
                 guard count > 0, let entry = layout.nestedDescriptor,
                       let keyField = protobuf_c_message_descriptor_get_field(entry, 1),
@@ -273,7 +298,7 @@ extension WireField {
                     let key = try readString(cEntry, Int(keyField.pointee.offset), field: name)
                     map[key] = try readString(cEntry, Int(valueField.pointee.offset), field: name)
                 }
-                message[keyPath: path] = map
+                message.pointee[keyPath: path] = map
             },
             randomize: { message, random, _ in
                 var map: [String: String] = [:]

@@ -9,6 +9,8 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
     public let descriptor: UnsafePointer<ProtobufCMessageDescriptor>
     public let fields: [WireField<Message>]
     private let layouts: [WireFieldLayout?]
+    /// The encode/decode loop over fields, free of generic types (see WireFieldEncoder).
+    private let core: WireSchemaCore
 
     /// - Parameter initializer: the generated `…__init` function of the message's C struct. It stores
     ///   the real address of the generated descriptor in the struct, which is how we learn it: Swift's
@@ -21,7 +23,13 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
         precondition(descriptor.pointee.magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC, "not a protobuf-c message initializer")
         self.descriptor = descriptor
         self.fields = fields
-        self.layouts = fields.map { WireFieldLayout(number: $0.number, in: descriptor) }
+        let layouts = fields.map { WireFieldLayout(number: $0.number, in: descriptor) }
+        self.layouts = layouts
+        self.core = WireSchemaCore(
+            protoName: String(cString: descriptor.pointee.name),
+            fields: zip(fields, layouts).map { field, layout in
+                WireSchemaCore.Field(number: field.number, layout: layout, encode: field.encode, decode: field.decode)
+            })
     }
 
     /// The proto's full name, e.g. `careerai.rpc.v1.Frame`.
@@ -65,9 +73,8 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
 
     /// Writes `message` into the zeroed, initialised C message at `base`.
     func fill(_ base: UnsafeMutableRawPointer, from message: Message, in arena: WireArena) throws(WireError) -> UnsafeMutableRawPointer {
-        for (field, layout) in zip(fields, layouts) {
-            guard let layout else { preconditionFailure("\(protoName): field \(field.number) missing from the C descriptor (see mismatches())") }
-            try field.encode(message, base, layout, arena)
+        try withUnsafePointer(to: message) { (swiftValue) throws(WireError) in
+            try core.fill(base, from: UnsafeRawPointer(swiftValue), in: arena)
         }
         return base
     }
@@ -88,9 +95,8 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
     /// Reads a Swift value out of the unpacked C message at `base`.
     func read(_ base: UnsafeRawPointer) throws(WireError) -> Message {
         var message = Message()
-        for (field, layout) in zip(fields, layouts) {
-            guard let layout else { preconditionFailure("\(protoName): field \(field.number) missing from the C descriptor (see mismatches())") }
-            try field.decode(&message, base, layout)
+        try withUnsafeMutablePointer(to: &message) { (swiftValue) throws(WireError) in
+            try core.read(into: UnsafeMutableRawPointer(swiftValue), from: base)
         }
         return message
     }
@@ -100,6 +106,45 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
         var message = Message()
         for field in fields { field.randomize(&message, &generator, depth) }
         return message
+    }
+}
+
+/// The per-message loop of encoding and decoding, over type-erased fields.
+final class WireSchemaCore: @unchecked Sendable {
+    // @unchecked: immutable after init.
+    struct Field {
+        let number: UInt32
+        let layout: WireFieldLayout?
+        let encode: WireFieldEncoder
+        let decode: WireFieldDecoder
+    }
+
+    let protoName: String
+    private let fields: [Field]
+
+    init(protoName: String, fields: [Field]) {
+        self.protoName = protoName
+        self.fields = fields
+    }
+
+    func fill(_ base: UnsafeMutableRawPointer, from swiftValue: UnsafeRawPointer, in arena: WireArena) throws(WireError) {
+        for index in fields.indices {
+            let field = fields[index]
+            guard let layout = field.layout else {
+                preconditionFailure("\(protoName): field \(field.number) missing from the C descriptor (see mismatches())")
+            }
+            try field.encode(swiftValue, base, layout, arena)
+        }
+    }
+
+    func read(into swiftValue: UnsafeMutableRawPointer, from base: UnsafeRawPointer) throws(WireError) {
+        for index in fields.indices {
+            let field = fields[index]
+            guard let layout = field.layout else {
+                preconditionFailure("\(protoName): field \(field.number) missing from the C descriptor (see mismatches())")
+            }
+            try field.decode(swiftValue, base, layout)
+        }
     }
 }
 
