@@ -60,13 +60,13 @@ struct ErrorsTableTests {
     func callIDInFlight() async throws {
         let harness = try await connected()
         try await harness.send(try .request(5, TestService.hang))
-        #expect(await eventually { probe.startedCount == 1 })
+        #expect(await harness.eventually { probe.startedCount == 1 })
         try await harness.send(try .request(5, TestService.hang))
         let goaway = try await harness.nextFrame()
         #expect(goaway.type == .goaway && goaway.statusCode == .invalidArgument)
         #expect(goaway.metadata["last-call-id"] == "5")
         #expect(await harness.waitUntilClosed())
-        #expect(await eventually { probe.cancelledCount == 1 })
+        #expect(await harness.eventually { probe.cancelledCount == 1 })
     }
 
     @Test("a client may not send server frames: GOAWAY 3")
@@ -157,7 +157,7 @@ struct ErrorsTableTests {
         limits.idleTimeoutMs = 1_000
         let harness = try await connected(limits)
         try await harness.send(try .request(1, TestService.hang, timeoutMs: 100_000))
-        #expect(await eventually { probe.startedCount == 1 })
+        #expect(await harness.eventually { probe.startedCount == 1 })
         await harness.channel.testingEventLoop.advanceTime(by: .milliseconds(5_000))
         #expect(!harness.isClosed)
     }
@@ -173,22 +173,22 @@ struct ErrorsTableTests {
     func deadline() async throws {
         let harness = try await connected()
         try await harness.send(try .request(1, TestService.hang, timeoutMs: 250))
-        #expect(await eventually { probe.startedCount == 1 })
+        #expect(await harness.eventually { probe.startedCount == 1 })
         await harness.channel.testingEventLoop.advanceTime(by: .milliseconds(250))
         let response = try await harness.nextFrame()
         #expect(response.callID == 1 && response.statusCode == .deadlineExceeded)
-        #expect(await eventually { probe.cancelledCount == 1 })
+        #expect(await harness.eventually { probe.cancelledCount == 1 })
     }
 
     @Test("CANCEL stops the handler and answers CANCELLED once")
     func cancel() async throws {
         let harness = try await connected()
         try await harness.send(try .request(7, TestService.hang))
-        #expect(await eventually { probe.startedCount == 1 })
+        #expect(await harness.eventually { probe.startedCount == 1 })
         try await harness.send(Frame(callID: 7, type: .cancel))
         let response = try await harness.nextFrame()
         #expect(response.callID == 7 && response.statusCode == .cancelled)
-        #expect(await eventually { probe.cancelledCount == 1 })
+        #expect(await harness.eventually { probe.cancelledCount == 1 })
         #expect(try await harness.nothingMoreWritten())
         // Cancelling an unknown call is harmless.
         try await harness.send(Frame(callID: 99, type: .cancel))
@@ -210,7 +210,7 @@ struct ErrorsTableTests {
     func goawayDrain() async throws {
         let harness = try await connected()
         try await harness.send(try .request(3, TestService.hang))
-        #expect(await eventually { probe.startedCount == 1 })
+        #expect(await harness.eventually { probe.startedCount == 1 })
         try await harness.channel.testingEventLoop.executeInContext { [channel = harness.channel] in
             try channel.pipeline.syncOperations.handler(type: RPCConnectionHandler.self).beginGoaway()
         }

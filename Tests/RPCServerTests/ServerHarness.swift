@@ -83,27 +83,34 @@ final class ServerHarness {
         await eventually { !self.channel.isActive }
     }
 
-    private func fill(atLeast count: Int) async throws {
+
+    /// Runs the loop and collects what was written until `count` bytes are there (bounded). The loop
+    /// must be driven: work a handler schedules on its own loop waits for the next `run()`.
+    private func fill(atLeast count: Int, timeoutMs: Int = 5_000) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         while received.readableBytes < count {
-            var buffer = try await withTimeout { [channel] in try await channel.waitForOutboundWrite(as: ByteBuffer.self) }
-            received.writeBuffer(&buffer)
+            await channel.testingEventLoop.run()
+            while var buffer = try await channel.readOutbound(as: ByteBuffer.self) {
+                received.writeBuffer(&buffer)
+            }
+            guard received.readableBytes < count else { return }
+            guard ContinuousClock.now < deadline else { throw HarnessError.timedOut }
+            try await Task.sleep(for: .milliseconds(1))
         }
+    }
+
+    /// Like `eventually`, but drives the loop between checks.
+    func eventually(timeoutMs: Int = 5_000, _ condition: @escaping () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        while ContinuousClock.now < deadline {
+            await channel.testingEventLoop.run()
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return condition()
     }
 
     enum HarnessError: Error { case noPreface, timedOut }
-
-    private func withTimeout<T: Sendable>(ms: Int = 5_000, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(ms))
-                throw HarnessError.timedOut
-            }
-            let first = try await group.next()!
-            group.cancelAll()
-            return first
-        }
-    }
 }
 
 extension Frame {
