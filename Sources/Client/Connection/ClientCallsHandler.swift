@@ -14,13 +14,16 @@ final class ClientCallsHandler: ChannelInboundHandler {
 
     private struct Entry {
         let sink: ClientCallSink
-        var deadlineTimer: Scheduled<Void>?
+        var deadline: NIODeadline?
     }
 
     private var context: ChannelHandlerContext?
     private var calls: [UInt32: Entry] = [:]
     private var pings: [UInt64: EventLoopPromise<Void>] = [:]
     private var flushScheduled = false
+    /// One timer for all calls, at the earliest local deadline (a scheduled task per call was costly).
+    private var deadlineTimer: Scheduled<Void>?
+    private var deadlineTimerAt: NIODeadline?
     private var closedError: RPCError?
     /// Set on GOAWAY: the connection finishes what it has, and new calls go to a new connection.
     private let goingAway: @Sendable () -> Void
@@ -48,11 +51,9 @@ final class ClientCallsHandler: ChannelInboundHandler {
         }
         var entry = Entry(sink: sink)
         if let localTimeoutMs {
-            let callID = frame.callID
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            entry.deadlineTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(localTimeoutMs) + Self.localDeadlineGraceMs)) {
-                loopBound.value.localDeadlinePassed(callID)
-            }
+            let deadline = context.eventLoop.now + .milliseconds(Int64(localTimeoutMs) + Self.localDeadlineGraceMs)
+            entry.deadline = deadline
+            armDeadlineTimer(at: deadline)
         }
         calls[frame.callID] = entry
         write(frame)
@@ -60,7 +61,6 @@ final class ClientCallsHandler: ChannelInboundHandler {
 
     func cancel(_ callID: UInt32) {
         guard let entry = calls.removeValue(forKey: callID) else { return }
-        entry.deadlineTimer?.cancel()
         write(Frame(callID: callID, type: .cancel))
         entry.sink.fail(CancellationError())
     }
@@ -75,10 +75,32 @@ final class ClientCallsHandler: ChannelInboundHandler {
         write(Frame(callID: 0, type: .ping, payload: bytes))
     }
 
-    private func localDeadlinePassed(_ callID: UInt32) {
-        guard let entry = calls.removeValue(forKey: callID) else { return }
-        write(Frame(callID: callID, type: .cancel))
-        entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: "DEADLINE_EXCEEDED"))
+    private func armDeadlineTimer(at deadline: NIODeadline) {
+        if let armedAt = deadlineTimerAt, armedAt <= deadline { return }
+        guard let context else { return }
+        deadlineTimer?.cancel()
+        deadlineTimerAt = deadline
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) { loopBound.value.expireDeadlines() }
+    }
+
+    /// Fails every call whose local deadline passed (and tells the server), then re-arms.
+    private func expireDeadlines() {
+        deadlineTimer = nil
+        deadlineTimerAt = nil
+        guard let now = context?.eventLoop.now else { return }
+        var next: NIODeadline?
+        for (callID, entry) in calls {
+            guard let deadline = entry.deadline else { continue }
+            if deadline <= now {
+                calls.removeValue(forKey: callID)
+                write(Frame(callID: callID, type: .cancel))
+                entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: "DEADLINE_EXCEEDED"))
+            } else if next == nil || deadline < next! {
+                next = deadline
+            }
+        }
+        if let next { armDeadlineTimer(at: next) }
     }
 
     // MARK: from the server
@@ -88,7 +110,6 @@ final class ClientCallsHandler: ChannelInboundHandler {
         switch frame.type {
         case .response:
             guard let entry = calls.removeValue(forKey: frame.callID) else { return }  // cancelled: ignore
-            entry.deadlineTimer?.cancel()
             if case .unary(let continuation) = entry.sink {
                 continuation.resume(returning: frame)
             } else {
@@ -99,7 +120,6 @@ final class ClientCallsHandler: ChannelInboundHandler {
             continuation.yield(frame.payload)
         case .streamEnd:
             guard let entry = calls.removeValue(forKey: frame.callID) else { return }
-            entry.deadlineTimer?.cancel()
             switch entry.sink {
             case .stream(let continuation):
                 let status = frame.status ?? Status()
@@ -131,7 +151,6 @@ final class ClientCallsHandler: ChannelInboundHandler {
         // Calls above last-call-id were never processed: they may be retried on a new connection.
         for callID in calls.keys where callID > lastCallID {
             let entry = calls.removeValue(forKey: callID)!
-            entry.deadlineTimer?.cancel()
             entry.sink.fail(RPCError(.unavailable, "the server went away before taking the call; retry", reason: "GOAWAY"))
         }
         if calls.isEmpty { context?.close(promise: nil) }
@@ -144,8 +163,8 @@ final class ClientCallsHandler: ChannelInboundHandler {
         closedError = error
         let entries = calls
         calls.removeAll()
+        deadlineTimer?.cancel()
         for (_, entry) in entries {
-            entry.deadlineTimer?.cancel()
             entry.sink.fail(error)
         }
         for (_, promise) in pings { promise.fail(error) }

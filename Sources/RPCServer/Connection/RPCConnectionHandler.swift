@@ -17,8 +17,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let kind: RPCMethod.Kind
         let requestID: String
         let startedAt: NIODeadline
+        let deadline: NIODeadline?
         var task: Task<Void, Never>?
-        var deadlineTimer: Scheduled<Void>?
     }
 
     private enum State { case open, goingAway, closed }
@@ -36,6 +36,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// Times come from the event loop's clock, so that tests can move time on their own loop.
     private var lastFrameAt = NIODeadline.uptimeNanoseconds(0)
     private var idleTimer: Scheduled<Void>?
+    /// One timer for all calls, armed at the earliest deadline: a NIO scheduled task per call cost
+    /// more than the rest of a health check.
+    private var deadlineTimer: Scheduled<Void>?
+    private var deadlineTimerAt: NIODeadline?
     private var flushScheduled = false
     private var peerAddress: String?
     /// Until the server's preface is out, a frame would corrupt the stream: shutdown just closes.
@@ -67,8 +71,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         idleTimer?.cancel()
+        deadlineTimer?.cancel()
         for (_, call) in calls {
-            call.deadlineTimer?.cancel()
             call.task?.cancel()
         }
         calls.removeAll()
@@ -144,20 +148,14 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             : (method.kind == .unary ? limits.defaultUnaryTimeoutMs : nil)
         let now = context.eventLoop.now
         let deadline = timeoutMs.map { now + .milliseconds($0) }
-        var callLogger = logger
-        callLogger[metadataKey: "request_id"] = "\(requestID)"
         let rpcContext = RPCContext(
             method: method.path, callID: callID, metadata: frame.metadata, deadline: deadline,
-            requestID: requestID, peerAddress: peerAddress, logger: callLogger)
+            requestID: requestID, peerAddress: peerAddress, logger: logger)
 
-        var call = ActiveCall(method: method.path, kind: method.kind, requestID: requestID, startedAt: now)
+        let call = ActiveCall(method: method.path, kind: method.kind, requestID: requestID, startedAt: now, deadline: deadline)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        if let timeoutMs {
-            call.deadlineTimer = eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) {
-                loopBound.value.deadlineExceeded(callID)
-            }
-        }
+        if let deadline { armDeadlineTimer(at: deadline) }
         let sink = RPCStreamSink { bytes in
             try await eventLoop.flatSubmit { loopBound.value.sendStreamMessage(callID: callID, payload: bytes) }.get()
         }
@@ -168,7 +166,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             do {
                 outcome = .success(try await method.invoke(payload, rpcContext, sink))
             } catch {
-                outcome = .failure(ErrorMapping.rpcError(for: error, logger: callLogger))
+                outcome = .failure(ErrorMapping.rpcError(for: error, logger: rpcContext.logger))
             }
             if eventLoop.inEventLoop {
                 loopBound.value.finishCall(callID, outcome)
@@ -180,7 +178,6 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     private func cancelCall(_ callID: UInt32) {
         guard let call = calls.removeValue(forKey: callID) else { return }  // already finished: nothing to do
-        call.deadlineTimer?.cancel()
         call.task?.cancel()
         let error = RPCError(.cancelled, "the client cancelled the call", reason: "CANCELLED")
         sendFinal(callID: callID, streaming: call.kind == .serverStreaming, error: error, requestID: call.requestID)
@@ -200,7 +197,6 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private func finishCall(_ callID: UInt32, _ outcome: Result<[UInt8], RPCError>) {
         // A call that was cancelled or timed out has already been answered.
         guard let call = calls.removeValue(forKey: callID) else { return }
-        call.deadlineTimer?.cancel()
         let streaming = call.kind == .serverStreaming
         var code = StatusCode.ok
         var reason = ""
@@ -221,6 +217,32 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         logCall(method: call.method, code: code, startedAt: call.startedAt, requestID: call.requestID, reason: reason)
         closeIfDrained()
+    }
+
+    private func armDeadlineTimer(at deadline: NIODeadline) {
+        if let armedAt = deadlineTimerAt, armedAt <= deadline { return }
+        guard let context else { return }
+        deadlineTimer?.cancel()
+        deadlineTimerAt = deadline
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) { loopBound.value.expireDeadlines() }
+    }
+
+    /// Ends every call whose deadline has passed, then re-arms for the next one.
+    private func expireDeadlines() {
+        deadlineTimer = nil
+        deadlineTimerAt = nil
+        guard let now = context?.eventLoop.now else { return }
+        var next: NIODeadline?
+        for (callID, call) in calls {
+            guard let deadline = call.deadline else { continue }
+            if deadline <= now {
+                deadlineExceeded(callID)
+            } else if next == nil || deadline < next! {
+                next = deadline
+            }
+        }
+        if let next { armDeadlineTimer(at: next) }
     }
 
     private func deadlineExceeded(_ callID: UInt32) {
@@ -352,7 +374,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
             return given
         }
-        return String(UInt64.random(in: .min ... .max), radix: 16)
+        return RequestIDGenerator.shared.next()
     }
 
     static func describe(_ address: SocketAddress) -> String {

@@ -14,7 +14,15 @@ public struct RPCContext: Sendable {
     public let requestID: String
     /// The TCP peer, `ip:port`, or nil when unknown.
     public let peerAddress: String?
-    public let logger: Logger
+    private let baseLogger: Logger
+
+    /// The server's logger with this call's `request_id` attached. Built on use: most calls never log,
+    /// and a per-call metadata dictionary is not free.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "request_id"] = .string(requestID)
+        return logger
+    }
 
     public init(
         method: String, callID: UInt32, metadata: [String: String], deadline: NIODeadline?,
@@ -26,7 +34,7 @@ public struct RPCContext: Sendable {
         self.deadline = deadline
         self.requestID = requestID
         self.peerAddress = peerAddress
-        self.logger = logger
+        self.baseLogger = logger
     }
 
     /// Milliseconds left before the deadline (never negative), or nil without one.

@@ -44,9 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
         let signal = await SignalWaiter.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
         await runtime.server.drain()
+        ServerLogging.flush()
     }
 
     static func fail(_ message: String) -> Never {
+        ServerLogging.flush()
         FileHandle.standardError.write(Data("careerai-server: \(message)\n".utf8))
         Foundation.exit(1)
     }

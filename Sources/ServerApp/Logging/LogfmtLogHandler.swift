@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Writes one logfmt line per event to standard error: `ts=… level=… msg=… key=value…`.
-/// One `write(2)` per line, so that lines from many threads never interleave.
+/// Formats one logfmt line per event, `ts=… level=… msg=… key=value…`, for `LogSink` (standard error,
+/// batched; whole lines, so lines from many threads never interleave).
 public struct LogfmtLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
@@ -42,14 +42,7 @@ public struct LogfmtLogHandler: LogHandler {
             Self.appendQuoted(merged[key]!.description, to: &line)
         }
         line += "\n"
-        line.withUTF8 { utf8 in
-            var offset = 0
-            while offset < utf8.count {
-                let written = Foundation.write(STDERR_FILENO, utf8.baseAddress! + offset, utf8.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        LogSink.shared.append(line, urgent: event.level >= .warning)
     }
 
     static func quoted(_ value: String) -> String {
@@ -111,5 +104,10 @@ public enum ServerLogging {
         }
         guard first else { return }
         LoggingSystem.bootstrap { LogfmtLogHandler(label: $0, level: level) }
+    }
+
+    /// Writes out buffered log lines; call before the process exits.
+    public static func flush() {
+        LogSink.shared.flush()
     }
 }
