@@ -135,3 +135,30 @@ extension WireMessage {
         }
     }
 }
+
+/// A deliberately wrong Swift view of `careerai.rpc.v1.Status`, to show that the agreement check bites.
+private struct MisdeclaredStatus: WireMessage {
+    var code: Int64 = 0
+    var text = ""
+    var extra = ""
+
+    static let wireSchema = WireSchema<MisdeclaredStatus>(careerai__rpc__v1__status__init, [
+        .int64(1, "code", \.code),        // wrong type: int32 in the .proto
+        .string(2, "text", \.text),       // wrong name: message
+        .string(9, "extra", \.extra),     // no such field
+        // field 3 (error_info) is missing
+    ])
+}
+
+@Suite("Descriptor agreement check")
+struct DescriptorAgreementCheckTests {
+    @Test("a wrong type, a wrong name, an extra and a missing field are each reported")
+    func reportsEveryMismatch() {
+        let problems = MisdeclaredStatus.wireSchema.mismatches()
+        #expect(problems.count == 4, "\(problems)")
+        #expect(problems.contains { $0.contains("code") && $0.contains("does not match Swift kind int64") })
+        #expect(problems.contains { $0.contains("'message' in C, 'text' in Swift") })
+        #expect(problems.contains { $0.contains("field 9 (extra) that the descriptor lacks") })
+        #expect(problems.contains { $0.contains("descriptor field 3 (error_info) has no Swift field") })
+    }
+}
