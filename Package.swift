@@ -26,6 +26,18 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CareerAIProtoC"]),
         // Business rules and ports; imports no C module and no networking.
         .target(name: "Domain"),
+        // libsqlite3 and libpq, as Clang modules.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq"),
+        // The storage adapters: the SQL database port on SQLite and PostgreSQL, migrations, repositories.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "Domain", "CSQLite", "CLibPQ",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // What server and client share of PROTOCOL.md: status codes, errors, preface and frame codecs.
         .target(
             name: "RPCCore",
@@ -86,6 +98,10 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["RPCServer", "RPCCore", "Wire"],
             path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "Domain", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CareerAIProtoC"]),
         .testTarget(

@@ -1,0 +1,128 @@
+import Logging
+import NIOPosix
+import Synchronization
+
+/// PostgreSQL through libpq: a bounded pool of connections, each transaction run on a thread of a
+/// thread pool (libpq blocks; event loops must not). A dropped connection is replaced on next use;
+/// serialization failures and deadlocks are retried a bounded number of times.
+public final class PostgresDatabase: SQLDatabase {
+    public struct Limits: Sendable {
+        /// Connections (and threads) at most; also what one server asks of PostgreSQL's max_connections.
+        public var maxConnections = 8
+        public var statementTimeoutMs = 10_000
+        /// Attempts of a transaction that fails with a serialization failure or deadlock.
+        public var maxTransactionAttempts = 4
+        public init() {}
+    }
+
+    public let dialect = SQLDialect.postgres
+    private let url: String
+    private let limits: Limits
+    private let logger: Logger
+    private let threads: NIOThreadPool
+    private let pool: Mutex<Pool>
+
+    private struct Pool {
+        var idle: [PooledConnection] = []
+        var permits: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    public init(url: String, limits: Limits = Limits(), logger: Logger) {
+        precondition(limits.maxConnections > 0 && limits.maxTransactionAttempts > 0)
+        self.url = Self.withConnectTimeout(url)
+        self.limits = limits
+        self.logger = logger
+        pool = Mutex(Pool(permits: limits.maxConnections))
+        threads = NIOThreadPool(numberOfThreads: limits.maxConnections)
+        threads.start()
+    }
+
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await borrow { [limits, logger] connection in
+            var attempt = 1
+            while true {
+                do {
+                    try connection.execute("BEGIN")
+                    let result = try body(connection)
+                    try connection.execute("COMMIT")
+                    return result
+                } catch {
+                    if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }
+                    guard case StorageError.conflict = error, attempt < limits.maxTransactionAttempts else { throw error }
+                    logger.debug("retrying transaction after a conflict", metadata: ["attempt": "\(attempt)"])
+                    // Back off a little, more each time, so that the conflicting transactions spread out.
+                    usleep(UInt32.random(in: 0...1_000) * UInt32(attempt))
+                    attempt += 1
+                }
+            }
+        }
+    }
+
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await borrow { connection in try body(connection) }
+    }
+
+    public func close() async {
+        pool.withLock { $0.idle.removeAll() }  // each connection's deinit closes it (PQfinish)
+        try? await threads.shutdownGracefully()
+    }
+
+    /// Lends a healthy connection to `body` on a pool thread, connecting first when none is idle.
+    private func borrow<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        await acquirePermit()
+        defer { releasePermit() }
+        let pooled = pool.withLock { $0.idle.popLast() }
+        return try await threads.runIfActive { [self] in
+            let connection: PostgresConnection
+            if let pooled, pooled.connection.isHealthy {
+                connection = pooled.connection
+            } else {
+                connection = try PostgresConnection(url: url, statementTimeoutMs: limits.statementTimeoutMs)
+            }
+            defer {
+                // A broken connection is dropped here; the next borrower connects afresh.
+                if connection.isHealthy { self.pool.withLock { $0.idle.append(PooledConnection(connection)) } }
+            }
+            return try body(connection)
+        }
+    }
+
+    private func acquirePermit() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = pool.withLock { pool in
+                if pool.permits > 0 {
+                    pool.permits -= 1
+                    return true
+                }
+                pool.waiters.append(continuation)
+                return false
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    private func releasePermit() {
+        let waiter = pool.withLock { pool -> CheckedContinuation<Void, Never>? in
+            if pool.waiters.isEmpty {
+                pool.permits += 1
+                return nil
+            }
+            return pool.waiters.removeFirst()  // the permit passes straight to the next in line
+        }
+        waiter?.resume()
+    }
+
+    /// A URL without a connect timeout would let a black-holed host hang a call for minutes.
+    static func withConnectTimeout(_ url: String) -> String {
+        guard !url.contains("connect_timeout=") else { return url }
+        return url + (url.contains("?") ? "&" : "?") + "connect_timeout=5"
+    }
+}
+
+/// A connection resting in the pool. @unchecked: it is used by one thread at a time, handed over
+/// under the pool's lock.
+private final class PooledConnection: @unchecked Sendable {
+    let connection: PostgresConnection
+    init(_ connection: PostgresConnection) { self.connection = connection }
+}

@@ -1,0 +1,110 @@
+import CSQLite
+
+/// One libsqlite3 connection. Not thread-safe: `SQLiteDatabase` uses it from one thread at a time.
+final class SQLiteConnection: SQLConnection {
+    private var handle: OpaquePointer?
+    /// `SQLITE_TRANSIENT`, which Swift does not import: SQLite copies bound text at once.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// Extended result codes are macro expressions Swift does not import (sqlite3.h: `SQLITE_CONSTRAINT | (n<<8)`).
+    private static let constraintUnique = SQLITE_CONSTRAINT | (8 << 8)
+    private static let constraintPrimaryKey = SQLITE_CONSTRAINT | (6 << 8)
+
+    init(path: String, busyTimeoutMs: Int32) throws(StorageError) {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, handle != nil else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            handle = nil
+            throw .unavailable("cannot open SQLite database \(path): \(message)")
+        }
+        sqlite3_busy_timeout(handle, busyTimeoutMs)
+        // WAL lets readers in other processes work during a write; foreign keys are off by default.
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = NORMAL")
+        try execute("PRAGMA foreign_keys = ON")
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    @discardableResult
+    func query(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> [SQLRow] {
+        try run(sql, parameters).rows
+    }
+
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> Int {
+        try run(sql, parameters).changes
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> (rows: [SQLRow], changes: Int) {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw error(sqlite3_errcode(handle))
+        }
+        defer { sqlite3_finalize(statement) }
+        try bind(parameters, to: statement)
+
+        var rows: [SQLRow] = []
+        var columns: [String]?
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw error(status) }
+            let count = Int(sqlite3_column_count(statement))
+            if columns == nil {
+                columns = (0..<count).map { String(cString: sqlite3_column_name(statement, Int32($0))) }
+            }
+            rows.append(SQLRow(columns: columns!, values: (0..<count).map { value(statement, Int32($0)) }))
+        }
+        return (rows, Int(sqlite3_changes(handle)))
+    }
+
+    /// `$1` is a *named* parameter to SQLite: look each one up by name, so `VALUES ($2, $1)` binds right.
+    private func bind(_ parameters: [SQLValue], to statement: OpaquePointer) throws(StorageError) {
+        for (offset, parameter) in parameters.enumerated() {
+            let index = sqlite3_bind_parameter_index(statement, "$\(offset + 1)")
+            guard index > 0 else { continue }  // this statement does not use that parameter
+            let status: Int32
+            switch parameter {
+            case .null: status = sqlite3_bind_null(statement, index)
+            case .integer(let value): status = sqlite3_bind_int64(statement, index, value)
+            case .real(let value): status = sqlite3_bind_double(statement, index, value)
+            case .bool(let value): status = sqlite3_bind_int64(statement, index, value ? 1 : 0)
+            case .text(let value): status = sqlite3_bind_text(statement, index, value, -1, Self.transient)
+            }
+            guard status == SQLITE_OK else { throw error(status) }
+        }
+    }
+
+    private func value(_ statement: OpaquePointer, _ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
+        case SQLITE_NULL: return .null
+        default:
+            guard let text = sqlite3_column_text(statement, column) else { return .null }
+            return .text(String(cString: text))
+        }
+    }
+
+    private func error(_ status: Int32) -> StorageError {
+        let message = String(cString: sqlite3_errmsg(handle))
+        let extended = sqlite3_extended_errcode(handle)
+        switch status & 0xFF {
+        case SQLITE_CONSTRAINT:
+            if extended == Self.constraintUnique || extended == Self.constraintPrimaryKey {
+                return .uniqueViolation(constraint: message)
+            }
+            return .constraintViolation(message)
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return .conflict(message)
+        case SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_FULL, SQLITE_READONLY:
+            return .unavailable(message)
+        default:
+            return .failed(message)
+        }
+    }
+}

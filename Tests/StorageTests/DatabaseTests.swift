@@ -1,0 +1,183 @@
+import Foundation
+import Storage
+import Testing
+
+@Suite("SQL database on both engines")
+struct DatabaseTests {
+    @Test("values round-trip, and $n parameters bind by number", arguments: Engine.allCases)
+    func valuesRoundTrip(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        let row = try await test.database.transaction { connection in
+            try connection.execute("CREATE TABLE t (a BIGINT, b TEXT, c BOOLEAN, d TEXT)")
+            // $2 before $1 in the statement: SQLite treats $n as names, so this catches positional binding.
+            try connection.execute("INSERT INTO t (b, a, c, d) VALUES ($2, $1, $3, $4)",
+                                   [.integer(Int64.max), .text("héllo 'quoted' 😀"), .bool(true), .null])
+            return try connection.query("SELECT a, b, c, d FROM t")[0]
+        }
+        #expect(try row.integer("a") == Int64.max)
+        #expect(try row.text("b") == "héllo 'quoted' 😀")
+        #expect(try row.bool("c") == true)
+        #expect(try row.optionalText("d") == nil)
+    }
+
+    @Test("a transaction that throws leaves nothing behind", arguments: Engine.allCases)
+    func rollback(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        _ = try await test.database.transaction { try $0.execute("CREATE TABLE t (a BIGINT)") }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await test.database.transaction { connection in
+                try connection.execute("INSERT INTO t (a) VALUES (1)")
+                throw Boom()
+            }
+        }
+        let count = try await test.database.transaction { try $0.query("SELECT COUNT(*) AS n FROM t")[0].integer("n") }
+        #expect(count == 0)
+    }
+
+    @Test("unique and check constraints are reported as such", arguments: Engine.allCases)
+    func constraints(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        try await test.database.transaction {
+            try $0.execute("CREATE TABLE w (id TEXT PRIMARY KEY, silver BIGINT NOT NULL CHECK (silver >= 0))")
+            try $0.execute("INSERT INTO w (id, silver) VALUES ('a', 1)")
+        }
+        do {
+            _ = try await test.database.transaction { try $0.execute("INSERT INTO w (id, silver) VALUES ('a', 2)") }
+            Issue.record("a duplicate key was accepted")
+        } catch let error as StorageError {
+            guard case .uniqueViolation = error else { Issue.record("\(error)"); return }
+        }
+        do {
+            _ = try await test.database.transaction { try $0.execute("UPDATE w SET silver = silver - 5 WHERE id = 'a'") }
+            Issue.record("a negative balance was accepted")
+        } catch let error as StorageError {
+            guard case .constraintViolation = error else { Issue.record("\(error)"); return }
+        }
+    }
+
+    @Test("concurrent transactions each see their own writes and all commit", arguments: Engine.allCases)
+    func concurrentTransactions(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        try await test.database.transaction {
+            try $0.execute("CREATE TABLE c (id TEXT PRIMARY KEY, n BIGINT NOT NULL)")
+            try $0.execute("INSERT INTO c (id, n) VALUES ('x', 0)")
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    _ = try await test.database.transaction { try $0.execute("UPDATE c SET n = n + 1 WHERE id = 'x'") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let n = try await test.database.transaction { try $0.query("SELECT n FROM c")[0].integer("n") }
+        #expect(n == 50)
+    }
+}
+
+@Suite("Migrations on both engines")
+struct MigrationTests {
+    @Test("from empty every migration applies; a second run applies nothing", arguments: Engine.allCases)
+    func fromEmptyAndTwice(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        let migrator = Migrator(database: test.database)
+        #expect(try await migrator.migrate() == Schema.migrations.map(\.version))
+        #expect(try await migrator.migrate() == [])
+        #expect(try await migrator.appliedVersions() == Schema.migrations.map(\.version))
+        // The schema is really there, with its constraints.
+        let tables = try await test.database.transaction { connection in
+            try connection.query(engine == .sqlite
+                ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+            ).map { try $0.text("name") }
+        }
+        for table in ["universities", "users", "credit_wallets", "credit_transactions", "runs", "job_pack_requests",
+                      "skill_mapper_runs", "otp_requests", "sessions", "schema_migrations"] {
+            #expect(tables.contains(table), "missing table \(table)")
+        }
+    }
+
+    @Test("two migrators at once apply each migration exactly once", arguments: Engine.allCases)
+    func concurrentMigrators(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        // A second, independent connection pool to the same database, as a second server would have.
+        let second = try DatabaseFactory.open(url: test.url, logger: TestDatabase.logger)
+        async let first = Migrator(database: test.database).migrate()
+        async let other = Migrator(database: second).migrate()
+        let applied = try await first + other
+        #expect(applied.sorted() == Schema.migrations.map(\.version))
+        await second.close()
+    }
+
+    @Test("the ledger allows one refund per run and no negative wallet", arguments: Engine.allCases)
+    func ledgerConstraints(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        try await Migrator(database: test.database).migrate()
+        try await test.database.transaction { c in
+            try c.execute("INSERT INTO universities (id, name, subdomain, created_at, updated_at) VALUES ('u1', 'U', 'uu', 0, 0)")
+            try c.execute("INSERT INTO users (id, university_id, email, created_at) VALUES ('p1', 'u1', 'a@u.edu', 0)")
+            try c.execute("INSERT INTO credit_wallets (user_id, university_id, silver, gold, updated_at) VALUES ('p1', 'u1', 1, 0, 0)")
+            try c.execute("""
+                INSERT INTO runs (id, university_id, user_id, kind, status, cost_currency, cost_amount, request_hash, created_at, updated_at)
+                VALUES ('r1', 'u1', 'p1', 'job_pack', 'failed', 'silver', 1, 'h', 0, 0)
+                """)
+            try c.execute("""
+                INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, run_id, status, created_at)
+                VALUES ('t1', 'p1', 'u1', 'silver', 1, 'refund', 'r1', 'completed', 0)
+                """)
+        }
+        await #expect(throws: StorageError.self) {
+            try await test.database.transaction { c in
+                try c.execute("""
+                    INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, run_id, status, created_at)
+                    VALUES ('t2', 'p1', 'u1', 'silver', 1, 'refund', 'r1', 'completed', 0)
+                    """)
+            }
+        }
+        await #expect(throws: StorageError.self) {
+            _ = try await test.database.transaction { try $0.execute("UPDATE credit_wallets SET silver = silver - 2 WHERE user_id = 'p1'") }
+        }
+        await #expect(throws: StorageError.self) {
+            try await test.database.transaction { c in
+                try c.execute("""
+                    INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, status, created_at)
+                    VALUES ('t3', 'p1', 'u1', 'bronze', 1, 'topup', 'completed', 0)
+                    """)
+            }
+        }
+    }
+}
+
+@Suite("PostgreSQL connection loss")
+struct PostgresReconnectTests {
+    @Test("a killed connection fails one call with UNAVAILABLE at most, and the next call reconnects")
+    func reconnectAfterKill() async throws {
+        guard let test = try await TestDatabase.make(.postgres) else { return }
+        defer { Task { await test.close() } }
+        let pid = try await test.database.withConnection { try $0.query("SELECT pg_backend_pid() AS pid")[0].integer("pid") }
+        let admin = PostgresDatabase(url: TestDatabase.postgresAdminURL!, logger: TestDatabase.logger)
+        _ = try await admin.withConnection { try $0.query("SELECT pg_terminate_backend($1)", [.integer(pid)]) }
+        await admin.close()
+        var failures = 0
+        for _ in 0..<3 {
+            do {
+                let one = try await test.database.transaction { try $0.query("SELECT 1 AS one")[0].integer("one") }
+                #expect(one == 1)
+            } catch let error as StorageError {
+                guard case .unavailable = error else { Issue.record("\(error)"); return }
+                failures += 1
+            }
+        }
+        #expect(failures <= 1)
+        let newPid = try await test.database.withConnection { try $0.query("SELECT pg_backend_pid() AS pid")[0].integer("pid") }
+        #expect(newPid != pid)
+    }
+}
