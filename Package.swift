@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "ServerApp",
             dependencies: [
-                "RPCServer", "Domain", "Wire",
+                "RPCServer", "Domain", "Wire", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

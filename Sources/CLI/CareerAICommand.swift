@@ -1,10 +1,17 @@
 import ArgumentParser
 
-@main
 struct CareerAICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "careerai",
         abstract: "The CareerAI command line: talks to careerai-server over its RPC protocol.",
-        subcommands: [HealthCommand.self]
+        discussion: "Global options (--server, --tenant, --json, --timeout-ms) go before or after the subcommand.",
+        subcommands: [HealthCommand.self, UniversityCommand.self]
     )
+}
+
+@main
+enum CLIMain {
+    static func main() async {
+        await CareerAICommand.main(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
+    }
 }

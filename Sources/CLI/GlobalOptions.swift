@@ -16,6 +16,35 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Give up on a call after this many milliseconds.")
     var timeoutMs: UInt32 = 10_000
 
+    /// `careerai --server X university show` → `careerai university show --server X`: ArgumentParser
+    /// reads a subcommand's options only after its name, and people put global options first.
+    static func movingLeadingOptions(_ arguments: [String]) -> [String] {
+        let withValue: Set<String> = ["--server", "--tenant", "--timeout-ms"]
+        let flags: Set<String> = ["--json"]
+        var moved: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            let name = String(first.split(separator: "=", maxSplits: 1)[0])
+            if flags.contains(first) || (withValue.contains(name) && first.contains("=")) {
+                moved.append(first)
+                rest = rest.dropFirst()
+            } else if withValue.contains(first), rest.count >= 2 {
+                moved.append(contentsOf: rest.prefix(2))
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard !moved.isEmpty else { return arguments }
+        let path = rest.prefix { !$0.hasPrefix("-") }
+        return Array(path) + moved + Array(rest.dropFirst(path.count))
+    }
+
+    var environmentTenant: String? {
+        guard let tenant = ProcessInfo.processInfo.environment["CAREERAI_TENANT"], !tenant.isEmpty else { return nil }
+        return tenant
+    }
+
     var target: String {
         server ?? ProcessInfo.processInfo.environment["CAREERAI_SERVER"] ?? "127.0.0.1:7420"
     }
@@ -24,7 +53,7 @@ struct GlobalOptions: ParsableArguments {
         guard var configuration = try? ClientConfiguration(target: target) else {
             throw CLIError("'\(target)' is not host:port (e.g. 127.0.0.1:7420)")
         }
-        if let tenant = tenant ?? ProcessInfo.processInfo.environment["CAREERAI_TENANT"], !tenant.isEmpty {
+        if let tenant = tenant ?? environmentTenant, !tenant.isEmpty {
             configuration.defaultMetadata["x-tenant"] = tenant
         }
         configuration.defaultUnaryTimeoutMs = timeoutMs

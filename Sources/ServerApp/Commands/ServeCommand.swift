@@ -22,7 +22,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         ServerLogging.bootstrap(level: configuration.logLevel)
         let logger = Logger(label: "careerai.server")
-        let runtime = ServerRuntime(configuration: configuration, logger: logger)
+        let runtime: ServerRuntime
+        do {
+            runtime = try await ServerRuntime.make(configuration: configuration, logger: logger)
+        } catch {
+            Self.fail("\(error)")
+        }
         let address: SocketAddress
         do {
             address = try await runtime.start()
@@ -43,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let signal = await SignalWaiter.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
-        await runtime.server.drain()
+        await runtime.shutdown()
         ServerLogging.flush()
     }
 

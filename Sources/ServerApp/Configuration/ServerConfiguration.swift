@@ -13,6 +13,10 @@ public struct ServerConfiguration: Sendable {
     public var rpcLimits: RPCServerLimits
     public var logLevel: Logger.Level
     public var databaseURL: String
+    public var databaseMaxConnections: Int
+    public var databaseStatementTimeoutMs: Int
+    /// Apply pending migrations when `serve` starts (else run `careerai-server migrate` first).
+    public var migrateOnStart: Bool
     public var redisURL: String?
     public var queueName: String
     public var secret: String?
@@ -57,6 +61,9 @@ public struct ServerConfiguration: Sendable {
 
         let databaseURL = env.string("CAREERAI_DATABASE_URL") ?? "sqlite:./careerai.db"
         try validateDatabaseURL(databaseURL)
+        let databaseMaxConnections = try env.integer("CAREERAI_DB_MAX_CONNECTIONS", default: 8, in: 1...200)
+        let databaseStatementTimeoutMs = try env.integer("CAREERAI_DB_STATEMENT_TIMEOUT_MS", default: 10_000, in: 100...600_000)
+        let migrateOnStart = try env.flag("CAREERAI_MIGRATE_ON_START") ?? true
         let redisURL = try env.url("CAREERAI_REDIS_URL", schemes: ["redis"])
         let queueName = env.string("CAREERAI_QUEUE") ?? "careerai_queue"
         guard queueName.utf8.count <= 128, queueName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-:.".contains($0)) }) else {
@@ -98,7 +105,8 @@ public struct ServerConfiguration: Sendable {
 
         return ServerConfiguration(
             environment: environment, rpcHost: rpcHost, rpcPort: rpcPort, rpcLimits: limits, logLevel: logLevel,
-            databaseURL: databaseURL, redisURL: redisURL, queueName: queueName, secret: secret,
+            databaseURL: databaseURL, databaseMaxConnections: databaseMaxConnections,
+            databaseStatementTimeoutMs: databaseStatementTimeoutMs, migrateOnStart: migrateOnStart, redisURL: redisURL, queueName: queueName, secret: secret,
             smtpURL: smtpURL, mailFrom: mailFrom, openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL,
             mock: mock, featureCostsPath: featureCostsPath,
             googleClientID: env.string("GOOGLE_CLIENT_ID"), googleClientSecret: env.string("GOOGLE_CLIENT_SECRET"),

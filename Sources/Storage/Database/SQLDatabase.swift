@@ -34,3 +34,15 @@ public protocol SQLDatabase: Sendable {
 
     func close() async
 }
+
+extension SQLDatabase {
+    /// A transaction whose storage failures reach the caller as domain errors (UNAVAILABLE, ABORTED…),
+    /// which is what repositories hand to services.
+    func domainTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        do {
+            return try await transaction(body)
+        } catch let error as StorageError {
+            throw error.domainError
+        }
+    }
+}

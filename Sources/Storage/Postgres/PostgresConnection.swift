@@ -123,6 +123,8 @@ final class PostgresConnection: SQLConnection {
 
     private static func message(_ pointer: UnsafePointer<CChar>?) -> String {
         guard let pointer else { return "unknown libpq error" }
-        return String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
+        // libpq's messages span lines ("...failed: Connection refused\n\tIs the server running..."): one line here.
+        return String(cString: pointer).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
     }
 }

@@ -4,5 +4,7 @@ public enum WireRegistry {
     public static let allMessageTypes: [any WireMessage.Type] = [
         Frame.self, Status.self, ErrorInfo.self,
         HealthCheckRequest.self, HealthCheckResponse.self,
+        UniversityMessage.self, ResolveUniversityRequest.self, GetCurrentUniversityRequest.self,
+        CreateUniversityRequest.self, UpdateUniversityRequest.self,
     ]
 }

@@ -1,0 +1,64 @@
+/// The bounds on a university's fields. Each violation names the field it concerns.
+public enum UniversityRules {
+    public static let maxNameLength = 200
+    public static let maxAllowedDomains = 50
+    /// More credits than any university would grant; a bound so that sums cannot overflow.
+    public static let maxDefaultCredits: Int64 = 1_000_000
+
+    public static func validate(_ draft: UniversityDraft) throws(DomainError) -> UniversityDraft {
+        var draft = draft
+        draft.name = draft.name.trimmingWhitespace()
+        guard !draft.name.isEmpty, draft.name.count <= maxNameLength else {
+            throw .invalidField("name", "a university name is 1-\(maxNameLength) characters")
+        }
+        try validateSubdomain(draft.subdomain)
+        guard draft.allowedDomains.count <= maxAllowedDomains else {
+            throw .invalidField("allowed_domains", "at most \(maxAllowedDomains) allowed domains")
+        }
+        draft.allowedDomains = try draft.allowedDomains.map { domain throws(DomainError) in
+            let normalized = domain.trimmingWhitespace().lowercased()
+            guard isDomainName(normalized) else {
+                throw .invalidField("allowed_domains", "'\(domain.prefix(100))' is not a domain name (e.g. iitb.ac.in)")
+            }
+            return normalized
+        }
+        draft.allowedDomains = Array(Set(draft.allowedDomains)).sorted()
+        for (field, value) in [("default_silver", draft.defaultSilver), ("default_gold", draft.defaultGold)] {
+            guard (0...maxDefaultCredits).contains(value) else {
+                throw .invalidField(field, "default credits must be 0...\(maxDefaultCredits)")
+            }
+        }
+        return draft
+    }
+
+    /// `[a-z0-9-]{2,63}`, not starting or ending with a hyphen (it is a DNS label).
+    public static func validateSubdomain(_ subdomain: String) throws(DomainError) {
+        let bytes = Array(subdomain.utf8)
+        let allowed = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+        guard (2...63).contains(bytes.count), allowed, bytes.first != 0x2D, bytes.last != 0x2D else {
+            throw .invalidField("subdomain", "a subdomain is 2-63 lowercase letters, digits or hyphens, e.g. iitb",
+                                reason: "INVALID_SUBDOMAIN")
+        }
+    }
+
+    /// A DNS name of at least two labels, each 1-63 of [a-z0-9-], not starting or ending with a hyphen.
+    public static func isDomainName(_ text: String) -> Bool {
+        guard text.utf8.count <= 253 else { return false }
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return false }
+        return labels.allSatisfy { label in
+            let bytes = Array(label.utf8)
+            return (1...63).contains(bytes.count) && bytes.first != 0x2D && bytes.last != 0x2D
+                && bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}

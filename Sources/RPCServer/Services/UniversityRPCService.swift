@@ -1,0 +1,69 @@
+import Domain
+import RPCCore
+import Wire
+
+/// `careerai.v1.UniversityService` over the domain's UniversityService.
+public struct UniversityRPCService: RPCService {
+    public static let resolveMethod = "/careerai.v1.UniversityService/ResolveUniversity"
+    public static let currentMethod = "/careerai.v1.UniversityService/GetCurrentUniversity"
+    public static let createMethod = "/careerai.v1.UniversityService/CreateUniversity"
+    public static let updateMethod = "/careerai.v1.UniversityService/UpdateUniversity"
+
+    /// Decides whether a call may create or change universities (platform admins). Until sign-in
+    /// exists the server passes `denyUntilSignIn`, and universities are managed with the admin CLI.
+    public typealias AdminCheck = @Sendable (RPCContext) async throws -> Void
+
+    public static let denyUntilSignIn: AdminCheck = { _ in
+        throw DomainError(.permissionDenied, reason: "PLATFORM_ADMIN_REQUIRED",
+                          "only platform admins may change universities; on the server host use: careerai-server university create|update")
+    }
+
+    private let universities: UniversityService
+    private let requirePlatformAdmin: AdminCheck
+
+    public init(universities: UniversityService, requirePlatformAdmin: @escaping AdminCheck = Self.denyUntilSignIn) {
+        self.universities = universities
+        self.requirePlatformAdmin = requirePlatformAdmin
+    }
+
+    public func registerMethods(with router: inout RPCRouter) {
+        router.unary(Self.resolveMethod) { (request: ResolveUniversityRequest, _) in
+            Self.message(try await universities.resolve(subdomain: request.subdomain))
+        }
+        router.unary(Self.currentMethod) { (_: GetCurrentUniversityRequest, context) in
+            Self.message(try await universities.resolveTenant(context.metadata[MetadataKey.tenant]))
+        }
+        router.unary(Self.createMethod) { (request: CreateUniversityRequest, context) in
+            try await requirePlatformAdmin(context)
+            return Self.message(try await universities.create(UniversityDraft(
+                name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
+                defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
+        }
+        router.unary(Self.updateMethod) { (request: UpdateUniversityRequest, context) in
+            try await requirePlatformAdmin(context)
+            var fields = Set<UniversityService.Field>()
+            for name in request.updateMask {
+                guard let field = UniversityService.Field(rawValue: name) else {
+                    throw DomainError.invalidField("update_mask", "'\(name.prefix(64))' is not an updatable field")
+                }
+                fields.insert(field)
+            }
+            return Self.message(try await universities.update(
+                subdomain: request.subdomain, fields: fields,
+                to: UniversityDraft(name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
+                                    defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
+        }
+    }
+
+    static func message(_ university: University) -> UniversityMessage {
+        var message = UniversityMessage()
+        message.id = university.id.rawValue
+        message.name = university.name
+        message.subdomain = university.subdomain
+        message.allowedDomains = university.allowedDomains
+        message.defaultSilver = university.defaultSilver
+        message.defaultGold = university.defaultGold
+        message.createdAtUnix = university.createdAtUnix
+        return message
+    }
+}
