@@ -96,12 +96,12 @@ let package = Package(
         // Helpers shared by the test targets: a test service, loopback sockets, process runners.
         .target(
             name: "TestSupport",
-            dependencies: ["RPCServer", "RPCCore", "Wire"],
+            dependencies: ["RPCServer", "RPCCore", "Wire", "Storage", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "Domain", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Storage", "Domain", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CareerAIProtoC"]),
         .testTarget(
@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "TestSupport",
+                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

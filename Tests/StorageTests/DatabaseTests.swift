@@ -1,6 +1,7 @@
 import Foundation
 import Storage
 import Testing
+import TestSupport
 
 @Suite("SQL database on both engines")
 struct DatabaseTests {

@@ -43,7 +43,12 @@ public final class PostgresDatabase: SQLDatabase {
             var attempt = 1
             while true {
                 do {
-                    try connection.execute("BEGIN")
+                    do {
+                        try connection.execute("BEGIN")
+                    } catch StorageError.unavailable(let why) {
+                        // Nothing ran yet: the borrower may safely retry on a fresh connection.
+                        throw StaleConnection(why: why)
+                    }
                     let result = try body(connection)
                     try connection.execute("COMMIT")
                     return result
@@ -69,23 +74,36 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     /// Lends a healthy connection to `body` on a pool thread, connecting first when none is idle.
+    /// A pooled connection can be dead without knowing it (the server restarted); when `body` reports
+    /// that before doing anything (`StaleConnection`), it runs once more on a fresh connection.
     private func borrow<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         await acquirePermit()
         defer { releasePermit() }
         let pooled = pool.withLock { $0.idle.popLast() }
         return try await threads.runIfActive { [self] in
-            let connection: PostgresConnection
             if let pooled, pooled.connection.isHealthy {
-                connection = pooled.connection
-            } else {
-                connection = try PostgresConnection(url: url, statementTimeoutMs: limits.statementTimeoutMs)
+                do {
+                    return try lend(pooled.connection, to: body)
+                } catch let stale as StaleConnection {
+                    logger.debug("pooled connection was dead; reconnecting", metadata: ["why": "\(stale.why)"])
+                }
             }
-            defer {
-                // A broken connection is dropped here; the next borrower connects afresh.
-                if connection.isHealthy { self.pool.withLock { $0.idle.append(PooledConnection(connection)) } }
+            let fresh = try PostgresConnection(url: url, statementTimeoutMs: limits.statementTimeoutMs)
+            do {
+                return try lend(fresh, to: body)
+            } catch let stale as StaleConnection {
+                throw StorageError.unavailable(stale.why)
             }
-            return try body(connection)
         }
+    }
+
+    /// Runs `body`, then returns the connection to the pool if it is still good.
+    private func lend<T>(_ connection: PostgresConnection, to body: (PostgresConnection) throws -> T) throws -> T {
+        defer {
+            // A broken connection is dropped here; the next borrower connects afresh.
+            if connection.isHealthy { pool.withLock { $0.idle.append(PooledConnection(connection)) } }
+        }
+        return try body(connection)
     }
 
     private func acquirePermit() async {
@@ -118,6 +136,11 @@ public final class PostgresDatabase: SQLDatabase {
         guard !url.contains("connect_timeout=") else { return url }
         return url + (url.contains("?") ? "&" : "?") + "connect_timeout=5"
     }
+}
+
+/// A transaction found its connection dead before running anything.
+private struct StaleConnection: Error {
+    let why: String
 }
 
 /// A connection resting in the pool. @unchecked: it is used by one thread at a time, handed over

@@ -4,25 +4,25 @@ import Storage
 import Testing
 
 /// The engines every storage test runs on.
-enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
+public enum Engine: String, CaseIterable, CustomStringConvertible, Sendable {
     case sqlite, postgres
-    var description: String { rawValue }
+    public var description: String { rawValue }
 }
 
 /// A fresh, empty database of one engine for one test, removed afterwards.
 /// PostgreSQL comes from CAREERAI_TEST_POSTGRES_URL (scripts/test.sh starts one); with CI=true a
 /// missing one fails the test instead of skipping it.
-struct TestDatabase: Sendable {
-    let database: any SQLDatabase
-    let url: String
+public struct TestDatabase: Sendable {
+    public let database: any SQLDatabase
+    public let url: String
     private let cleanup: @Sendable () async -> Void
 
-    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    public static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    static var postgresAdminURL: String? { ProcessInfo.processInfo.environment["CAREERAI_TEST_POSTGRES_URL"] }
+    public static var postgresAdminURL: String? { ProcessInfo.processInfo.environment["CAREERAI_TEST_POSTGRES_URL"] }
 
     /// Nil (after recording why) when the engine is not available here.
-    static func make(_ engine: Engine) async throws -> TestDatabase? {
+    public static func make(_ engine: Engine) async throws -> TestDatabase? {
         switch engine {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-db-\(UUID().uuidString)")
@@ -55,9 +55,9 @@ struct TestDatabase: Sendable {
         }
     }
 
-    func close() async { await cleanup() }
+    public func close() async { await cleanup() }
 
-    static func replacingDatabase(in url: String, with name: String) -> String {
+    public static func replacingDatabase(in url: String, with name: String) -> String {
         var components = URLComponents(string: url)!
         components.path = "/" + name
         return components.string!
