@@ -1,0 +1,81 @@
+import Client
+import Foundation
+import NIOCore
+import NIOPosix
+import RPCCore
+
+/// Drives one kind of call at `connections` × `inFlight` against a server and prints one JSON line.
+/// Each client lives on one event loop and its load tasks prefer that loop, so a call resumes its
+/// caller without a thread switch, as a handler inside a NIO server would.
+struct LoadGenerator {
+    let target: String
+    let seconds: Double
+    let call: @Sendable (CareerAIClient) async throws -> Void
+
+    func measure(connections: Int, inFlight: Int, labels: [String: Any]) async throws {
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+        let clients = try (0..<connections).map { index in
+            CareerAIClient(configuration: try ClientConfiguration(target: target), group: loops[index % loops.count])
+        }
+        for client in clients { try await call(client) }  // connect (and warm caches) before timing
+
+        _ = await load(clients: clients, loops: loops, inFlight: inFlight, duration: .seconds(seconds / 4))  // warm-up
+        let started = ContinuousClock.now
+        let (latencies, errors) = await load(clients: clients, loops: loops, inFlight: inFlight, duration: .seconds(seconds))
+        let elapsed = ContinuousClock.now - started
+        for client in clients { await client.close() }
+
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let summary = LatencyRecorder.summary(latencies)
+        var line: [String: Any] = [
+            "case": "\(connections)x\(inFlight)", "connections": connections, "in_flight": connections * inFlight,
+            "calls": summary.count, "errors": errors, "seconds": (elapsedSeconds * 100).rounded() / 100,
+            "calls_per_s": Int(Double(summary.count) / elapsedSeconds),
+            "p50_ms": (summary.p50Ms * 1000).rounded() / 1000, "p99_ms": (summary.p99Ms * 1000).rounded() / 1000,
+            "max_ms": (summary.maxMs * 1000).rounded() / 1000,
+        ]
+        line.merge(labels) { _, label in label }
+        let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+        // Written at once (not buffered) so that a run cut short still shows its finished cases.
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// `inFlight` tasks per client, each calling back to back until `duration` passes.
+    private func load(clients: [CareerAIClient], loops: [any EventLoop], inFlight: Int, duration: Duration) async -> ([[Int64]], Int) {
+        let end = ContinuousClock.now + duration
+        let call = self.call
+        return await withTaskGroup(of: ([Int64], Int).self) { group in
+            for (index, client) in clients.enumerated() {
+                let executor = EventLoopTaskExecutor(loops[index % loops.count])
+                for _ in 0..<inFlight {
+                    group.addTask(executorPreference: executor) {
+                        var recorder = LatencyRecorder(expectedCalls: 100_000)
+                        var errors = 0
+                        while ContinuousClock.now < end {
+                            let callStarted = ContinuousClock.now
+                            do {
+                                try await call(client)
+                                recorder.record(ContinuousClock.now - callStarted)
+                            } catch {
+                                errors += 1
+                            }
+                        }
+                        return (recorder.nanoseconds, errors)
+                    }
+                }
+            }
+            var all: [[Int64]] = []
+            var errors = 0
+            for await (latencies, failed) in group {
+                all.append(latencies)
+                errors += failed
+            }
+            return (all, errors)
+        }
+    }
+
+    static func serverBinary(_ explicit: String?) -> String {
+        explicit ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("careerai-server").path
+    }
+}
