@@ -250,10 +250,10 @@ struct ClientServerTests {
 
     @Test("a client pointed at nothing says it cannot reach the server")
     func connectRefused() async throws {
-        let server = try await InProcessServer.start()
-        let port = server.port
-        await server.server.drain()
-        let client = CareerAIClient(configuration: ClientConfiguration(host: "127.0.0.1", port: port))
+        // A port we hold bound but not listening: connecting is refused, and no test running in
+        // parallel can take it meanwhile (a freed port could be).
+        let closedPort = try ClosedPort()
+        let client = CareerAIClient(configuration: ClientConfiguration(host: "127.0.0.1", port: closedPort.port))
         do {
             _ = try await client.health.check()
             Issue.record("connected to a closed port")
@@ -262,5 +262,6 @@ struct ClientServerTests {
             #expect(error.reason == "CONNECT_FAILED")
             #expect(error.message.contains("connection refused"))
         }
+        withExtendedLifetime(closedPort) {}
     }
 }

@@ -21,9 +21,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
     private var calls: [UInt32: Entry] = [:]
     private var pings: [UInt64: EventLoopPromise<Void>] = [:]
     private var flushScheduled = false
-    /// One timer for all calls, at the earliest local deadline (a scheduled task per call was costly).
-    private var deadlineTimer: Scheduled<Void>?
-    private var deadlineTimerAt: NIODeadline?
+    private var deadlineTimer = EarliestDeadlineTimer()
     private var closedError: RPCError?
     /// Set on GOAWAY: the connection finishes what it has, and new calls go to a new connection.
     private let goingAway: @Sendable () -> Void
@@ -76,29 +74,19 @@ final class ClientCallsHandler: ChannelInboundHandler {
     }
 
     private func armDeadlineTimer(at deadline: NIODeadline) {
-        if let armedAt = deadlineTimerAt, armedAt <= deadline { return }
         guard let context else { return }
-        deadlineTimer?.cancel()
-        deadlineTimerAt = deadline
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) { loopBound.value.expireDeadlines() }
+        deadlineTimer.arm(at: deadline, on: context.eventLoop) { loopBound.value.expireDeadlines() }
     }
 
     /// Fails every call whose local deadline passed (and tells the server), then re-arms.
     private func expireDeadlines() {
-        deadlineTimer = nil
-        deadlineTimerAt = nil
+        deadlineTimer.fired()
         guard let now = context?.eventLoop.now else { return }
-        var next: NIODeadline?
-        for (callID, entry) in calls {
-            guard let deadline = entry.deadline else { continue }
-            if deadline <= now {
-                calls.removeValue(forKey: callID)
-                write(Frame(callID: callID, type: .cancel))
-                entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: "DEADLINE_EXCEEDED"))
-            } else if next == nil || deadline < next! {
-                next = deadline
-            }
+        let next = EarliestDeadlineTimer.sweep(calls.map { ($0.key, $0.value.deadline) }, now: now) { callID in
+            guard let entry = calls.removeValue(forKey: callID) else { return }
+            write(Frame(callID: callID, type: .cancel))
+            entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: "DEADLINE_EXCEEDED"))
         }
         if let next { armDeadlineTimer(at: next) }
     }
@@ -163,7 +151,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
         closedError = error
         let entries = calls
         calls.removeAll()
-        deadlineTimer?.cancel()
+        deadlineTimer.cancel()
         for (_, entry) in entries {
             entry.sink.fail(error)
         }

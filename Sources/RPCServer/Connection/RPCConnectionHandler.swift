@@ -36,10 +36,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// Times come from the event loop's clock, so that tests can move time on their own loop.
     private var lastFrameAt = NIODeadline.uptimeNanoseconds(0)
     private var idleTimer: Scheduled<Void>?
-    /// One timer for all calls, armed at the earliest deadline: a NIO scheduled task per call cost
-    /// more than the rest of a health check.
-    private var deadlineTimer: Scheduled<Void>?
-    private var deadlineTimerAt: NIODeadline?
+    private var deadlineTimer = EarliestDeadlineTimer()
     private var flushScheduled = false
     private var peerAddress: String?
     /// Until the server's preface is out, a frame would corrupt the stream: shutdown just closes.
@@ -71,7 +68,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         idleTimer?.cancel()
-        deadlineTimer?.cancel()
+        deadlineTimer.cancel()
         for (_, call) in calls {
             call.task?.cancel()
         }
@@ -220,28 +217,16 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     }
 
     private func armDeadlineTimer(at deadline: NIODeadline) {
-        if let armedAt = deadlineTimerAt, armedAt <= deadline { return }
         guard let context else { return }
-        deadlineTimer?.cancel()
-        deadlineTimerAt = deadline
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) { loopBound.value.expireDeadlines() }
+        deadlineTimer.arm(at: deadline, on: context.eventLoop) { loopBound.value.expireDeadlines() }
     }
 
     /// Ends every call whose deadline has passed, then re-arms for the next one.
     private func expireDeadlines() {
-        deadlineTimer = nil
-        deadlineTimerAt = nil
+        deadlineTimer.fired()
         guard let now = context?.eventLoop.now else { return }
-        var next: NIODeadline?
-        for (callID, call) in calls {
-            guard let deadline = call.deadline else { continue }
-            if deadline <= now {
-                deadlineExceeded(callID)
-            } else if next == nil || deadline < next! {
-                next = deadline
-            }
-        }
+        let next = EarliestDeadlineTimer.sweep(calls.map { ($0.key, $0.value.deadline) }, now: now) { deadlineExceeded($0) }
         if let next { armDeadlineTimer(at: next) }
     }
 
