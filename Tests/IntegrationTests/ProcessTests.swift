@@ -2,6 +2,7 @@ import Client
 import Foundation
 import NIOCore
 import RPCCore
+import Storage
 import Testing
 import TestSupport
 import Wire
@@ -54,6 +55,34 @@ struct ProcessTests {
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
         #expect(lines.first?.hasPrefix("careerai-server: configuration: \(named):") == true, "\(result.stderr)")
+    }
+
+    @Test("an unreachable database stops the server with one clear line")
+    func unreachableDatabase() async throws {
+        let closedPort = try ClosedPort()
+        let result = try await Executables.run("careerai-server", ["serve"], environment: [
+            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": "postgres://careerai@127.0.0.1:\(closedPort.port)/careerai",
+        ])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("careerai-server: database: database unavailable: ") == true, "\(result.stderr)")
+        #expect(result.stderr.contains("Connection refused"))
+        withExtendedLifetime(closedPort) {}
+    }
+
+    @Test("two `careerai-server migrate` processes at once apply the schema exactly once", arguments: Engine.allCases)
+    func concurrentMigrateProcesses(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        let environment = ["CAREERAI_DATABASE_URL": test.url]
+        async let first = Executables.run("careerai-server", ["migrate"], environment: environment)
+        async let second = Executables.run("careerai-server", ["migrate"], environment: environment)
+        let results = try await [first, second]
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        let outputs = results.map(\.stdout).sorted()
+        #expect(outputs == ["applied v1; schema version 1\n", "schema is up to date (version 1)\n"], "\(outputs)")
+        #expect(try await Migrator(database: test.database).appliedVersions() == [1])
+        await test.close()
     }
 
     @Test("production refuses the development defaults")
