@@ -19,19 +19,9 @@ public struct ClientConfiguration: Sendable {
 
     /// Parses `host:port` (IPv6 as `[::1]:7420`).
     public init(target: String) throws(RPCError) {
-        guard let (host, port) = Self.parseTarget(target) else {
+        guard let parsed = HostPort.parse(target) else {
             throw RPCError(.invalidArgument, "'\(target)' is not host:port", reason: "INVALID_TARGET")
         }
-        self.init(host: host, port: port)
-    }
-
-    public static func parseTarget(_ target: String) -> (String, Int)? {
-        guard let colon = target.lastIndex(of: ":"), colon != target.startIndex,
-              let port = Int(target[target.index(after: colon)...]), (1...65_535).contains(port)
-        else { return nil }
-        var host = String(target[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, host.utf8.count <= 253 else { return nil }
-        return (host, port)
+        self.init(host: parsed.host, port: parsed.port)
     }
 }

@@ -52,20 +52,6 @@ public final class RawSocket {
         return bytes
     }
 
-    /// True when the peer closed the connection within `timeoutMs` (reading and dropping any bytes).
-    public func waitForClose(timeoutMs: Int32 = 5_000) -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMs))
-        while ContinuousClock.now < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) >= 0 else { return false }
-            if poller.revents == 0 { continue }
-            let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if got <= 0 { return true }
-        }
-        return false
-    }
-
     public func close() {
         guard fd >= 0 else { return }
         Glibc.close(fd)

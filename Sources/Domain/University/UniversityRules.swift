@@ -1,3 +1,5 @@
+import Foundation
+
 /// The bounds on a university's fields. Each violation names the field it concerns.
 public enum UniversityRules {
     public static let maxNameLength = 200
@@ -7,7 +9,7 @@ public enum UniversityRules {
 
     public static func validate(_ draft: UniversityDraft) throws(DomainError) -> UniversityDraft {
         var draft = draft
-        draft.name = draft.name.trimmingWhitespace()
+        draft.name = draft.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !draft.name.isEmpty, draft.name.count <= maxNameLength else {
             throw .invalidField("name", "a university name is 1-\(maxNameLength) characters")
         }
@@ -16,7 +18,7 @@ public enum UniversityRules {
             throw .invalidField("allowed_domains", "at most \(maxAllowedDomains) allowed domains")
         }
         draft.allowedDomains = try draft.allowedDomains.map { domain throws(DomainError) in
-            let normalized = domain.trimmingWhitespace().lowercased()
+            let normalized = domain.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
             guard isDomainName(normalized) else {
                 throw .invalidField("allowed_domains", "'\(domain.prefix(100))' is not a domain name (e.g. iitb.ac.in)")
             }
@@ -51,14 +53,5 @@ public enum UniversityRules {
             return (1...63).contains(bytes.count) && bytes.first != 0x2D && bytes.last != 0x2D
                 && bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
         }
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
     }
 }

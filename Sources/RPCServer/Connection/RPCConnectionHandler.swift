@@ -117,7 +117,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         guard calls[callID] == nil else { return protocolViolation(.invalidArgument, "call_id \(callID) is already in flight") }
         highestCallID = max(highestCallID, callID)
         let requestID = Self.requestID(from: frame.metadata)
-        let isStreaming = router.method(frame.method)?.kind == .serverStreaming
+        let method = router.method(frame.method)
+        let isStreaming = method?.kind == .serverStreaming
 
         func refuse(_ error: RPCError) {
             sendFinal(callID: callID, streaming: isStreaming, error: error, requestID: requestID)
@@ -135,7 +136,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             return refuse(RPCError(.resourceExhausted, "more than \(limits.maxConcurrentCalls) calls in flight on this connection",
                                    reason: "TOO_MANY_CONCURRENT_CALLS", details: ["max_concurrent_calls": "\(limits.maxConcurrentCalls)"]))
         }
-        guard let method = router.method(frame.method) else {
+        guard let method else {
             return refuse(RPCError(.unimplemented, "unknown method '\(frame.method.prefix(200))'", reason: "UNKNOWN_METHOD"))
         }
         guard let context else { return }

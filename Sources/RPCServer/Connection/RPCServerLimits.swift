@@ -24,17 +24,35 @@ public struct RPCServerLimits: Sendable, Equatable {
 
     public init() {}
 
+    /// The usable range of each limit, defined once: the server checks them here, and the
+    /// configuration reads each variable against the same range.
+    public static let maxFrameBytesRange = 1024...(64 * 1024 * 1024)
+    public static let maxConcurrentCallsRange = 1...100_000
+    public static let maxMetadataBytesRange = 256...(1024 * 1024)
+    public static let idleTimeoutMsRange: ClosedRange<Int64> = 100...86_400_000
+    public static let handshakeTimeoutMsRange: ClosedRange<Int64> = 10...600_000
+    public static let defaultUnaryTimeoutMsRange: ClosedRange<Int64> = 1...3_600_000
+    public static let drainTimeoutMsRange: ClosedRange<Int64> = 0...600_000
+    public static let maxConnectionsRange = 1...1_000_000
+    public static let listenBacklogRange: ClosedRange<Int32> = 1...65_535
+
     /// A description of the first limit that is out of range, or nil when all are usable.
     public func validationProblem() -> String? {
-        if maxFrameBytes < 1024 || maxFrameBytes > 64 * 1024 * 1024 { return "max frame bytes must be 1024...67108864" }
-        if maxConcurrentCalls < 1 || maxConcurrentCalls > 100_000 { return "max concurrent calls must be 1...100000" }
-        if maxMetadataBytes < 256 || maxMetadataBytes > maxFrameBytes { return "max metadata bytes must be 256...max frame bytes" }
-        if idleTimeoutMs < 100 { return "idle timeout must be at least 100 ms" }
-        if handshakeTimeoutMs < 10 { return "handshake timeout must be at least 10 ms" }
-        if defaultUnaryTimeoutMs < 1 { return "default unary timeout must be at least 1 ms" }
-        if drainTimeoutMs < 0 { return "drain timeout must not be negative" }
-        if maxConnections < 1 { return "max connections must be at least 1" }
-        if listenBacklog < 1 { return "listen backlog must be at least 1" }
-        return nil
+        func outside<T: Comparable>(_ value: T, _ range: ClosedRange<T>, _ name: String) -> String? {
+            range.contains(value) ? nil : "\(name) must be \(range.lowerBound)...\(range.upperBound)"
+        }
+        let problems: [String?] = [
+            outside(maxFrameBytes, Self.maxFrameBytesRange, "max frame bytes"),
+            outside(maxConcurrentCalls, Self.maxConcurrentCallsRange, "max concurrent calls"),
+            outside(maxMetadataBytes, Self.maxMetadataBytesRange, "max metadata bytes"),
+            maxMetadataBytes <= maxFrameBytes ? nil : "max metadata bytes must not exceed max frame bytes",
+            outside(idleTimeoutMs, Self.idleTimeoutMsRange, "idle timeout ms"),
+            outside(handshakeTimeoutMs, Self.handshakeTimeoutMsRange, "handshake timeout ms"),
+            outside(defaultUnaryTimeoutMs, Self.defaultUnaryTimeoutMsRange, "default unary timeout ms"),
+            outside(drainTimeoutMs, Self.drainTimeoutMsRange, "drain timeout ms"),
+            outside(maxConnections, Self.maxConnectionsRange, "max connections"),
+            outside(listenBacklog, Self.listenBacklogRange, "listen backlog"),
+        ]
+        return problems.compactMap { $0 }.first
     }
 }

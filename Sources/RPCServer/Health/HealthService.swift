@@ -40,8 +40,7 @@ public struct HealthService: RPCService {
     }
 
     private func response(_ serving: HealthStatus.Serving) -> HealthCheckResponse {
-        let uptime = ContinuousClock.now - status.startedAt
-        let uptimeMs = UInt64(max(0, uptime.components.seconds)) * 1000 + UInt64(uptime.components.attoseconds / 1_000_000_000_000_000)
+        let uptimeMs = UInt64(max(0, (ContinuousClock.now - status.startedAt) / .milliseconds(1)))
         return HealthCheckResponse(status: serving.rawValue, version: ProductInfo.version, uptimeMs: uptimeMs)
     }
 }

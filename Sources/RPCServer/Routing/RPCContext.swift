@@ -36,10 +36,4 @@ public struct RPCContext: Sendable {
         self.peerAddress = peerAddress
         self.baseLogger = logger
     }
-
-    /// Milliseconds left before the deadline (never negative), or nil without one.
-    public var remainingMs: Int64? {
-        guard let deadline else { return nil }
-        return max(0, (deadline - .now()).nanoseconds / 1_000_000)
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RPCCore
 
 /// Typed, validated reads of environment variables. Every failure names the variable.
 struct EnvironmentReader {
@@ -33,15 +34,10 @@ struct EnvironmentReader {
     /// A `host:port` listen or connect address.
     func address(_ name: String, default fallback: String) throws(ConfigurationError) -> (host: String, port: Int) {
         let text = string(name) ?? fallback
-        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-              let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
-        else { throw ConfigurationError(name, "'\(text)' is not host:port (e.g. 127.0.0.1:7420)") }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, host.utf8.count <= 253, !host.contains(where: \.isWhitespace) else {
-            throw ConfigurationError(name, "'\(text)' has no usable host")
+        guard let parsed = HostPort.parse(text, allowPortZero: true) else {
+            throw ConfigurationError(name, "'\(text)' is not host:port (e.g. 127.0.0.1:7420)")
         }
-        return (host, port)
+        return (parsed.host, parsed.port)
     }
 
     /// A URL whose scheme is one of `schemes`, with a host unless the scheme is host-less.

@@ -40,18 +40,20 @@ public struct ServerConfiguration: Sendable {
         }
         let (rpcHost, rpcPort) = try env.address("CAREERAI_RPC_ADDR", default: "127.0.0.1:7420")
 
-        var limits = RPCServerLimits()
-        limits.maxFrameBytes = try env.integer("CAREERAI_RPC_MAX_FRAME_BYTES", default: limits.maxFrameBytes, in: 1024...64 * 1024 * 1024)
-        limits.maxConcurrentCalls = try env.integer("CAREERAI_RPC_MAX_CONCURRENT_CALLS", default: limits.maxConcurrentCalls, in: 1...100_000)
-        limits.maxMetadataBytes = try env.integer("CAREERAI_RPC_MAX_METADATA_BYTES", default: limits.maxMetadataBytes, in: 256...1024 * 1024)
-        limits.idleTimeoutMs = try env.integer("CAREERAI_RPC_IDLE_TIMEOUT_MS", default: limits.idleTimeoutMs, in: 100...86_400_000)
-        limits.handshakeTimeoutMs = try env.integer("CAREERAI_RPC_HANDSHAKE_TIMEOUT_MS", default: limits.handshakeTimeoutMs, in: 10...600_000)
-        limits.defaultUnaryTimeoutMs = try env.integer("CAREERAI_RPC_DEFAULT_TIMEOUT_MS", default: limits.defaultUnaryTimeoutMs, in: 1...3_600_000)
-        limits.drainTimeoutMs = try env.integer("CAREERAI_RPC_DRAIN_TIMEOUT_MS", default: limits.drainTimeoutMs, in: 0...600_000)
-        limits.maxConnections = try env.integer("CAREERAI_RPC_MAX_CONNECTIONS", default: limits.maxConnections, in: 1...1_000_000)
-        limits.listenBacklog = try env.integer("CAREERAI_RPC_LISTEN_BACKLOG", default: limits.listenBacklog, in: 1...65_535)
-        if let problem = limits.validationProblem() {
-            throw ConfigurationError("CAREERAI_RPC_MAX_METADATA_BYTES", problem)
+        typealias Limits = RPCServerLimits
+        var limits = Limits()
+        limits.maxFrameBytes = try env.integer("CAREERAI_RPC_MAX_FRAME_BYTES", default: limits.maxFrameBytes, in: Limits.maxFrameBytesRange)
+        limits.maxConcurrentCalls = try env.integer("CAREERAI_RPC_MAX_CONCURRENT_CALLS", default: limits.maxConcurrentCalls, in: Limits.maxConcurrentCallsRange)
+        limits.maxMetadataBytes = try env.integer("CAREERAI_RPC_MAX_METADATA_BYTES", default: limits.maxMetadataBytes, in: Limits.maxMetadataBytesRange)
+        limits.idleTimeoutMs = try env.integer("CAREERAI_RPC_IDLE_TIMEOUT_MS", default: limits.idleTimeoutMs, in: Limits.idleTimeoutMsRange)
+        limits.handshakeTimeoutMs = try env.integer("CAREERAI_RPC_HANDSHAKE_TIMEOUT_MS", default: limits.handshakeTimeoutMs, in: Limits.handshakeTimeoutMsRange)
+        limits.defaultUnaryTimeoutMs = try env.integer("CAREERAI_RPC_DEFAULT_TIMEOUT_MS", default: limits.defaultUnaryTimeoutMs, in: Limits.defaultUnaryTimeoutMsRange)
+        limits.drainTimeoutMs = try env.integer("CAREERAI_RPC_DRAIN_TIMEOUT_MS", default: limits.drainTimeoutMs, in: Limits.drainTimeoutMsRange)
+        limits.maxConnections = try env.integer("CAREERAI_RPC_MAX_CONNECTIONS", default: limits.maxConnections, in: Limits.maxConnectionsRange)
+        limits.listenBacklog = try env.integer("CAREERAI_RPC_LISTEN_BACKLOG", default: limits.listenBacklog, in: Limits.listenBacklogRange)
+        // Each range is checked above; what is left is how the limits relate to one another.
+        guard limits.maxMetadataBytes <= limits.maxFrameBytes else {
+            throw ConfigurationError("CAREERAI_RPC_MAX_METADATA_BYTES", "must not exceed CAREERAI_RPC_MAX_FRAME_BYTES (\(limits.maxFrameBytes))")
         }
 
         let logLevelText = env.string("CAREERAI_LOG_LEVEL") ?? "info"

@@ -45,12 +45,6 @@ public struct LogfmtLogHandler: LogHandler {
         LogSink.shared.append(line, urgent: event.level >= .warning)
     }
 
-    static func quoted(_ value: String) -> String {
-        var out = ""
-        appendQuoted(value, to: &out)
-        return out
-    }
-
     static func appendQuoted(_ value: String, to line: inout String) {
         let needsQuotes = value.isEmpty || value.utf8.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x0A || $0 == 0x0D || $0 == 0x5C }
         guard needsQuotes else {
