@@ -49,12 +49,30 @@ struct GlobalOptions: ParsableArguments {
         server ?? ProcessInfo.processInfo.environment["CAREERAI_SERVER"] ?? "127.0.0.1:7420"
     }
 
-    func makeClient() throws -> CareerAIClient {
+    var resolvedTenant: String? {
+        guard let tenant = tenant ?? environmentTenant, !tenant.isEmpty else { return nil }
+        return tenant
+    }
+
+    /// The tenant, or a usage error naming how to give one.
+    func requireTenant() throws -> String {
+        guard let tenant = resolvedTenant else {
+            throw ValidationError("name your university with --tenant SUBDOMAIN (or $CAREERAI_TENANT)")
+        }
+        return tenant
+    }
+
+    /// A client for the server and tenant; signed in with the stored session for them unless
+    /// `signedIn` is false.
+    func makeClient(signedIn: Bool = true) throws -> CareerAIClient {
         guard var configuration = try? ClientConfiguration(target: target) else {
             throw CLIError("'\(target)' is not host:port (e.g. 127.0.0.1:7420)")
         }
-        if let tenant = tenant ?? environmentTenant, !tenant.isEmpty {
+        if let tenant = resolvedTenant {
             configuration.defaultMetadata["x-tenant"] = tenant
+            if signedIn, let entry = CredentialStore.default().entry(server: target, tenant: tenant) {
+                configuration = configuration.signedIn(token: entry.token)
+            }
         }
         configuration.defaultUnaryTimeoutMs = timeoutMs
         return CareerAIClient(configuration: configuration)

@@ -95,10 +95,10 @@ struct UniversityRPCTests {
     func adminBadInput(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         try await Migrator(database: test.database).migrate()
-        // The real service with an admin check that lets the caller through, as a platform admin's call would be.
+        // The real service behind a caller who is a platform admin (sessions themselves: AuthTests).
         let universities = UniversityService(repository: SQLUniversityRepository(database: test.database))
-        var router = RPCRouter()
-        router.register(UniversityRPCService(universities: universities, requirePlatformAdmin: { _ in }))
+        var router = RPCRouter(authenticator: FixedAuthenticator.platformAdmin())
+        router.register(UniversityRPCService(universities: universities))
         let server = RPCServer(router: router, health: HealthStatus(), logger: TestDatabase.logger)
         let port = try await server.start(host: "127.0.0.1", port: 0).port!
         let client = CareerAIClient(configuration: ClientConfiguration(host: "127.0.0.1", port: port))

@@ -15,10 +15,10 @@ public struct TestService: RPCService {
     public init(probe: Probe) { self.probe = probe }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.echo) { (request: HealthCheckRequest, context) in
+        router.unary(Self.echo, access: .public) { (request: HealthCheckRequest, context) in
             HealthCheckResponse(status: request.service, version: context.requestID, uptimeMs: UInt64(context.callID))
         }
-        router.unary(Self.hang) { [probe] (_: HealthCheckRequest, _) -> HealthCheckResponse in
+        router.unary(Self.hang, access: .public) { [probe] (_: HealthCheckRequest, _) -> HealthCheckResponse in
             probe.started()
             do {
                 try await Task.sleep(for: .seconds(3600))
@@ -28,7 +28,7 @@ public struct TestService: RPCService {
             }
             return HealthCheckResponse()
         }
-        router.unary(Self.sleep) { (request: HealthCheckRequest, _) in
+        router.unary(Self.sleep, access: .public) { (request: HealthCheckRequest, _) in
             try await Task.sleep(for: .milliseconds(Int(request.service) ?? 0))
             return HealthCheckResponse(status: "slept", version: "", uptimeMs: 0)
         }

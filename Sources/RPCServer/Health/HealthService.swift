@@ -15,11 +15,11 @@ public struct HealthService: RPCService {
     }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.checkMethod) { (request: HealthCheckRequest, _) in
+        router.unary(Self.checkMethod, access: .public) { (request: HealthCheckRequest, _) in
             try validate(request)
             return response(status.current)
         }
-        router.serverStreaming(Self.watchMethod) { (request: HealthCheckRequest, _, writer: RPCResponseWriter<HealthCheckResponse>) in
+        router.serverStreaming(Self.watchMethod, access: .public) { (request: HealthCheckRequest, _, writer: RPCResponseWriter<HealthCheckResponse>) in
             try validate(request)
             for await serving in status.updates() {
                 try Task.checkCancellation()

@@ -1,3 +1,4 @@
+import Domain
 import Logging
 import NIOCore
 
@@ -14,6 +15,8 @@ public struct RPCContext: Sendable {
     public let requestID: String
     /// The TCP peer, `ip:port`, or nil when unknown.
     public let peerAddress: String?
+    /// The signed-in caller; set by the router for every method that is not public.
+    public internal(set) var principal: Principal?
     private let baseLogger: Logger
 
     /// The server's logger with this call's `request_id` attached. Built on use: most calls never log,
@@ -21,6 +24,7 @@ public struct RPCContext: Sendable {
     public var logger: Logger {
         var logger = baseLogger
         logger[metadataKey: "request_id"] = .string(requestID)
+        if let principal { logger[metadataKey: "user_id"] = .string(principal.user.id) }
         return logger
     }
 
@@ -35,5 +39,15 @@ public struct RPCContext: Sendable {
         self.requestID = requestID
         self.peerAddress = peerAddress
         self.baseLogger = logger
+    }
+}
+
+extension RPCContext {
+    /// The principal of a method that is not public (the router has set it); a bug otherwise.
+    public func requirePrincipal() throws -> Principal {
+        guard let principal else {
+            throw DomainError(.internal, reason: "ACCESS_NOT_DECLARED", "\(method) reads the caller but is declared public")
+        }
+        return principal
     }
 }

@@ -1,3 +1,4 @@
+import Domain
 import RPCCore
 import Wire
 
@@ -12,15 +13,22 @@ public struct RPCMethod: Sendable {
 
     public let path: String
     public let kind: Kind
+    /// Who may call it; enforced by the router before the request is even decoded.
+    public let access: AccessLevel
     /// Unary: returns the encoded response. Streaming: sends through the sink and returns `[]`.
     let invoke: @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8]
 }
 
-/// Maps `/careerai.v1.<Service>/<Method>` to typed handlers.
+/// Maps `/careerai.v1.<Service>/<Method>` to typed handlers. Every method declares its access level;
+/// the router resolves the caller's session once (through `authenticator`) and checks the level
+/// before the handler runs, so no handler can forget to.
 public struct RPCRouter: Sendable {
     public private(set) var methods: [String: RPCMethod] = [:]
+    private let authenticator: any SessionAuthenticator
 
-    public init() {}
+    public init(authenticator: any SessionAuthenticator = NoSessions()) {
+        self.authenticator = authenticator
+    }
 
     public mutating func register(_ service: some RPCService) {
         service.registerMethods(with: &self)
@@ -30,30 +38,43 @@ public struct RPCRouter: Sendable {
 
     public mutating func unary<Request: WireMessage, Response: WireMessage>(
         _ path: String,
+        access: AccessLevel,
         _ handler: @escaping @Sendable (Request, RPCContext) async throws -> Response
     ) {
-        add(RPCMethod(path: path, kind: .unary) { payload, context, _ in
+        add(path, .unary, access) { payload, context, _ in
             let request: Request = try Self.decodeRequest(payload)
             let response = try await handler(request, context)
             return try Self.encodeResponse(response)
-        })
+        }
     }
 
     public mutating func serverStreaming<Request: WireMessage, Response: WireMessage>(
         _ path: String,
+        access: AccessLevel,
         _ handler: @escaping @Sendable (Request, RPCContext, RPCResponseWriter<Response>) async throws -> Void
     ) {
-        add(RPCMethod(path: path, kind: .serverStreaming) { payload, context, sink in
+        add(path, .serverStreaming, access) { payload, context, sink in
             let request: Request = try Self.decodeRequest(payload)
             try await handler(request, context, RPCResponseWriter(sink: sink))
             return []
-        })
+        }
     }
 
-    private mutating func add(_ method: RPCMethod) {
-        precondition(methods[method.path] == nil, "\(method.path) is registered twice")
-        precondition(method.path.hasPrefix("/careerai.v1."), "\(method.path) is not /careerai.v1.<Service>/<Method>")
-        methods[method.path] = method
+    private mutating func add(
+        _ path: String, _ kind: RPCMethod.Kind, _ access: AccessLevel,
+        _ invoke: @escaping @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8]
+    ) {
+        precondition(methods[path] == nil, "\(path) is registered twice")
+        precondition(path.hasPrefix("/careerai.v1."), "\(path) is not /careerai.v1.<Service>/<Method>")
+        let authenticator = self.authenticator
+        methods[path] = RPCMethod(path: path, kind: kind, access: access) { payload, context, sink in
+            guard access != .public else { return try await invoke(payload, context, sink) }
+            var context = context
+            context.principal = try await authenticator.authenticate(
+                authorization: context.metadata[MetadataKey.authorization], tenant: context.metadata[MetadataKey.tenant])
+            try access.check(context.principal)
+            return try await invoke(payload, context, sink)
+        }
     }
 
     static func decodeRequest<Request: WireMessage>(_ payload: [UInt8]) throws(RPCError) -> Request {

@@ -9,38 +9,25 @@ public struct UniversityRPCService: RPCService {
     public static let createMethod = "/careerai.v1.UniversityService/CreateUniversity"
     public static let updateMethod = "/careerai.v1.UniversityService/UpdateUniversity"
 
-    /// Decides whether a call may create or change universities (platform admins). Until sign-in
-    /// exists the server passes `denyUntilSignIn`, and universities are managed with the admin CLI.
-    public typealias AdminCheck = @Sendable (RPCContext) async throws -> Void
-
-    public static let denyUntilSignIn: AdminCheck = { _ in
-        throw DomainError(.permissionDenied, reason: "PLATFORM_ADMIN_REQUIRED",
-                          "only platform admins may change universities; on the server host use: careerai-server university create|update")
-    }
-
     private let universities: UniversityService
-    private let requirePlatformAdmin: AdminCheck
 
-    public init(universities: UniversityService, requirePlatformAdmin: @escaping AdminCheck = Self.denyUntilSignIn) {
+    public init(universities: UniversityService) {
         self.universities = universities
-        self.requirePlatformAdmin = requirePlatformAdmin
     }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.resolveMethod) { (request: ResolveUniversityRequest, _) in
+        router.unary(Self.resolveMethod, access: .public) { (request: ResolveUniversityRequest, _) in
             Self.message(try await universities.resolve(subdomain: request.subdomain))
         }
-        router.unary(Self.currentMethod) { (_: GetCurrentUniversityRequest, context) in
+        router.unary(Self.currentMethod, access: .public) { (_: GetCurrentUniversityRequest, context) in
             Self.message(try await universities.resolveTenant(context.metadata[MetadataKey.tenant]))
         }
-        router.unary(Self.createMethod) { (request: CreateUniversityRequest, context) in
-            try await requirePlatformAdmin(context)
-            return Self.message(try await universities.create(UniversityDraft(
+        router.unary(Self.createMethod, access: .platformAdmin) { (request: CreateUniversityRequest, _) in
+            Self.message(try await universities.create(UniversityDraft(
                 name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
                 defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
         }
-        router.unary(Self.updateMethod) { (request: UpdateUniversityRequest, context) in
-            try await requirePlatformAdmin(context)
+        router.unary(Self.updateMethod, access: .platformAdmin) { (request: UpdateUniversityRequest, _) in
             var fields = Set<UniversityService.Field>()
             for name in request.updateMask {
                 guard let field = UniversityService.Field(rawValue: name) else {

@@ -26,4 +26,8 @@ enum AdminSupport {
     static func fail(_ error: any Error) -> Never {
         ServeCommand.fail("\(error)")
     }
+
+    static func fail(_ message: String) -> Never {
+        ServeCommand.fail(message)
+    }
 }

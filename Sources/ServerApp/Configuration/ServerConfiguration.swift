@@ -1,5 +1,7 @@
+import Domain
 import Foundation
 import Logging
+import Outbound
 import RPCServer
 
 /// careerai-server's configuration, read from the environment (DESIGN.md "Configuration") and
@@ -20,16 +22,19 @@ public struct ServerConfiguration: Sendable {
     public var redisURL: String?
     public var queueName: String
     public var secret: String?
-    public var smtpURL: String?
-    public var mailFrom: String?
+    /// Where development keeps its generated secret when CAREERAI_SECRET is unset.
+    public var secretFile: String
+    /// Set when CAREERAI_SMTP_URL is; nil means the console mailer.
+    public var smtp: SMTPMailer.Configuration?
+    public var auth: AuthSettings
+    /// REST adapter addresses whose `x-forwarded-for` is believed.
+    public var trustedProxies: Set<String>
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
     public var mock: Bool
     public var featureCostsPath: String?
-    public var googleClientID: String?
-    public var googleClientSecret: String?
-    public var googleTokenURL: String
-    public var googleJWKSURL: String
+    /// Set when GOOGLE_CLIENT_ID is; nil means Google sign-in is off.
+    public var google: GoogleOAuthProvider.Configuration?
 
     public static func load(from values: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
         let env = EnvironmentReader(values: values)
@@ -73,16 +78,42 @@ public struct ServerConfiguration: Sendable {
         }
 
         let secret = env.string("CAREERAI_SECRET")
-        if let secret, secret.utf8.count < 32 {
-            throw ConfigurationError("CAREERAI_SECRET", "must be at least 32 characters (e.g. openssl rand -hex 32)")
+        if let secret, secret.utf8.count < ServerSecret.minBytes || secret.utf8.count > ServerSecret.maxBytes {
+            throw ConfigurationError("CAREERAI_SECRET", "must be \(ServerSecret.minBytes) to \(ServerSecret.maxBytes) characters (e.g. openssl rand -hex 32)")
         }
+        let secretFile = env.string("CAREERAI_SECRET_FILE") ?? "./careerai.secret"
         let smtpURL = try env.url("CAREERAI_SMTP_URL", schemes: ["smtp", "smtps"])
         let mailFrom = env.string("CAREERAI_MAIL_FROM")
-        if let mailFrom, !isPlausibleEmail(mailFrom) {
-            throw ConfigurationError("CAREERAI_MAIL_FROM", "'\(mailFrom)' is not an email address")
+        var smtp: SMTPMailer.Configuration?
+        if let smtpURL {
+            guard let mailFrom else { throw ConfigurationError("CAREERAI_MAIL_FROM", "must be set when CAREERAI_SMTP_URL is") }
+            do {
+                smtp = try SMTPMailer.Configuration(url: smtpURL, from: mailFrom)
+            } catch let error as DomainError {
+                throw ConfigurationError(error.details["field"] ?? "CAREERAI_SMTP_URL", error.message)
+            } catch {
+                throw ConfigurationError("CAREERAI_SMTP_URL", "\(error)")
+            }
+        } else if mailFrom != nil, !isPlausibleEmail(mailFrom!) {
+            throw ConfigurationError("CAREERAI_MAIL_FROM", "'\(mailFrom!)' is not an email address")
         }
-        if smtpURL != nil && mailFrom == nil {
-            throw ConfigurationError("CAREERAI_MAIL_FROM", "must be set when CAREERAI_SMTP_URL is")
+
+        var auth = AuthSettings()
+        auth.otpTTLSeconds = try env.integer("CAREERAI_OTP_TTL_S", default: auth.otpTTLSeconds, in: AuthSettings.otpTTLSecondsRange)
+        auth.otpResendCooldownSeconds = try env.integer("CAREERAI_OTP_RESEND_COOLDOWN_S", default: auth.otpResendCooldownSeconds,
+                                                        in: AuthSettings.otpResendCooldownSecondsRange)
+        auth.otpMaxPerEmailPerHour = try env.integer("CAREERAI_OTP_MAX_PER_EMAIL_PER_HOUR", default: auth.otpMaxPerEmailPerHour,
+                                                     in: AuthSettings.otpMaxPerEmailPerHourRange)
+        auth.otpMaxPerAddressPerHour = try env.integer("CAREERAI_OTP_MAX_PER_ADDRESS_PER_HOUR", default: auth.otpMaxPerAddressPerHour,
+                                                       in: AuthSettings.otpMaxPerAddressPerHourRange)
+        auth.sessionTTLSeconds = try env.integer("CAREERAI_SESSION_TTL_S", default: auth.sessionTTLSeconds, in: AuthSettings.sessionTTLSecondsRange)
+        var trustedProxies = Set<String>()
+        for entry in (env.string("CAREERAI_TRUSTED_PROXIES") ?? "").split(separator: ",") {
+            let address = entry.trimmingCharacters(in: .whitespaces)
+            guard isIPAddress(address) else {
+                throw ConfigurationError("CAREERAI_TRUSTED_PROXIES", "'\(address)' is not an IP address (a comma-separated list of the REST adapters' addresses)")
+            }
+            trustedProxies.insert(address)
         }
 
         let openAIAPIKey = env.string("OPENAI_API_KEY")
@@ -96,23 +127,31 @@ public struct ServerConfiguration: Sendable {
         if let featureCostsPath, !FileManager.default.isReadableFile(atPath: featureCostsPath) {
             throw ConfigurationError("CAREERAI_FEATURE_COSTS", "cannot read '\(featureCostsPath)'")
         }
-        let googleTokenURL = try env.url("CAREERAI_GOOGLE_TOKEN_URL", schemes: ["http", "https"]) ?? "https://oauth2.googleapis.com/token"
-        let googleJWKSURL = try env.url("CAREERAI_GOOGLE_JWKS_URL", schemes: ["http", "https"]) ?? "https://www.googleapis.com/oauth2/v3/certs"
+        var google: GoogleOAuthProvider.Configuration?
+        if let clientID = env.string("GOOGLE_CLIENT_ID") {
+            guard let clientSecret = env.string("GOOGLE_CLIENT_SECRET") else {
+                throw ConfigurationError("GOOGLE_CLIENT_SECRET", "must be set when GOOGLE_CLIENT_ID is")
+            }
+            var configuration = GoogleOAuthProvider.Configuration(clientID: clientID, clientSecret: clientSecret)
+            configuration.tokenURL = try env.url("CAREERAI_GOOGLE_TOKEN_URL", schemes: ["http", "https"]) ?? configuration.tokenURL
+            configuration.jwksURL = try env.url("CAREERAI_GOOGLE_JWKS_URL", schemes: ["http", "https"]) ?? configuration.jwksURL
+            configuration.authorizationURL = try env.url("CAREERAI_GOOGLE_AUTH_URL", schemes: ["http", "https"]) ?? configuration.authorizationURL
+            configuration.minimumJWKSRefetchSeconds = Double(try env.integer("CAREERAI_GOOGLE_JWKS_MIN_REFETCH_S", default: 10, in: 0...3600))
+            google = configuration
+        }
 
         if environment == .production {
             if mock { throw ConfigurationError("MOCK", "production refuses MOCK=1; set OPENAI_API_KEY and MOCK=0") }
             if secret == nil { throw ConfigurationError("CAREERAI_SECRET", "production requires a secret; a generated one is for development only") }
-            if smtpURL == nil { throw ConfigurationError("CAREERAI_SMTP_URL", "production requires SMTP; codes in the log are for development only") }
+            if smtp == nil { throw ConfigurationError("CAREERAI_SMTP_URL", "production requires SMTP; codes in the log are for development only") }
         }
 
         return ServerConfiguration(
             environment: environment, rpcHost: rpcHost, rpcPort: rpcPort, rpcLimits: limits, logLevel: logLevel,
             databaseURL: databaseURL, databaseMaxConnections: databaseMaxConnections,
-            databaseStatementTimeoutMs: databaseStatementTimeoutMs, migrateOnStart: migrateOnStart, redisURL: redisURL, queueName: queueName, secret: secret,
-            smtpURL: smtpURL, mailFrom: mailFrom, openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL,
-            mock: mock, featureCostsPath: featureCostsPath,
-            googleClientID: env.string("GOOGLE_CLIENT_ID"), googleClientSecret: env.string("GOOGLE_CLIENT_SECRET"),
-            googleTokenURL: googleTokenURL, googleJWKSURL: googleJWKSURL)
+            databaseStatementTimeoutMs: databaseStatementTimeoutMs, migrateOnStart: migrateOnStart, redisURL: redisURL, queueName: queueName,
+            secret: secret, secretFile: secretFile, smtp: smtp, auth: auth, trustedProxies: trustedProxies,
+            openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL, mock: mock, featureCostsPath: featureCostsPath, google: google)
     }
 
     static func validateDatabaseURL(_ url: String) throws(ConfigurationError) {
@@ -129,6 +168,11 @@ public struct ServerConfiguration: Sendable {
             return
         }
         throw ConfigurationError("CAREERAI_DATABASE_URL", "'\(EnvironmentReader.redacted(url))' is neither sqlite:PATH nor postgres://…")
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
     static func isPlausibleEmail(_ text: String) -> Bool {

@@ -1,6 +1,9 @@
 import Domain
+import Foundation
 import Logging
 import NIOCore
+import NIOPosix
+import Outbound
 import RPCServer
 import Storage
 
@@ -12,29 +15,50 @@ public struct ServerRuntime: Sendable {
     public let health: HealthStatus
     public let database: any SQLDatabase
     public let universities: UniversityService
+    public let auth: AuthService
+    /// Threads for blocking outgoing calls (libcurl: SMTP, Google).
+    private let outboundThreads: NIOThreadPool
 
     /// Opens the database, migrates it when configured to, and (in development) creates the demo
-    /// university on an empty database.
-    public static func make(configuration: ServerConfiguration, logger: Logger) async throws -> ServerRuntime {
+    /// university on an empty database. `clock` is the time the business rules see (tests move it).
+    public static func make(configuration: ServerConfiguration, logger: Logger,
+                            clock: any WallClock = SystemWallClock()) async throws -> ServerRuntime {
+        let secret = try loadSecret(configuration, logger: logger)
         let database = try await openDatabase(configuration, logger: logger, migrate: configuration.migrateOnStart)
-        let universities = UniversityService(repository: SQLUniversityRepository(database: database))
+        let universities = UniversityService(repository: SQLUniversityRepository(database: database),
+                                             now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
         if configuration.environment == .development, let demo = try await universities.createDemoIfEmpty() {
             logger.info("created the demo university on an empty database", metadata: [
                 "subdomain": "\(demo.subdomain)", "allowed_domains": "\(demo.allowedDomains.joined(separator: ","))",
                 "default_silver": "\(demo.defaultSilver)", "default_gold": "\(demo.defaultGold)",
             ])
         }
-        return ServerRuntime(configuration: configuration, database: database, universities: universities, logger: logger)
+        let outboundThreads = NIOThreadPool(numberOfThreads: 4)
+        outboundThreads.start()
+        let http = CurlHTTPClient(threadPool: outboundThreads)
+        let mailer: any Mailer = configuration.smtp.map { SMTPMailer(configuration: $0, threadPool: outboundThreads, logger: logger) }
+            ?? ConsoleMailer(logger: logger)
+        let google: any GoogleIdentityProvider = configuration.google.map {
+            GoogleOAuthProvider(configuration: $0, http: http, logger: logger, now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
+        } ?? UnconfiguredGoogleIdentityProvider()
+        let auth = AuthService(universities: universities, store: SQLAuthStore(database: database), mailer: mailer, google: google,
+                               secret: secret, settings: configuration.auth, clock: clock)
+        return ServerRuntime(configuration: configuration, database: database, universities: universities, auth: auth,
+                             outboundThreads: outboundThreads, logger: logger)
     }
 
-    private init(configuration: ServerConfiguration, database: any SQLDatabase, universities: UniversityService, logger: Logger) {
+    private init(configuration: ServerConfiguration, database: any SQLDatabase, universities: UniversityService, auth: AuthService,
+                 outboundThreads: NIOThreadPool, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.universities = universities
+        self.auth = auth
+        self.outboundThreads = outboundThreads
         health = HealthStatus()
-        var router = RPCRouter()
+        var router = RPCRouter(authenticator: auth)
         router.register(HealthService(status: health))
         router.register(UniversityRPCService(universities: universities))
+        router.register(AuthRPCService(auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
         server = RPCServer(router: router, limits: configuration.rpcLimits, health: health, logger: logger)
     }
 
@@ -46,6 +70,30 @@ public struct ServerRuntime: Sendable {
     public func shutdown() async {
         await server.drain()
         await database.close()
+        try? await outboundThreads.shutdownGracefully()
+    }
+
+    /// CAREERAI_SECRET, or in development the secret kept in `secretFile` (made on first start, mode 0600).
+    static func loadSecret(_ configuration: ServerConfiguration, logger: Logger) throws -> ServerSecret {
+        if let secret = configuration.secret { return try ServerSecret(secret) }
+        precondition(configuration.environment == .development, "production without CAREERAI_SECRET is refused by the configuration")
+        let path = configuration.secretFile
+        do {
+            if let existing = FileManager.default.contents(atPath: path) {
+                return try ServerSecret(String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let generated = ServerSecret.generate()
+            guard FileManager.default.createFile(atPath: path, contents: Data((generated + "\n").utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw StartupError("secret: cannot write \(path) (set CAREERAI_SECRET or CAREERAI_SECRET_FILE)")
+            }
+            logger.notice("generated a development secret (set CAREERAI_SECRET in production)", metadata: ["file": "\(path)"])
+            return try ServerSecret(generated)
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw StartupError("secret: \(path) does not hold a usable secret: \(error)")
+        }
     }
 
     /// The configured database, migrated if asked; failures are `StartupError`s with one clear line.

@@ -4,7 +4,7 @@ import Foundation
 /// Users in the SQL database. Every statement filters on `university_id`.
 public struct SQLUserRepository: UserRepository {
     private let database: any SQLDatabase
-    private static let columns = "id, university_id, email, name, email_verified, google_id, role, is_pro, created_at"
+    static let columns = "id, university_id, email, name, email_verified, google_id, role, is_pro, created_at"
 
     public init(database: any SQLDatabase) {
         self.database = database
@@ -56,7 +56,7 @@ public struct SQLUserRepository: UserRepository {
     }
 
 
-    private static func user(_ row: SQLRow) throws -> User {
+    static func user(_ row: SQLRow) throws -> User {
         guard let role = User.Role(rawValue: try row.text("role")) else {
             throw StorageError.unexpectedValue(column: "role", value: try row.text("role"))
         }

@@ -6,5 +6,8 @@ public enum WireRegistry {
         HealthCheckRequest.self, HealthCheckResponse.self,
         UniversityMessage.self, ResolveUniversityRequest.self, GetCurrentUniversityRequest.self,
         CreateUniversityRequest.self, UpdateUniversityRequest.self,
+        UserMessage.self, SessionMessage.self, RequestEmailOtpRequest.self, RequestEmailOtpResponse.self,
+        VerifyEmailOtpRequest.self, GoogleAuthUrlRequest.self, GoogleAuthUrlResponse.self, GoogleSignInRequest.self,
+        GetMeRequest.self, SignOutRequest.self, SignOutResponse.self,
     ]
 }

@@ -1,0 +1,47 @@
+import Wire
+
+/// Typed calls of `careerai.v1.AuthService`. The tenant comes from the client's `x-tenant`; signed-in
+/// calls need `authorization: Bearer <token>` in the client's default metadata (see `signedIn(token:)`).
+public struct AuthClient: Sendable {
+    let client: CareerAIClient
+
+    public func requestEmailOtp(email: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RequestEmailOtpResponse {
+        try await client.unary("/careerai.v1.AuthService/RequestEmailOtp", RequestEmailOtpRequest(email: email), timeoutMs: timeoutMs)
+    }
+
+    public func verifyEmailOtp(email: String, code: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> SessionMessage {
+        try await client.unary("/careerai.v1.AuthService/VerifyEmailOtp", VerifyEmailOtpRequest(email: email, code: code),
+                               timeoutMs: timeoutMs)
+    }
+
+    public func googleAuthURL(redirectURI: String, state: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> GoogleAuthUrlResponse {
+        try await client.unary("/careerai.v1.AuthService/GoogleAuthUrl", GoogleAuthUrlRequest(redirectURI: redirectURI, state: state),
+                               timeoutMs: timeoutMs)
+    }
+
+    public func googleSignIn(code: String, redirectURI: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> SessionMessage {
+        try await client.unary("/careerai.v1.AuthService/GoogleSignIn", GoogleSignInRequest(code: code, redirectURI: redirectURI),
+                               timeoutMs: timeoutMs)
+    }
+
+    public func me(timeoutMs: UInt32? = nil) async throws(RPCError) -> UserMessage {
+        try await client.unary("/careerai.v1.AuthService/GetMe", GetMeRequest(), timeoutMs: timeoutMs)
+    }
+
+    public func signOut(timeoutMs: UInt32? = nil) async throws(RPCError) {
+        let _: SignOutResponse = try await client.unary("/careerai.v1.AuthService/SignOut", SignOutRequest(), timeoutMs: timeoutMs)
+    }
+}
+
+extension CareerAIClient {
+    public var auth: AuthClient { AuthClient(client: self) }
+}
+
+extension ClientConfiguration {
+    /// This configuration with every call carrying the session token.
+    public func signedIn(token: String) -> ClientConfiguration {
+        var configuration = self
+        configuration.defaultMetadata["authorization"] = "Bearer \(token)"
+        return configuration
+    }
+}

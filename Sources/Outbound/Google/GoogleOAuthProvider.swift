@@ -1,0 +1,132 @@
+import Domain
+import Foundation
+import JWTKit
+import Logging
+
+/// Google sign-in over OpenID Connect: the authorization URL, the code exchange at the token endpoint
+/// (libcurl), and the ID token checked with jwt-kit — RS256 against Google's JWKS, `iss`, `aud` = our
+/// client id, `exp`.
+public struct GoogleOAuthProvider: GoogleIdentityProvider {
+    public struct Configuration: Sendable {
+        public var clientID: String
+        public var clientSecret: String
+        public var authorizationURL = "https://accounts.google.com/o/oauth2/v2/auth"
+        public var tokenURL = "https://oauth2.googleapis.com/token"
+        public var jwksURL = "https://www.googleapis.com/oauth2/v3/certs"
+        /// At most one early JWKS refetch (for an unknown `kid`) in this many seconds.
+        public var minimumJWKSRefetchSeconds: Double = 10
+
+        public init(clientID: String, clientSecret: String) {
+            self.clientID = clientID
+            self.clientSecret = clientSecret
+        }
+    }
+
+    private let configuration: Configuration
+    private let http: CurlHTTPClient
+    private let keys: JWKSCache
+    private let logger: Logger
+
+    public init(configuration: Configuration, http: CurlHTTPClient, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+        self.keys = JWKSCache(url: configuration.jwksURL, http: http, minimumRefetchSeconds: configuration.minimumJWKSRefetchSeconds,
+                              logger: logger, now: now)
+    }
+
+    public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String {
+        guard var components = URLComponents(string: configuration.authorizationURL) else {
+            throw DomainError(.internal, reason: "GOOGLE_MISCONFIGURED", "the Google authorization URL is not a URL")
+        }
+        var items = [
+            URLQueryItem(name: "client_id", value: configuration.clientID),
+            URLQueryItem(name: "redirect_uri", value: redirectURI),
+            URLQueryItem(name: "response_type", value: "code"),
+            URLQueryItem(name: "scope", value: "openid email profile"),
+            URLQueryItem(name: "state", value: state),
+            URLQueryItem(name: "prompt", value: "select_account"),
+        ]
+        if let hostedDomain { items.append(URLQueryItem(name: "hd", value: hostedDomain)) }
+        components.queryItems = items
+        // URLComponents leaves '+' and '&'-safe characters alone in query values; encode them for form decoding.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        guard let url = components.string else {
+            throw DomainError(.internal, reason: "GOOGLE_MISCONFIGURED", "the Google authorization URL could not be built")
+        }
+        return url
+    }
+
+    public func identity(code: String, redirectURI: String) async throws -> GoogleIdentity {
+        let idToken = try await exchange(code: code, redirectURI: redirectURI)
+        return try await verify(idToken: idToken)
+    }
+
+    private struct TokenResponse: Decodable {
+        var id_token: String?
+        var error: String?
+        var error_description: String?
+    }
+
+    private func exchange(code: String, redirectURI: String) async throws -> String {
+        let response: HTTPResponse
+        do {
+            response = try await http.postForm(configuration.tokenURL, fields: [
+                ("code", code), ("client_id", configuration.clientID), ("client_secret", configuration.clientSecret),
+                ("redirect_uri", redirectURI), ("grant_type", "authorization_code"),
+            ])
+        } catch {
+            logger.error("Google token endpoint unreachable", metadata: ["error": "\(error)"])
+            throw DomainError(.unavailable, reason: "GOOGLE_UNAVAILABLE", "Google could not be reached; try again or use an email code")
+        }
+        let body = try? JSONDecoder().decode(TokenResponse.self, from: Data(response.body))
+        switch response.status {
+        case 200:
+            guard let idToken = body?.id_token, !idToken.isEmpty else {
+                throw DomainError(.unavailable, reason: "GOOGLE_UNAVAILABLE", "Google's token answer carried no ID token")
+            }
+            return idToken
+        case 400, 401:
+            let why = body?.error ?? "refused"
+            throw DomainError(.unauthenticated, reason: "GOOGLE_CODE_REJECTED",
+                              "Google refused the authorization code (\(why.prefix(64))); start the Google sign-in again",
+                              details: ["google_error": String(why.prefix(64))])
+        default:
+            logger.error("Google token endpoint failed", metadata: ["status": "\(response.status)"])
+            throw DomainError(.unavailable, reason: "GOOGLE_UNAVAILABLE", "Google answered HTTP \(response.status); try again later")
+        }
+    }
+
+    func verify(idToken: String) async throws -> GoogleIdentity {
+        let token: GoogleIdentityToken
+        do {
+            do {
+                token = try await keys.current().verify(idToken, as: GoogleIdentityToken.self)
+            } catch let error as JWTError where error.errorType == .unknownKID {
+                guard let kid = error.kid?.string, let refreshed = try await keys.refreshed(forUnknown: kid) else { throw error }
+                token = try await refreshed.verify(idToken, as: GoogleIdentityToken.self)
+            }
+            try token.audience.verifyIntendedAudience(includes: configuration.clientID)
+        } catch let error as DomainError {
+            throw error
+        } catch {
+            logger.info("Google ID token refused", metadata: ["error": "\(error)"])
+            throw DomainError(.unauthenticated, reason: "GOOGLE_TOKEN_INVALID",
+                              "Google's ID token did not verify (\(Self.summary(error))); start the Google sign-in again")
+        }
+        return GoogleIdentity(subject: token.subject.value, email: token.email ?? "", emailVerified: token.emailVerified?.value ?? false,
+                              hostedDomain: token.hostedDomain?.value, name: token.name ?? "")
+    }
+
+    private static func summary(_ error: any Error) -> String {
+        guard let error = error as? JWTError else { return "malformed" }
+        switch error.errorType {
+        case .claimVerificationFailure: return "claim check failed: \(error.reason ?? "")"
+        case .signatureVerificationFailed: return "bad signature"
+        case .unknownKID: return "unknown signing key"
+        case .missingKIDHeader: return "no key id"
+        case .malformedToken: return "malformed"
+        default: return "\(error.errorType)"
+        }
+    }
+}

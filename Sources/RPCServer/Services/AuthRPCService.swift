@@ -1,0 +1,77 @@
+import Domain
+import RPCCore
+import Wire
+
+/// `careerai.v1.AuthService` over the domain's AuthService.
+public struct AuthRPCService: RPCService {
+    public static let requestEmailOtpMethod = "/careerai.v1.AuthService/RequestEmailOtp"
+    public static let verifyEmailOtpMethod = "/careerai.v1.AuthService/VerifyEmailOtp"
+    public static let googleAuthURLMethod = "/careerai.v1.AuthService/GoogleAuthUrl"
+    public static let googleSignInMethod = "/careerai.v1.AuthService/GoogleSignIn"
+    public static let getMeMethod = "/careerai.v1.AuthService/GetMe"
+    public static let signOutMethod = "/careerai.v1.AuthService/SignOut"
+
+    private let auth: AuthService
+    private let clientAddresses: ClientAddressResolver
+
+    public init(auth: AuthService, clientAddresses: ClientAddressResolver) {
+        self.auth = auth
+        self.clientAddresses = clientAddresses
+    }
+
+    public func registerMethods(with router: inout RPCRouter) {
+        router.unary(Self.requestEmailOtpMethod, access: .public) { (request: RequestEmailOtpRequest, context) in
+            let issued = try await auth.requestEmailOtp(email: request.email, tenant: context.metadata[MetadataKey.tenant],
+                                                        clientAddress: clientAddresses.address(of: context))
+            var response = RequestEmailOtpResponse()
+            response.expiresInS = Int32(clamping: issued.expiresInSeconds)
+            response.resendAfterS = Int32(clamping: issued.resendAfterSeconds)
+            return response
+        }
+        router.unary(Self.verifyEmailOtpMethod, access: .public) { (request: VerifyEmailOtpRequest, context) in
+            Self.message(try await auth.verifyEmailOtp(email: request.email, code: request.code,
+                                                       tenant: context.metadata[MetadataKey.tenant]))
+        }
+        router.unary(Self.googleAuthURLMethod, access: .public) { (request: GoogleAuthUrlRequest, context) in
+            let authorization = try await auth.googleAuthorizationURL(redirectURI: request.redirectURI, state: request.state,
+                                                                      tenant: context.metadata[MetadataKey.tenant])
+            var response = GoogleAuthUrlResponse()
+            response.url = authorization.url
+            response.state = authorization.state
+            return response
+        }
+        router.unary(Self.googleSignInMethod, access: .public) { (request: GoogleSignInRequest, context) in
+            Self.message(try await auth.googleSignIn(code: request.code, redirectURI: request.redirectURI,
+                                                     tenant: context.metadata[MetadataKey.tenant]))
+        }
+        router.unary(Self.getMeMethod, access: .signedIn) { (_: GetMeRequest, context) in
+            Self.message(try context.requirePrincipal().user)
+        }
+        router.unary(Self.signOutMethod, access: .signedIn) { (_: SignOutRequest, context) in
+            try await auth.signOut(try context.requirePrincipal())
+            return SignOutResponse()
+        }
+    }
+
+    public static func message(_ session: Session) -> SessionMessage {
+        var message = SessionMessage()
+        message.token = session.token
+        message.expiresAtUnix = session.expiresAtUnix
+        message.user = Self.message(session.user)
+        return message
+    }
+
+    public static func message(_ user: User) -> UserMessage {
+        var message = UserMessage()
+        message.id = user.id
+        message.name = user.name
+        message.email = user.email
+        message.emailVerified = user.emailVerified
+        message.googleID = user.googleID ?? ""
+        message.universityID = user.universityID.rawValue
+        message.role = user.role.rawValue
+        message.isPro = user.isPro
+        message.createdAtUnix = user.createdAtUnix
+        return message
+    }
+}
