@@ -46,6 +46,12 @@ struct ProcessTests {
         ("CAREERAI_ENV", "staging", "CAREERAI_ENV"),
         ("CAREERAI_LOG_LEVEL", "loud", "CAREERAI_LOG_LEVEL"),
         ("MOCK", "maybe", "MOCK"),
+        ("CAREERAI_SECRET", "too-short", "CAREERAI_SECRET"),
+        ("CAREERAI_SMTP_URL", "http://mail.example", "CAREERAI_SMTP_URL"),
+        ("CAREERAI_OTP_TTL_S", "5", "CAREERAI_OTP_TTL_S"),
+        ("CAREERAI_SESSION_TTL_S", "-1", "CAREERAI_SESSION_TTL_S"),
+        ("CAREERAI_TRUSTED_PROXIES", "10.0.0.1,not-an-ip", "CAREERAI_TRUSTED_PROXIES"),
+        ("GOOGLE_CLIENT_ID", "id-without-secret", "GOOGLE_CLIENT_SECRET"),
     ])
     func badConfiguration(variable: String, value: String, named: String) async throws {
         var environment = ["CAREERAI_RPC_ADDR": "127.0.0.1:0"]
@@ -85,11 +91,21 @@ struct ProcessTests {
         await test.close()
     }
 
-    @Test("production refuses the development defaults")
+    @Test("production refuses the development defaults: MOCK, a generated secret, the console mailer")
     func productionRefusesInsecureDefaults() async throws {
-        let result = try await Executables.run("careerai-server", ["serve"], environment: ["CAREERAI_ENV": "production", "CAREERAI_RPC_ADDR": "127.0.0.1:0"])
-        #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("careerai-server: configuration: "))
+        let production = ["CAREERAI_ENV": "production", "CAREERAI_RPC_ADDR": "127.0.0.1:0", "MOCK": "0", "OPENAI_API_KEY": "sk-test",
+                          "CAREERAI_SECRET": String(repeating: "ab", count: 32), "CAREERAI_SMTP_URL": "smtp://127.0.0.1:2525",
+                          "CAREERAI_MAIL_FROM": "no-reply@careerai.example"]
+        let refusals: [(String, String?, String)] = [
+            ("MOCK", "1", "MOCK"), ("CAREERAI_SECRET", nil, "CAREERAI_SECRET"), ("CAREERAI_SMTP_URL", nil, "CAREERAI_SMTP_URL"),
+        ]
+        for (variable, value, named) in refusals {
+            var environment = production
+            environment[variable] = value ?? ""  // empty means unset
+            let result = try await Executables.run("careerai-server", ["serve"], environment: environment)
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("careerai-server: configuration: \(named): "), "\(result.stderr)")
+        }
     }
 
     @Test("a taken port is one clear line")

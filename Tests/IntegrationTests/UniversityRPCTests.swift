@@ -16,17 +16,24 @@ struct RuntimeUnderTest {
     let port: Int
 
     static func start(databaseURL: String, environment: [String: String] = [:]) async throws -> RuntimeUnderTest {
-        var values = ["CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": databaseURL]
+        try await start(databaseURL: databaseURL, environment: environment, clock: SystemWallClock())
+    }
+
+    static func start(databaseURL: String, environment: [String: String] = [:], clock: any WallClock) async throws -> RuntimeUnderTest {
+        var values = ["CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": databaseURL, "CAREERAI_SECRET": testSecret]
         values.merge(environment) { _, new in new }
         let configuration = try ServerConfiguration.load(from: values)
-        let runtime = try await ServerRuntime.make(configuration: configuration, logger: TestDatabase.logger)
+        let runtime = try await ServerRuntime.make(configuration: configuration, logger: TestDatabase.logger, clock: clock)
         let address = try await runtime.start()
         return RuntimeUnderTest(runtime: runtime, port: address.port!)
     }
 
-    func client(tenant: String? = nil) -> CareerAIClient {
+    static let testSecret = String(repeating: "5ec7e7", count: 8)
+
+    func client(tenant: String? = nil, token: String? = nil) -> CareerAIClient {
         var configuration = ClientConfiguration(host: "127.0.0.1", port: port)
         if let tenant { configuration.defaultMetadata[MetadataKey.tenant] = tenant }
+        if let token { configuration = configuration.signedIn(token: token) }
         return CareerAIClient(configuration: configuration)
     }
 }
@@ -71,7 +78,7 @@ struct UniversityRPCTests {
         await test.close()
     }
 
-    @Test("creating and updating over RPC is refused until sign-in exists", arguments: [Engine.sqlite])
+    @Test("an anonymous caller cannot create universities over RPC (roles: AccessTests)", arguments: [Engine.sqlite])
     func adminOnly(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         let server = try await RuntimeUnderTest.start(databaseURL: test.url)
@@ -83,7 +90,7 @@ struct UniversityRPCTests {
             _ = try await client.universities.create(request)
             Issue.record("an anonymous caller created a university")
         } catch {
-            #expect(error.code == .permissionDenied && error.reason == "PLATFORM_ADMIN_REQUIRED")
+            #expect(error.code == .unauthenticated && error.reason == "SIGN_IN_REQUIRED")
         }
         await #expect(throws: RPCError.self) { _ = try await client.universities.resolve(subdomain: "new") }
         await client.close()

@@ -28,7 +28,10 @@ public enum Executables {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path(name))
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        var env = ProcessInfo.processInfo.environment
+        // A development server keeps a generated secret; never in the working tree.
+        env["CAREERAI_SECRET_FILE"] = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-test-\(UUID().uuidString).secret").path
+        process.environment = env.merging(environment) { _, new in new }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -92,6 +95,7 @@ public final class ServerProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["CAREERAI_RPC_ADDR"] = "127.0.0.1:0"
         env["CAREERAI_DATABASE_URL"] = "sqlite:\(directory.appendingPathComponent("careerai.db").path)"
+        env["CAREERAI_SECRET_FILE"] = directory.appendingPathComponent("careerai.secret").path
         env.merge(environment) { _, new in new }
         process.environment = env
         // Logs go to a file: a pipe nobody reads would fill up and stall the server.

@@ -100,13 +100,9 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
     func verify(idToken: String) async throws -> GoogleIdentity {
         let token: GoogleIdentityToken
         do {
-            do {
-                token = try await keys.current().verify(idToken, as: GoogleIdentityToken.self)
-            } catch let error as JWTError where error.errorType == .unknownKID {
-                guard let kid = error.kid?.string, let refreshed = try await keys.refreshed(forUnknown: kid) else { throw error }
-                token = try await refreshed.verify(idToken, as: GoogleIdentityToken.self)
-            }
-            try token.audience.verifyIntendedAudience(includes: configuration.clientID)
+            // `expectedAudience`: every `aud` must be our client id (jwt-kit checks signature, iss, exp too).
+            token = try await keys.keys(for: Self.keyID(of: idToken))
+                .verify(idToken, as: GoogleIdentityToken.self, expectedAudience: configuration.clientID)
         } catch let error as DomainError {
             throw error
         } catch {
@@ -118,12 +114,22 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
                               hostedDomain: token.hostedDomain?.value, name: token.name ?? "")
     }
 
+    /// The `kid` of a JWT's header, read only to pick (or refetch) the key; the signature decides.
+    static func keyID(of token: String) -> String? {
+        guard let header = token.split(separator: ".", maxSplits: 1).first, header.utf8.count <= 2048 else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        struct Header: Decodable { var kid: String? }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return (try? JSONDecoder().decode(Header.self, from: data))?.kid
+    }
+
     private static func summary(_ error: any Error) -> String {
         guard let error = error as? JWTError else { return "malformed" }
         switch error.errorType {
         case .claimVerificationFailure: return "claim check failed: \(error.reason ?? "")"
         case .signatureVerificationFailed: return "bad signature"
-        case .unknownKID: return "unknown signing key"
+        case .unknownKID, .noKeyProvided: return "unknown signing key"
         case .missingKIDHeader: return "no key id"
         case .malformedToken: return "malformed"
         default: return "\(error.errorType)"

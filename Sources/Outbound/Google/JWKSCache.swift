@@ -29,18 +29,13 @@ actor JWKSCache {
         self.now = now
     }
 
-    /// The current keys, refetched when they are stale.
-    func current() async throws -> JWTKeyCollection {
-        if let keys, now() < expiresAt { return keys }
+    /// The keys to verify a token signed with `kid`: the cached ones while fresh, refetched when stale
+    /// or when they lack `kid` (and the last fetch is not too recent).
+    func keys(for kid: String?) async throws -> JWTKeyCollection {
+        if let keys, now() < expiresAt {
+            guard let kid, !kids.contains(kid), now().timeIntervalSince(lastFetchAt) >= minimumRefetchSeconds else { return keys }
+        }
         return try await fetch()
-    }
-
-    /// Refetches because a token named `kid`, which we do not have; nil when refetching now is not
-    /// allowed (too soon) or did not bring that key.
-    func refreshed(forUnknown kid: String) async throws -> JWTKeyCollection? {
-        guard !kids.contains(kid), now().timeIntervalSince(lastFetchAt) >= minimumRefetchSeconds else { return nil }
-        let keys = try await fetch()
-        return kids.contains(kid) ? keys : nil
     }
 
     private func fetch() async throws -> JWTKeyCollection {

@@ -23,8 +23,14 @@ public struct ServerRuntime: Sendable {
     /// university on an empty database. `clock` is the time the business rules see (tests move it).
     public static func make(configuration: ServerConfiguration, logger: Logger,
                             clock: any WallClock = SystemWallClock()) async throws -> ServerRuntime {
-        let secret = try loadSecret(configuration, logger: logger)
         let database = try await openDatabase(configuration, logger: logger, migrate: configuration.migrateOnStart)
+        let secret: ServerSecret
+        do {
+            secret = try loadSecret(configuration, logger: logger)
+        } catch {
+            await database.close()
+            throw error
+        }
         let universities = UniversityService(repository: SQLUniversityRepository(database: database),
                                              now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
         if configuration.environment == .development, let demo = try await universities.createDemoIfEmpty() {
