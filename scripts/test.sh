@@ -13,6 +13,14 @@ scripts/generate-proto.sh --check
 trap stop_services EXIT
 start_services
 
+# Python for the stand-ins (aiosmtpd: a real SMTP server) and the interoperability tests.
+venv="$root/.build/interop-venv"
+if ! "$venv/bin/python" -c "import aiosmtpd, google.protobuf, pytest" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/Interop/requirements.txt
+fi
+export CAREERAI_TEST_PYTHON="$venv/bin/python"
+
 echo "test: building" >&2
 swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Linking|Write|Build)' || true
 swift build --build-tests >/dev/null  # fails the run (set -e) if the build above did not succeed
@@ -23,9 +31,4 @@ echo "test: Swift tests" >&2
 swift test --skip-build --disable-xctest
 
 echo "test: interoperability (Python's official protobuf runtime against careerai-server)" >&2
-venv="$root/.build/interop-venv"
-if [ ! -x "$venv/bin/pytest" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/Interop/requirements.txt
-fi
 "$venv/bin/pytest" -q Tests/Interop

@@ -23,8 +23,10 @@ public enum Executables {
     }
 
     /// Runs a command to completion (bounded by `timeoutSeconds`) and captures its output.
+    /// `input`, when given, writes the command's standard input while it runs (then it is closed).
     public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                           timeoutSeconds: Double = 60) async throws -> Result {
+                           timeoutSeconds: Double = 60,
+                           input: (@Sendable (FileHandle) async throws -> Void)? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path(name))
         process.arguments = arguments
@@ -35,8 +37,13 @@ public enum Executables {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            try await input(stdin.fileHandleForWriting)
+            try stdin.fileHandleForWriting.close()
+        }
         // Drain both pipes on Dispatch threads (not Swift's small cooperative pool) while waiting,
         // so that a chatty process never blocks on a full pipe.
         let outBox = DataBox(), errBox = DataBox()

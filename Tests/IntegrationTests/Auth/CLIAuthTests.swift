@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("careerai login/me/logout and careerai-server user promote, as real processes")
+struct CLIAuthTests {
+    @Test("sign in with a mailed code at the prompt, token stored 0600, promote, sign out")
+    func loginMePromoteLogout() async throws {
+        guard let smtp = try await SMTPStandIn.start() else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let databaseURL = "sqlite:\(directory.appendingPathComponent("careerai.db").path)"
+        let server = try await ServerProcess.start(environment: [
+            "CAREERAI_DATABASE_URL": databaseURL, "CAREERAI_SMTP_URL": smtp.url, "CAREERAI_MAIL_FROM": "no-reply@careerai.test",
+        ])
+        let cli = ["XDG_CONFIG_HOME": directory.appendingPathComponent("config").path]
+        let global = ["--server", server.target, "--tenant", "demo"]
+
+        let login = try await Executables.run("careerai", ["login", "--email", "cli@demo.edu"] + global, environment: cli) { stdin in
+            let code = try #require(try await smtp.waitForMail(to: "cli@demo.edu").code)
+            let wrong = code == "000000" ? "000001" : "000000"
+            stdin.write(Data("\(wrong)\n\(code)\n".utf8))  // a typo first: the prompt asks again
+        }
+        #expect(login.status == 0, "\(login.stderr)")
+        #expect(login.stdout.hasPrefix("Signed in as cli@demo.edu at demo until "), "\(login.stdout)")
+        #expect(login.stderr.contains("the code is not right; 4 tries left"))
+
+        let credentials = directory.appendingPathComponent("config/careerai/credentials")
+        let attributes = try FileManager.default.attributesOfItem(atPath: credentials.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let folder = try FileManager.default.attributesOfItem(atPath: credentials.deletingLastPathComponent().path)
+        #expect((folder[.posixPermissions] as? Int) == 0o700)
+        let stored = try String(contentsOf: credentials, encoding: .utf8)
+        #expect(stored.contains("\"\(server.target)|demo\"") && stored.contains("cai_"))
+
+        let me = try await Executables.run("careerai", ["me", "--json"] + global, environment: cli)
+        #expect(me.status == 0, "\(me.stderr)")
+        let user = try JSONSerialization.jsonObject(with: Data(me.stdout.utf8)) as? [String: Any]
+        #expect(user?["email"] as? String == "cli@demo.edu" && user?["role"] as? String == "student" && user?["email_verified"] as? Bool == true)
+
+        let promote = try await Executables.run("careerai-server", ["user", "promote", "--email", "CLI@demo.edu", "--role", "university_admin"],
+                                                environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(promote.status == 0 && promote.stdout == "cli@demo.edu at demo is now university_admin (was student)\n", "\(promote.stdout)\(promote.stderr)")
+        let promoted = try await Executables.run("careerai", ["me"] + global, environment: cli)
+        #expect(promoted.stdout.contains("role: university_admin"), "\(promoted.stdout)")
+        let unknown = try await Executables.run("careerai-server", ["user", "promote", "--email", "nobody@demo.edu", "--role", "platform_admin"],
+                                                environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(unknown.status == 1 && unknown.stderr.split(separator: "\n").count == 1 && unknown.stderr.contains("must sign in once first"))
+        let badRole = try await Executables.run("careerai-server", ["user", "promote", "--email", "cli@demo.edu", "--role", "king"],
+                                                environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(badRole.status != 0 && badRole.stderr.contains("--role must be one of"))
+
+        let logout = try await Executables.run("careerai", ["logout"] + global, environment: cli)
+        #expect(logout.status == 0 && logout.stdout == "Signed out of demo.\n", "\(logout.stdout)\(logout.stderr)")
+        let after = try await Executables.run("careerai", ["me"] + global, environment: cli)
+        #expect(after.status == 1 && after.stderr.contains("not signed in at demo"))
+        #expect(!(try String(contentsOf: credentials, encoding: .utf8)).contains("cai_"), "the token is forgotten")
+        #expect(server.log.contains("method=/careerai.v1.AuthService/SignOut"), "the session was revoked on the server too")
+
+        let noTenant = try await Executables.run("careerai", ["login", "--email", "cli@demo.edu", "--server", server.target], environment: cli)
+        #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))
+        await server.stop()
+        smtp.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
