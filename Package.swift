@@ -127,6 +127,7 @@ let package = Package(
             dependencies: ["Storage", "Domain", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CareerAIProtoC"]),
+        .testTarget(name: "AuthUnitTests", dependencies: ["Domain", "Outbound", "RPCServer"]),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [

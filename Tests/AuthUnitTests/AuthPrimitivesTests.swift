@@ -1,0 +1,99 @@
+import Domain
+import Foundation
+@testable import Outbound
+@testable import RPCServer
+import Testing
+
+@Suite("Sign-in building blocks: codes, tokens, emails, limits, headers")
+struct AuthPrimitivesTests {
+    let secret = try! ServerSecret(String(repeating: "k", count: 32))
+    let university = UniversityID("u-1")
+
+    @Test("codes are six digits, spread over the whole range, and verify only for their own request")
+    func otpCodes() throws {
+        let codes = (0..<2000).map { _ in OtpCode.generate() }
+        #expect(codes.allSatisfy(OtpCode.isWellFormed))
+        #expect(Set(codes).count > 1900, "no obvious repetition")
+        #expect(Set(codes.map { $0.first! }).count == 10, "every leading digit occurs, zero included")
+        let hash = OtpCode.hash("123456", otpID: "o1", university: university, email: "a@x.edu", secret: secret)
+        #expect(hash.count == 64 && !hash.contains("123456"))
+        #expect(OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: secret))
+        #expect(!OtpCode.matches("123457", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: secret))
+        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o2", university: university, email: "a@x.edu", secret: secret))
+        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: UniversityID("u-2"), email: "a@x.edu", secret: secret))
+        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: university, email: "b@x.edu", secret: secret))
+        let otherSecret = try ServerSecret(String(repeating: "z", count: 32))
+        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: otherSecret))
+        #expect(!OtpCode.matches("123456", storedHash: "not-hex", otpID: "o1", university: university, email: "a@x.edu", secret: secret))
+        for bad in ["12345", "1234567", "12345a", "١٢٣٤٥٦", " 123456"] { #expect(!OtpCode.isWellFormed(bad)) }
+        #expect(throws: DomainError.self) { try ServerSecret("short") }
+    }
+
+    @Test("session tokens: 256 random bits, only ours parse from a Bearer header")
+    func sessionTokens() {
+        let tokens = (0..<100).map { _ in SessionToken.generate() }
+        #expect(Set(tokens).count == 100 && tokens.allSatisfy { $0.hasPrefix("cai_") && $0.count == 4 + 43 })
+        let token = tokens[0]
+        #expect(SessionToken.fromAuthorization("Bearer \(token)") == token)
+        #expect(SessionToken.fromAuthorization("bearer \(token)") == token)
+        for bad in ["", "Bearer", "Basic \(token)", "Bearer abc", "Bearer cai_a+b", "Bearer cai_" + String(repeating: "a", count: 200), token] {
+            #expect(SessionToken.fromAuthorization(bad) == nil, "\(bad.prefix(20))")
+        }
+        #expect(SessionToken.hash(token).count == 64 && SessionToken.hash(token) == SessionToken.hash(token))
+    }
+
+    @Test("emails are trimmed, lowercased and bounded; odd ones are refused naming the field")
+    func emails() throws {
+        #expect(try EmailAddress.normalize("  Ada.Lovelace+cv@Demo.EDU ") == ("ada.lovelace+cv@demo.edu", "demo.edu"))
+        for bad in ["", "ada", "@demo.edu", "ada@", "a@@demo.edu", "a b@demo.edu", ".a@demo.edu", "a..b@demo.edu", "a@demo",
+                    "a@demo..edu", "\"q\"@demo.edu", "a@[127.0.0.1]", String(repeating: "a", count: 65) + "@demo.edu"] {
+            #expect(throws: DomainError.self, "\(bad)") { try EmailAddress.normalize(bad) }
+        }
+    }
+
+    @Test("the per-address limiter admits N an hour per address, says when to retry, and forgets old requests")
+    func addressLimiter() {
+        let limiter = AddressRateLimiter(maxPerHour: 3)
+        for second in [0, 10, 20] as [Int64] { #expect(limiter.admit("10.0.0.1", nowUnix: 1_000 + second) == nil) }
+        let retryAfter = limiter.admit("10.0.0.1", nowUnix: 1_030)
+        #expect(retryAfter == Int64(3600 - 30), "the oldest of the three leaves the hour 3570 s later")
+        #expect(limiter.admit("10.0.0.2", nowUnix: 1_030) == nil, "addresses are counted apart")
+        #expect(limiter.admit("10.0.0.1", nowUnix: 1_000 + 3600) == nil, "the first request left the window")
+        let full = limiter.admit("10.0.0.1", nowUnix: 1_000 + 3601)
+        #expect(full == Int64(9), "1010, 1020 and 4600 are in the hour; 1010 leaves it at 4610")
+    }
+
+    @Test("Cache-Control max-age is honoured within bounds")
+    func cacheControl() {
+        #expect(JWKSCache.maxAge("public, max-age=19749, must-revalidate, no-transform") == 19749)
+        #expect(JWKSCache.maxAge(nil) == JWKSCache.defaultMaxAgeSeconds)
+        #expect(JWKSCache.maxAge("max-age=999999999") == JWKSCache.maxMaxAgeSeconds)
+        #expect(JWKSCache.maxAge("no-store") == 0)
+        #expect(JWKSCache.maxAge("max-age=-5") == JWKSCache.defaultMaxAgeSeconds)
+    }
+
+    @Test("a JWT's kid is read from its header, garbage gives nil")
+    func keyID() {
+        let header = Data(#"{"alg":"RS256","kid":"abc123","typ":"JWT"}"#.utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        #expect(GoogleOAuthProvider.keyID(of: header + ".payload.sig") == "abc123")
+        #expect(GoogleOAuthProvider.keyID(of: "%%%.x.y") == nil)
+        #expect(GoogleOAuthProvider.keyID(of: "") == nil)
+    }
+
+    @Test("the code mail is CRLF MIME with text and HTML parts, and escapes the university's name")
+    func mailContent() {
+        let mail = OtpMail(to: "a@demo.edu", code: "042917", universityName: "A&B <Uni>", expiresInMinutes: 10)
+        let message = OtpMailContent.message(mail, from: "no-reply@careerai.test", messageIDDomain: "careerai.test")
+        #expect(!message.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "every line ends in CRLF")
+        #expect(message.contains("Subject: Your CareerAI sign-in code: 042917\r\n"))
+        #expect(message.contains("A&amp;B &lt;Uni&gt;") && message.contains("sign in to A&B <Uni>."))
+        #expect(message.contains("multipart/alternative") && message.contains("text/plain") && message.contains("text/html"))
+    }
+
+    @Test("the client address is the TCP peer, or the last x-forwarded-for entry from a trusted adapter")
+    func clientAddress() {
+        #expect(ClientAddressResolver.ip(ofPeer: "127.0.0.1:5000") == "127.0.0.1")
+        #expect(ClientAddressResolver.ip(ofPeer: "::1:5000") == "::1")
+    }
+}
