@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // libcurl plus typed wrappers for its variadic setopt/getinfo calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // The run queue: the embedded one-process queue (and Redis Streams next).
+        .target(name: "Queue", dependencies: ["Domain"]),
         // Outgoing HTTP and mail through libcurl: the SMTP mailer and Google's token endpoint and JWKS.
         .target(
             name: "Outbound",
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "ServerApp",
             dependencies: [
-                "RPCServer", "Domain", "Wire", "Storage", "Outbound",
+                "RPCServer", "Domain", "Wire", "Storage", "Outbound", "Queue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -140,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "TestSupport",
+                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "Outbound", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var openAIBaseURL: String
     public var mock: Bool
     public var featureCostsPath: String?
+    public var featureCosts: FeatureCosts
+    /// MOCK workflows' behaviour (tests): succeed, fail or hang.
+    public var mockMode: MockWorkflow.Mode
+    public var worker: WorkerSettings
     /// Set when GOOGLE_CLIENT_ID is; nil means Google sign-in is off.
     public var google: GoogleOAuthProvider.Configuration?
 
@@ -124,8 +128,30 @@ public struct ServerConfiguration: Sendable {
         }
 
         let featureCostsPath = env.string("CAREERAI_FEATURE_COSTS")
-        if let featureCostsPath, !FileManager.default.isReadableFile(atPath: featureCostsPath) {
-            throw ConfigurationError("CAREERAI_FEATURE_COSTS", "cannot read '\(featureCostsPath)'")
+        var featureCosts = FeatureCosts.builtIn
+        if let featureCostsPath {
+            guard let data = FileManager.default.contents(atPath: featureCostsPath) else {
+                throw ConfigurationError("CAREERAI_FEATURE_COSTS", "cannot read '\(featureCostsPath)'")
+            }
+            do {
+                featureCosts = try FeatureCosts(json: data)
+            } catch {
+                throw ConfigurationError("CAREERAI_FEATURE_COSTS", "\(featureCostsPath): \(error)")
+            }
+        }
+        let mockModeText = env.string("CAREERAI_MOCK_MODE") ?? "succeed"
+        guard let mockMode = MockWorkflow.Mode(rawValue: mockModeText) else {
+            throw ConfigurationError("CAREERAI_MOCK_MODE", "'\(mockModeText)' is not succeed, fail or hang")
+        }
+        var worker = WorkerSettings()
+        worker.concurrency = try env.integer("CAREERAI_WORKER_CONCURRENCY", default: worker.concurrency, in: RunWorker.concurrencyRange)
+        worker.jobTimeoutMs = try env.integer("CAREERAI_JOB_TIMEOUT_MS", default: worker.jobTimeoutMs, in: 100...3_600_000)
+        worker.heartbeatMs = try env.integer("CAREERAI_HEARTBEAT_MS", default: worker.heartbeatMs, in: 50...600_000)
+        worker.sweepIntervalMs = try env.integer("CAREERAI_SWEEP_INTERVAL_MS", default: worker.sweepIntervalMs, in: 100...3_600_000)
+        worker.requeueAfterSeconds = try env.integer("CAREERAI_REQUEUE_AFTER_S", default: worker.requeueAfterSeconds, in: 1...86_400)
+        worker.visibilityTimeoutSeconds = try env.integer("CAREERAI_VISIBILITY_TIMEOUT_S", default: worker.visibilityTimeoutSeconds, in: 1...86_400)
+        guard Int64(worker.heartbeatMs) < worker.visibilityTimeoutSeconds * 1000 else {
+            throw ConfigurationError("CAREERAI_HEARTBEAT_MS", "must be shorter than CAREERAI_VISIBILITY_TIMEOUT_S, or live runs look dead")
         }
         var google: GoogleOAuthProvider.Configuration?
         if let clientID = env.string("GOOGLE_CLIENT_ID") {
@@ -151,7 +177,8 @@ public struct ServerConfiguration: Sendable {
             databaseURL: databaseURL, databaseMaxConnections: databaseMaxConnections,
             databaseStatementTimeoutMs: databaseStatementTimeoutMs, migrateOnStart: migrateOnStart, redisURL: redisURL, queueName: queueName,
             secret: secret, secretFile: secretFile, smtp: smtp, auth: auth, trustedProxies: trustedProxies,
-            openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL, mock: mock, featureCostsPath: featureCostsPath, google: google)
+            openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL, mock: mock, featureCostsPath: featureCostsPath,
+            featureCosts: featureCosts, mockMode: mockMode, worker: worker, google: google)
     }
 
     static func validateDatabaseURL(_ url: String) throws(ConfigurationError) {
@@ -180,4 +207,16 @@ public struct ServerConfiguration: Sendable {
         return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && text.utf8.count <= 254
             && !text.contains(where: \.isWhitespace)
     }
+}
+
+/// The in-process worker and the sweeper.
+public struct WorkerSettings: Sendable {
+    public var concurrency = 4
+    public var jobTimeoutMs = 120_000
+    public var heartbeatMs = 5_000
+    public var sweepIntervalMs = 5_000
+    public var requeueAfterSeconds: Int64 = 30
+    public var visibilityTimeoutSeconds: Int64 = 60
+
+    public init() {}
 }

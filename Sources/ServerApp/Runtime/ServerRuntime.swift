@@ -4,8 +4,10 @@ import Logging
 import NIOCore
 import NIOPosix
 import Outbound
+import Queue
 import RPCServer
 import Storage
+import Synchronization
 
 /// careerai-server assembled from its configuration: the database, the services, the RPC server.
 /// Tests build one in-process the same way the executable does.
@@ -16,8 +18,13 @@ public struct ServerRuntime: Sendable {
     public let database: any SQLDatabase
     public let universities: UniversityService
     public let auth: AuthService
+    public let wallets: WalletService
+    public let runs: RunService
+    public let runWorker: RunWorker
+    public let sweeper: RunSweeper
     /// Threads for blocking outgoing calls (libcurl: SMTP, Google).
     private let outboundThreads: NIOThreadPool
+    private let background = BackgroundTasks()
 
     /// Opens the database, migrates it when configured to, and (in development) creates the demo
     /// university on an empty database. `clock` is the time the business rules see (tests move it).
@@ -49,32 +56,76 @@ public struct ServerRuntime: Sendable {
         } ?? UnconfiguredGoogleIdentityProvider()
         let auth = AuthService(universities: universities, store: SQLAuthStore(database: database), mailer: mailer, google: google,
                                secret: secret, settings: configuration.auth, clock: clock)
-        return ServerRuntime(configuration: configuration, database: database, universities: universities, auth: auth,
-                             outboundThreads: outboundThreads, logger: logger)
+
+        guard configuration.redisURL == nil else {
+            await database.close()
+            throw StartupError("CAREERAI_REDIS_URL: the Redis queue is not in this build yet; unset it to use the embedded queue")
+        }
+        guard configuration.mock else {
+            await database.close()
+            throw StartupError("MOCK=0: the model workflows are not in this build yet; run with MOCK=1")
+        }
+        let credits = SQLCreditsStore(database: database)
+        let settings = configuration.worker
+        let queue = EmbeddedJobQueue(visibilityTimeoutMs: Int(settings.visibilityTimeoutSeconds * 1000))
+        let mockMode = configuration.mockMode
+        var processorLimits = RunProcessor.Limits()
+        processorLimits.jobTimeoutMs = settings.jobTimeoutMs
+        processorLimits.heartbeatMs = settings.heartbeatMs
+        let processor = RunProcessor(store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mockMode) },
+                                     clock: clock, limits: processorLimits)
+        var sweeperLimits = RunSweeper.Limits()
+        sweeperLimits.requeueAfterSeconds = settings.requeueAfterSeconds
+        sweeperLimits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
+        return ServerRuntime(
+            configuration: configuration, database: database, universities: universities, auth: auth,
+            wallets: WalletService(store: credits, costs: configuration.featureCosts, clock: clock),
+            runs: RunService(store: credits, queue: queue, costs: configuration.featureCosts, clock: clock),
+            runWorker: RunWorker(queue: queue, processor: processor, concurrency: settings.concurrency),
+            sweeper: RunSweeper(store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
+            outboundThreads: outboundThreads, logger: logger)
     }
 
     private init(configuration: ServerConfiguration, database: any SQLDatabase, universities: UniversityService, auth: AuthService,
+                 wallets: WalletService, runs: RunService, runWorker: RunWorker, sweeper: RunSweeper,
                  outboundThreads: NIOThreadPool, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.universities = universities
         self.auth = auth
+        self.wallets = wallets
+        self.runs = runs
+        self.runWorker = runWorker
+        self.sweeper = sweeper
         self.outboundThreads = outboundThreads
         health = HealthStatus()
         var router = RPCRouter(authenticator: auth)
         router.register(HealthService(status: health))
         router.register(UniversityRPCService(universities: universities))
         router.register(AuthRPCService(auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
+        router.register(WalletRPCService(wallets: wallets))
+        router.register(RunRPCService(runs: runs))
         server = RPCServer(router: router, limits: configuration.rpcLimits, health: health, logger: logger)
+        self.logger = logger
     }
 
+    private let logger: Logger
+
+    /// Starts the RPC server, and with the embedded queue the in-process worker and the sweeper.
     public func start() async throws -> SocketAddress {
-        try await server.start(host: configuration.rpcHost, port: configuration.rpcPort)
+        let address = try await server.start(host: configuration.rpcHost, port: configuration.rpcPort)
+        let (worker, sweeper, logger, interval) = (runWorker, self.sweeper, self.logger, configuration.worker.sweepIntervalMs)
+        background.start([
+            Task { await worker.run { logger.error("worker error", metadata: ["error": "\(String(describing: $0))"]) } },
+            Task { await sweeper.run(intervalMs: interval) { logger.error("sweeper error", metadata: ["error": "\(String(describing: $0))"]) } },
+        ])
+        return address
     }
 
-    /// Drains the RPC server, then closes the database.
+    /// Drains the RPC server, lets runs in flight finish, then closes the database.
     public func shutdown() async {
         await server.drain()
+        await background.stop()
         await database.close()
         try? await outboundThreads.shutdownGracefully()
     }
@@ -131,4 +182,22 @@ public struct ServerRuntime: Sendable {
 public struct StartupError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The runtime's long-running tasks (worker, sweeper), stopped on shutdown.
+final class BackgroundTasks: Sendable {
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    func start(_ new: [Task<Void, Never>]) {
+        tasks.withLock { $0 += new }
+    }
+
+    func stop() async {
+        let running = tasks.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+    }
 }

@@ -46,3 +46,23 @@ extension SQLDatabase {
         }
     }
 }
+
+extension SQLDatabase {
+    /// A domain transaction that runs its body again after a unique violation: two first inserts of
+    /// the same key at once (a first sign-in, an idempotent retry) — the loser's second run finds the
+    /// winner's row. Bounded: after `retries` the violation is the caller's.
+    func domainTransactionRetryingUniqueViolations<T: Sendable>(
+        retries: Int = 2, _ body: @escaping @Sendable (any SQLConnection) throws -> T
+    ) async throws -> T {
+        var retriesLeft = retries
+        while true {
+            do {
+                return try await transaction(body)
+            } catch StorageError.uniqueViolation where retriesLeft > 0 {
+                retriesLeft -= 1
+            } catch let error as StorageError {
+                throw error.domainError
+            }
+        }
+    }
+}

@@ -4,25 +4,15 @@ import Foundation
 /// Sign-in state in the SQL database: one-time codes, users and their opening wallets, sessions.
 public struct SQLAuthStore: AuthStore {
     private let database: any SQLDatabase
-    /// Two first sign-ins of one email at once: the loser's insert hits the unique index, and running
-    /// its body again finds the winner's user.
-    static let uniqueViolationRetries = 2
 
     public init(database: any SQLDatabase) {
         self.database = database
     }
 
+    /// Two first sign-ins of one email at once: the loser's insert hits the unique index, and running
+    /// its body again finds the winner's user.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any AuthTransaction) throws -> T) async throws -> T {
-        var retriesLeft = Self.uniqueViolationRetries
-        while true {
-            do {
-                return try await database.transaction { connection in try body(SQLAuthTransaction(connection: connection)) }
-            } catch StorageError.uniqueViolation where retriesLeft > 0 {
-                retriesLeft -= 1
-            } catch let error as StorageError {
-                throw error.domainError
-            }
-        }
+        try await database.domainTransactionRetryingUniqueViolations { connection in try body(SQLAuthTransaction(connection: connection)) }
     }
 }
 
@@ -91,7 +81,7 @@ struct SQLAuthTransaction: AuthTransaction {
             try connection.execute("""
                 INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, status, metadata, created_at)
                 VALUES ($1, $2, $3, $4, $5, 'system', 'completed', $6, $7)
-                """, [.text(UUID().uuidString.lowercased()), .text(user.id), university, .text(currency), .integer(amount),
+                """, [.text(TimeOrderedID.make()), .text(user.id), university, .text(currency), .integer(amount),
                       .text(#"{"reason":"\#(grantReason)"}"#), .integer(user.createdAtUnix)])
         }
     }

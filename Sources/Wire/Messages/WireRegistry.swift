@@ -9,5 +9,6 @@ public enum WireRegistry {
         UserMessage.self, SessionMessage.self, RequestEmailOtpRequest.self, RequestEmailOtpResponse.self,
         VerifyEmailOtpRequest.self, GoogleAuthUrlRequest.self, GoogleAuthUrlResponse.self, GoogleSignInRequest.self,
         GetMeRequest.self, SignOutRequest.self, SignOutResponse.self,
+        WalletMessage.self, GetWalletRequest.self, CreditTransactionMessage.self, ListTransactionsRequest.self, ListTransactionsResponse.self, TopUpRequest.self, TopUpResponse.self, FeatureCostMessage.self, GetFeatureCostsRequest.self, GetFeatureCostsResponse.self, RunCostMessage.self, RunMessage.self, StartJobPackRequest.self, StartSkillMapperRequest.self, GetRunRequest.self, ListRunsRequest.self, ListRunsResponse.self, WatchRunRequest.self,
     ]
 }

@@ -1,0 +1,41 @@
+import Wire
+
+/// Typed calls of `careerai.v1.RunService`.
+public struct RunClient: Sendable {
+    let client: CareerAIClient
+
+    public func startJobPack(_ request: StartJobPackRequest, idempotencyKey: String? = nil, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
+        try await client.unary("/careerai.v1.RunService/StartJobPack", request,
+                               metadata: idempotencyKey.map { ["idempotency-key": $0] } ?? [:], timeoutMs: timeoutMs)
+    }
+
+    public func startSkillMapper(_ request: StartSkillMapperRequest, idempotencyKey: String? = nil,
+                                 timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
+        try await client.unary("/careerai.v1.RunService/StartSkillMapper", request,
+                               metadata: idempotencyKey.map { ["idempotency-key": $0] } ?? [:], timeoutMs: timeoutMs)
+    }
+
+    public func get(id: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
+        var request = GetRunRequest()
+        request.id = id
+        return try await client.unary("/careerai.v1.RunService/GetRun", request, timeoutMs: timeoutMs)
+    }
+
+    public func list(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> ListRunsResponse {
+        var request = ListRunsRequest()
+        request.pageSize = pageSize
+        request.pageToken = pageToken
+        return try await client.unary("/careerai.v1.RunService/ListRuns", request, timeoutMs: timeoutMs)
+    }
+
+    /// One message per status change until a final state.
+    public func watch(id: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RPCResponseStream<RunMessage> {
+        var request = WatchRunRequest()
+        request.id = id
+        return try await client.serverStreaming("/careerai.v1.RunService/WatchRun", request, timeoutMs: timeoutMs)
+    }
+}
+
+extension CareerAIClient {
+    public var runs: RunClient { RunClient(client: self) }
+}

@@ -1,0 +1,37 @@
+import Wire
+
+/// Typed calls of `careerai.v1.WalletService`.
+public struct WalletClient: Sendable {
+    let client: CareerAIClient
+
+    public func wallet(timeoutMs: UInt32? = nil) async throws(RPCError) -> WalletMessage {
+        try await client.unary("/careerai.v1.WalletService/GetWallet", GetWalletRequest(), timeoutMs: timeoutMs)
+    }
+
+    public func transactions(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> ListTransactionsResponse {
+        var request = ListTransactionsRequest()
+        request.pageSize = pageSize
+        request.pageToken = pageToken
+        return try await client.unary("/careerai.v1.WalletService/ListTransactions", request, timeoutMs: timeoutMs)
+    }
+
+    /// University admins and platform admins; `idempotencyKey` makes a retry safe.
+    public func topUp(userID: String, currency: String, amount: Int64, reason: String = "", idempotencyKey: String? = nil,
+                      timeoutMs: UInt32? = nil) async throws(RPCError) -> TopUpResponse {
+        var request = TopUpRequest()
+        request.userID = userID
+        request.currency = currency
+        request.amount = amount
+        request.reason = reason
+        return try await client.unary("/careerai.v1.WalletService/TopUp", request,
+                                      metadata: idempotencyKey.map { ["idempotency-key": $0] } ?? [:], timeoutMs: timeoutMs)
+    }
+
+    public func featureCosts(timeoutMs: UInt32? = nil) async throws(RPCError) -> GetFeatureCostsResponse {
+        try await client.unary("/careerai.v1.WalletService/GetFeatureCosts", GetFeatureCostsRequest(), timeoutMs: timeoutMs)
+    }
+}
+
+extension CareerAIClient {
+    public var wallet: WalletClient { WalletClient(client: self) }
+}

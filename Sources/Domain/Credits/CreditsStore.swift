@@ -1,0 +1,44 @@
+/// Where wallets, the ledger and runs are kept. `transaction` runs the body in one database
+/// transaction (repeatable: it may be retried after a serialization failure), so a balance never
+/// changes without its ledger row, and a run never exists without its debit.
+public protocol CreditsStore: Sendable {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T
+}
+
+/// What credit and run changes may do inside one transaction. Every call names the university.
+public protocol CreditsTransaction {
+    func user(in university: UniversityID, id: String) throws -> User?
+    func wallet(in university: UniversityID, userID: String) throws -> Wallet?
+    /// Takes `amount` unless the balance is smaller (one conditional UPDATE): false then.
+    func debit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws -> Bool
+    func credit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws
+    func insertEntry(_ entry: LedgerEntry) throws
+    func entry(in university: UniversityID, userID: String, idempotencyKey: String) throws -> LedgerEntry?
+    /// Newest first, strictly after `cursor` when given.
+    func entries(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws -> [LedgerEntry]
+    /// Marks the run's debit row `status`.
+    func setDebitStatus(runID: String, _ status: LedgerEntry.Status) throws
+
+    /// `model`: which model the workflow uses (the plan decides).
+    func insertRun(_ run: Run, input: RunInput, model: String, idempotencyKey: String?, requestHash: String) throws
+    func run(in university: UniversityID, id: String) throws -> Run?
+    /// The run an earlier call with this key started, with the hash of that call's request.
+    func run(in university: UniversityID, userID: String, idempotencyKey: String) throws -> (run: Run, requestHash: String)?
+    func runs(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws -> [Run]
+
+    // Workers: these address a run by id alone (a worker serves every university).
+    func runForWorker(id: String) throws -> (run: Run, input: RunInput)?
+    /// queued → running, attempts + 1; nil when the run is not queued (another worker has it, or it is done).
+    func claimRun(id: String, nowUnix: Int64) throws -> Run?
+    func heartbeat(runID: String, nowUnix: Int64) throws
+    /// running → succeeded with the result; false when it was not running.
+    func completeRun(id: String, resultJSON: String, nowUnix: Int64) throws -> Bool
+    /// running|queued → failed with the reason; false when it was already final.
+    func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool
+    /// running → queued (another attempt, or a worker shutting down).
+    func requeueRun(id: String, nowUnix: Int64) throws -> Bool
+    /// Queued runs not picked up since `queuedBeforeUnix`, and running runs whose worker has not
+    /// been heard from since `heartbeatBeforeUnix`.
+    func runsNeedingAttention(queuedBeforeUnix: Int64, heartbeatBeforeUnix: Int64, limit: Int) throws -> [Run]
+    func markEnqueued(runID: String, nowUnix: Int64) throws
+}

@@ -1,0 +1,84 @@
+/// A user's balances.
+public struct Wallet: Sendable, Equatable {
+    public var silver: Int64
+    public var gold: Int64
+    public var updatedAtUnix: Int64
+
+    public init(silver: Int64, gold: Int64, updatedAtUnix: Int64) {
+        self.silver = silver
+        self.gold = gold
+        self.updatedAtUnix = updatedAtUnix
+    }
+
+    public func balance(_ currency: Currency) -> Int64 { currency == .silver ? silver : gold }
+}
+
+/// One row of the ledger (`credit_transactions`). Amounts are signed so that a user's rows sum to
+/// their wallet: debits negative; refunds, top-ups and grants positive.
+public struct LedgerEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable { case debit, refund, topup, system }
+    public enum Status: String, Sendable { case pending, completed, failed }
+
+    public var id: String
+    public var userID: String
+    public var universityID: UniversityID
+    public var feature: Feature?
+    public var currency: Currency
+    public var amount: Int64
+    public var kind: Kind
+    public var runID: String?
+    public var status: Status
+    /// A JSON object.
+    public var metadata: String
+    public var idempotencyKey: String?
+    public var createdAtUnix: Int64
+
+    public init(id: String, userID: String, universityID: UniversityID, feature: Feature?, currency: Currency, amount: Int64,
+                kind: Kind, runID: String?, status: Status, metadata: String, idempotencyKey: String?, createdAtUnix: Int64) {
+        self.id = id
+        self.userID = userID
+        self.universityID = universityID
+        self.feature = feature
+        self.currency = currency
+        self.amount = amount
+        self.kind = kind
+        self.runID = runID
+        self.status = status
+        self.metadata = metadata
+        self.idempotencyKey = idempotencyKey
+        self.createdAtUnix = createdAtUnix
+    }
+}
+
+/// Where a page of a newest-first list continues: the last row's time and id (keyset pagination).
+public struct PageCursor: Sendable, Equatable {
+    public var createdAtUnix: Int64
+    public var id: String
+
+    public init(createdAtUnix: Int64, id: String) {
+        self.createdAtUnix = createdAtUnix
+        self.id = id
+    }
+
+    /// `"<unix>.<id>"`, opaque to clients.
+    public var token: String { "\(createdAtUnix).\(id)" }
+
+    public static func parse(_ token: String) throws -> PageCursor? {
+        guard !token.isEmpty else { return nil }
+        let parts = token.split(separator: ".", maxSplits: 1)
+        guard token.utf8.count <= 128, parts.count == 2, let time = Int64(parts[0]), !parts[1].isEmpty else {
+            throw DomainError.invalidField("page_token", "not a page token from this server", reason: "INVALID_PAGE_TOKEN")
+        }
+        return PageCursor(createdAtUnix: time, id: String(parts[1]))
+    }
+
+    public static let maxPageSize = 100
+    public static let defaultPageSize = 20
+
+    public static func pageSize(_ requested: Int32) throws -> Int {
+        guard requested >= 0, requested <= maxPageSize else {
+            throw DomainError.invalidField("page_size", "must be 1 to \(maxPageSize) (0 means \(defaultPageSize))")
+        }
+        return requested == 0 ? defaultPageSize : Int(requested)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Wallets, the ledger and top-ups. Every balance change is a ledger row in the same transaction.
+public struct WalletService: Sendable {
+    public static let maxTopUpAmount: Int64 = 1_000_000
+    public static let maxReasonLength = 500
+    public static let maxIdempotencyKeyBytes = 128
+
+    private let store: any CreditsStore
+    public let costs: FeatureCosts
+    private let clock: any WallClock
+
+    public init(store: any CreditsStore, costs: FeatureCosts, clock: any WallClock = SystemWallClock()) {
+        self.store = store
+        self.costs = costs
+        self.clock = clock
+    }
+
+    public func wallet(of principal: Principal) async throws -> Wallet {
+        let user = principal.user
+        return try await store.transaction { tx in
+            guard let wallet = try tx.wallet(in: user.universityID, userID: user.id) else {
+                throw DomainError(.notFound, reason: "WALLET_NOT_FOUND", "you have no wallet yet; sign in again to open it")
+            }
+            return wallet
+        }
+    }
+
+    public func transactions(of principal: Principal, pageSize: Int32, pageToken: String) async throws -> (entries: [LedgerEntry], next: String) {
+        let limit = try PageCursor.pageSize(pageSize)
+        let cursor = try PageCursor.parse(pageToken)
+        let user = principal.user
+        let page = try await store.transaction { tx in
+            try tx.entries(in: user.universityID, userID: user.id, after: cursor, limit: limit + 1)
+        }
+        let entries = Array(page.prefix(limit))
+        let next = page.count > limit ? entries.last.map { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id).token } ?? "" : ""
+        return (entries, next)
+    }
+
+    /// Adds credits to a user of the caller's university (platform admins: the same, since a token
+    /// belongs to one university). The same `idempotencyKey` returns the first top-up again.
+    public func topUp(by principal: Principal, userID: String, currency currencyName: String, amount: Int64, reason: String,
+                      idempotencyKey: String?) async throws -> (wallet: Wallet, entry: LedgerEntry) {
+        guard let currency = Currency(rawValue: currencyName) else {
+            throw DomainError.invalidField("currency", "must be silver or gold")
+        }
+        guard amount > 0, amount <= Self.maxTopUpAmount else {
+            throw DomainError.invalidField("amount", "must be 1 to \(Self.maxTopUpAmount)")
+        }
+        guard reason.count <= Self.maxReasonLength else { throw DomainError.invalidField("reason", "at most \(Self.maxReasonLength) characters") }
+        guard !userID.isEmpty, userID.utf8.count <= 64 else { throw DomainError.invalidField("user_id", "must name a user") }
+        let key = try Self.validKey(idempotencyKey)
+        let university = principal.user.universityID
+        let now = clock.nowUnix
+        let metadata = Self.json(["reason": reason, "by": principal.user.id])
+        return try await store.transaction { tx in
+            if let key, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: key) {
+                guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount else {
+                    throw DomainError(.alreadyExists, reason: "IDEMPOTENCY_KEY_REUSED",
+                                      "this idempotency-key was used for a different request")
+                }
+                return (try tx.wallet(in: university, userID: userID)!, earlier)
+            }
+            guard try tx.user(in: university, id: userID) != nil, try tx.wallet(in: university, userID: userID) != nil else {
+                throw DomainError(.notFound, reason: "USER_NOT_FOUND", "no user \(userID.prefix(64)) at your university")
+            }
+            try tx.credit(in: university, userID: userID, currency: currency, amount: amount, nowUnix: now)
+            let entry = LedgerEntry(id: TimeOrderedID.make(), userID: userID, universityID: university, feature: nil,
+                                    currency: currency, amount: amount, kind: .topup, runID: nil, status: .completed,
+                                    metadata: metadata, idempotencyKey: key, createdAtUnix: now)
+            try tx.insertEntry(entry)
+            return (try tx.wallet(in: university, userID: userID)!, entry)
+        }
+    }
+
+    static func validKey(_ key: String?) throws -> String? {
+        guard let key, !key.isEmpty else { return nil }
+        guard key.utf8.count <= maxIdempotencyKeyBytes, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 }) else {
+            throw DomainError.invalidField("idempotency-key", "1 to \(maxIdempotencyKeyBytes) printable ASCII characters")
+        }
+        return key
+    }
+
+    static func json(_ object: [String: String]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

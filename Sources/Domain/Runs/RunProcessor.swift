@@ -1,0 +1,120 @@
+/// What a worker does with one delivery: claim the run (queued → running, atomically), run its
+/// workflow with a time limit and a heartbeat, then record the outcome in one transaction — success:
+/// result + debit completed; failure after the last attempt: failed + a refund row + credits back,
+/// at most once (the database's one-refund-per-run index makes a repeated refund a no-op).
+public struct RunProcessor: Sendable {
+    public struct Limits: Sendable {
+        public var jobTimeoutMs = 120_000
+        public var heartbeatMs = 5_000
+
+        public init() {}
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        case succeeded, failed, retried, notClaimed
+    }
+
+    private let store: any CreditsStore
+    private let queue: any JobQueue
+    private let workflows: @Sendable (Run.Kind) -> any Workflow
+    private let clock: any WallClock
+    private let limits: Limits
+
+    public init(store: any CreditsStore, queue: any JobQueue, workflows: @escaping @Sendable (Run.Kind) -> any Workflow,
+                clock: any WallClock = SystemWallClock(), limits: Limits = Limits()) {
+        self.store = store
+        self.queue = queue
+        self.workflows = workflows
+        self.clock = clock
+        self.limits = limits
+    }
+
+    public func process(runID: String) async throws -> Outcome {
+        let now = clock.nowUnix
+        let claimed: (Run, RunInput)? = try await store.transaction { tx in
+            guard let run = try tx.claimRun(id: runID, nowUnix: now), let found = try tx.runForWorker(id: runID) else { return nil }
+            return (run, found.input)
+        }
+        guard let (run, input) = claimed else { return .notClaimed }
+
+        let result: Result<String, WorkflowError> = await withHeartbeat(runID: run.id) {
+            await Self.withTimeout(ms: limits.jobTimeoutMs) { try await workflows(run.kind).run(input) }
+        }
+        switch result {
+        case .success(let json):
+            let now = clock.nowUnix
+            _ = try await store.transaction { tx in
+                guard try tx.completeRun(id: run.id, resultJSON: json, nowUnix: now) else { return false }
+                try tx.setDebitStatus(runID: run.id, .completed)
+                return true
+            }
+            return .succeeded
+        case .failure(let error) where error.retryable && run.attempts < run.maxAttempts:
+            let now = clock.nowUnix
+            _ = try await store.transaction { tx in try tx.requeueRun(id: run.id, nowUnix: now) }
+            try? await queue.enqueue(runID: run.id)
+            return .retried
+        case .failure(let error):
+            try await failAndRefund(run: run, reason: error.reason)
+            return .failed
+        }
+    }
+
+    /// Fails the run and gives its credits back, exactly once: repeated calls change nothing.
+    public func failAndRefund(run: Run, reason: String) async throws {
+        let now = clock.nowUnix
+        try await store.transaction { tx in
+            guard try tx.failRun(id: run.id, reason: reason, nowUnix: now) else { return }
+            try tx.setDebitStatus(runID: run.id, .failed)
+            guard run.cost.amount > 0 else { return }
+            try tx.credit(in: run.universityID, userID: run.userID, currency: run.cost.currency, amount: run.cost.amount, nowUnix: now)
+            try tx.insertEntry(LedgerEntry(
+                id: TimeOrderedID.make(), userID: run.userID, universityID: run.universityID, feature: run.kind.feature,
+                currency: run.cost.currency, amount: run.cost.amount, kind: .refund, runID: run.id, status: .completed,
+                metadata: WalletService.json(["reason": String(reason.prefix(200))]), idempotencyKey: nil, createdAtUnix: now))
+        }
+    }
+
+    private func withHeartbeat<T: Sendable>(runID: String, _ body: @Sendable () async -> T) async -> T {
+        let store = self.store, clock = self.clock, interval = limits.heartbeatMs
+        let beat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(interval))
+                guard !Task.isCancelled else { return }
+                let now = clock.nowUnix
+                _ = try? await store.transaction { tx in try tx.heartbeat(runID: runID, nowUnix: now) }
+            }
+        }
+        defer { beat.cancel() }
+        return await body()
+    }
+
+    static func withTimeout(ms: Int, _ body: @escaping @Sendable () async throws -> String) async -> Result<String, WorkflowError> {
+        await withTaskGroup(of: Result<String, WorkflowError>?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await body())
+                } catch let error as WorkflowError {
+                    return .failure(error)
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    return .failure(WorkflowError(reason: "WORKFLOW_ERROR: \(error)", retryable: true))
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(ms))
+                return Task.isCancelled ? nil : .failure(WorkflowError(reason: "JOB_TIMEOUT: no result within \(ms) ms", retryable: true))
+            }
+            var outcome: Result<String, WorkflowError> = .failure(WorkflowError(reason: "CANCELLED", retryable: true))
+            for await result in group {
+                if let result {
+                    outcome = result
+                    break
+                }
+            }
+            group.cancelAll()
+            return outcome
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+
+/// Starting, reading and watching runs. A start is the deduction flow: in one transaction the user
+/// is checked, the cost looked up, the wallet debited (never below zero), and the debit row and the
+/// run row written; after the commit the run id is queued.
+public struct RunService: Sendable {
+    public static let maxJobTitle = 200
+    public static let maxCompany = 200
+    public static let maxJobDescription = 20_000
+    public static let maxResume = 30_000
+    public static let maxProfileText = 30_000
+    public static let maxURL = 2048
+    public static let defaultMaxAttempts = 3
+
+    private let store: any CreditsStore
+    private let queue: any JobQueue
+    private let costs: FeatureCosts
+    private let clock: any WallClock
+    private let watchPollMs: Int
+
+    public init(store: any CreditsStore, queue: any JobQueue, costs: FeatureCosts, clock: any WallClock = SystemWallClock(),
+                watchPollMs: Int = 200) {
+        self.store = store
+        self.queue = queue
+        self.costs = costs
+        self.clock = clock
+        self.watchPollMs = watchPollMs
+    }
+
+    public func start(_ input: RunInput, by principal: Principal, idempotencyKey: String?) async throws -> Run {
+        try Self.validate(input)
+        let key = try WalletService.validKey(idempotencyKey)
+        let requestHash = Self.hash(input)
+        let plan: Plan = principal.user.isPro ? .pro : .free
+        // Job Pack: GPT-4o-mini for free users, GPT-4o for pro; Skill Mapper: GPT-4o (DESIGN.md).
+        let model = input.kind == .jobPack && !principal.user.isPro ? "gpt-4o-mini" : "gpt-4o"
+        let cost = costs.cost(of: input.kind.feature, plan: plan)
+        let university = principal.user.universityID
+        let userID = principal.user.id
+        let now = clock.nowUnix
+        let runID = TimeOrderedID.make()
+
+        let (run, isNew): (Run, Bool) = try await store.transaction { tx in
+            if let key, let earlier = try tx.run(in: university, userID: userID, idempotencyKey: key) {
+                guard earlier.requestHash == requestHash else {
+                    throw DomainError(.alreadyExists, reason: "IDEMPOTENCY_KEY_REUSED",
+                                      "this idempotency-key started a different run; use a new key for a new request")
+                }
+                return (earlier.run, false)
+            }
+            guard let user = try tx.user(in: university, id: userID), user.emailVerified else {
+                throw DomainError(.failedPrecondition, reason: "EMAIL_NOT_VERIFIED", "verify your email before running tools")
+            }
+            if cost.amount > 0 {
+                guard try tx.debit(in: university, userID: userID, currency: cost.currency, amount: cost.amount, nowUnix: now) else {
+                    let available = try tx.wallet(in: university, userID: userID)?.balance(cost.currency) ?? 0
+                    throw DomainError(.resourceExhausted, reason: "INSUFFICIENT_CREDITS",
+                                      "\(input.kind.feature.rawValue) costs \(cost.amount) \(cost.currency.rawValue); you have \(available)",
+                                      details: ["currency": cost.currency.rawValue, "required": "\(cost.amount)", "available": "\(available)"])
+                }
+            }
+            let run = Run(id: runID, universityID: university, userID: userID, kind: input.kind, status: .queued, cost: cost,
+                          attempts: 0, maxAttempts: Self.defaultMaxAttempts, errorReason: nil, resultJSON: nil,
+                          createdAtUnix: now, updatedAtUnix: now)
+            try tx.insertRun(run, input: input, model: model, idempotencyKey: key, requestHash: requestHash)
+            try tx.insertEntry(LedgerEntry(
+                id: TimeOrderedID.make(), userID: userID, universityID: university, feature: input.kind.feature,
+                currency: cost.currency, amount: -cost.amount, kind: .debit, runID: runID, status: .pending,
+                metadata: WalletService.json(["plan": plan.rawValue]), idempotencyKey: nil, createdAtUnix: now))
+            return (run, true)
+        }
+        if isNew {
+            // After the commit. If this fails the run stays queued in the database and the sweeper queues it.
+            try? await queue.enqueue(runID: run.id)
+        }
+        return run
+    }
+
+    /// The run, for its owner or an admin of its university; NOT_FOUND otherwise (no hint it exists).
+    public func get(id: String, by principal: Principal) async throws -> Run {
+        guard !id.isEmpty, id.utf8.count <= 64 else { throw DomainError.invalidField("id", "must be a run id") }
+        let user = principal.user
+        let run = try await store.transaction { tx in try tx.run(in: user.universityID, id: id) }
+        guard let run, run.userID == user.id || user.role != .student else {
+            throw DomainError(.notFound, reason: "RUN_NOT_FOUND", "no run \(id.prefix(64)) of yours")
+        }
+        return run
+    }
+
+    public func list(by principal: Principal, pageSize: Int32, pageToken: String) async throws -> (runs: [Run], next: String) {
+        let limit = try PageCursor.pageSize(pageSize)
+        let cursor = try PageCursor.parse(pageToken)
+        let user = principal.user
+        let page = try await store.transaction { tx in try tx.runs(in: user.universityID, userID: user.id, after: cursor, limit: limit + 1) }
+        let runs = Array(page.prefix(limit))
+        let next = page.count > limit ? runs.last.map { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id).token } ?? "" : ""
+        return (runs, next)
+    }
+
+    /// Calls `send` with the run now and after every status change, until a final state (or the
+    /// caller's task is cancelled: deadline, CANCEL, disconnect).
+    public func watch(id: String, by principal: Principal, send: @Sendable (Run) async throws -> Void) async throws {
+        var last = try await get(id: id, by: principal)
+        try await send(last)
+        while !last.status.isFinal {
+            try await Task.sleep(for: .milliseconds(watchPollMs))
+            let current = try await get(id: id, by: principal)
+            if current.status != last.status {
+                try await send(current)
+            }
+            last = current
+        }
+    }
+
+    static func validate(_ input: RunInput) throws {
+        func check(_ field: String, _ value: String, max: Int, required: Bool) throws {
+            if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw DomainError.invalidField(field, "is required")
+            }
+            guard value.count <= max else { throw DomainError.invalidField(field, "at most \(max) characters (got \(value.count))") }
+        }
+        switch input {
+        case .jobPack(let title, let company, let description, let resume):
+            try check("job_title", title, max: maxJobTitle, required: true)
+            try check("company", company, max: maxCompany, required: true)
+            try check("job_description", description, max: maxJobDescription, required: true)
+            try check("resume_text", resume, max: maxResume, required: true)
+        case .skillMapper(let url, let profile, let resume):
+            try check("profile_portal_url", url, max: maxURL, required: false)
+            try check("profile_text", profile, max: maxProfileText, required: false)
+            try check("resume_text", resume, max: maxResume, required: false)
+            guard !(url.isEmpty && profile.isEmpty && resume.isEmpty) else {
+                throw DomainError.invalidField("profile_text", "give a profile URL, profile text or a resume")
+            }
+            if !url.isEmpty {
+                guard let parsed = URLComponents(string: url), parsed.scheme == "https" || parsed.scheme == "http", parsed.host?.isEmpty == false else {
+                    throw DomainError.invalidField("profile_portal_url", "must be an http(s) URL")
+                }
+            }
+        }
+    }
+
+    /// Identifies a request for idempotency: the same key with a different request is refused.
+    static func hash(_ input: RunInput) -> String {
+        let parts: [String]
+        switch input {
+        case .jobPack(let a, let b, let c, let d): parts = ["job_pack", a, b, c, d]
+        case .skillMapper(let a, let b, let c): parts = ["skill_mapper", a, b, c]
+        }
+        // Length-prefixed so that no two different requests concatenate alike.
+        let text = parts.map { "\($0.utf8.count):\($0)" }.joined()
+        return SHA256.hash(data: Array(text.utf8)).hex
+    }
+}

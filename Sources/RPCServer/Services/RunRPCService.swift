@@ -1,0 +1,60 @@
+import Domain
+import RPCCore
+import Wire
+
+/// `careerai.v1.RunService` over the domain's RunService.
+public struct RunRPCService: RPCService {
+    public static let startJobPackMethod = "/careerai.v1.RunService/StartJobPack"
+    public static let startSkillMapperMethod = "/careerai.v1.RunService/StartSkillMapper"
+    public static let getRunMethod = "/careerai.v1.RunService/GetRun"
+    public static let listRunsMethod = "/careerai.v1.RunService/ListRuns"
+    public static let watchRunMethod = "/careerai.v1.RunService/WatchRun"
+
+    private let runs: RunService
+
+    public init(runs: RunService) {
+        self.runs = runs
+    }
+
+    public func registerMethods(with router: inout RPCRouter) {
+        router.unary(Self.startJobPackMethod, access: .verified) { (request: StartJobPackRequest, context) in
+            Self.message(try await runs.start(
+                .jobPack(jobTitle: request.jobTitle, company: request.company, jobDescription: request.jobDescription, resumeText: request.resumeText),
+                by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
+        }
+        router.unary(Self.startSkillMapperMethod, access: .verified) { (request: StartSkillMapperRequest, context) in
+            Self.message(try await runs.start(
+                .skillMapper(profilePortalURL: request.profilePortalURL, profileText: request.profileText, resumeText: request.resumeText),
+                by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
+        }
+        router.unary(Self.getRunMethod, access: .signedIn) { (request: GetRunRequest, context) in
+            Self.message(try await runs.get(id: request.id, by: try context.requirePrincipal()))
+        }
+        router.unary(Self.listRunsMethod, access: .signedIn) { (request: ListRunsRequest, context) in
+            let page = try await runs.list(by: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
+            var response = ListRunsResponse()
+            response.runs = page.runs.map(Self.message)
+            response.nextPageToken = page.next
+            return response
+        }
+        router.serverStreaming(Self.watchRunMethod, access: .signedIn) { (request: WatchRunRequest, context, writer: RPCResponseWriter<RunMessage>) in
+            try await runs.watch(id: request.id, by: try context.requirePrincipal()) { run in try await writer.send(Self.message(run)) }
+        }
+    }
+
+    public static func message(_ run: Run) -> RunMessage {
+        var message = RunMessage()
+        message.id = run.id
+        message.kind = run.kind.rawValue
+        message.status = run.status.rawValue
+        var cost = RunCostMessage()
+        cost.currency = run.cost.currency.rawValue
+        cost.amount = run.cost.amount
+        message.cost = cost
+        message.createdAtUnix = run.createdAtUnix
+        message.updatedAtUnix = run.updatedAtUnix
+        message.errorReason = run.errorReason ?? ""
+        message.resultJSON = run.resultJSON ?? ""
+        return message
+    }
+}

@@ -1,0 +1,78 @@
+import Domain
+import RPCCore
+import Wire
+
+/// `careerai.v1.WalletService` over the domain's WalletService.
+public struct WalletRPCService: RPCService {
+    public static let getWalletMethod = "/careerai.v1.WalletService/GetWallet"
+    public static let listTransactionsMethod = "/careerai.v1.WalletService/ListTransactions"
+    public static let topUpMethod = "/careerai.v1.WalletService/TopUp"
+    public static let getFeatureCostsMethod = "/careerai.v1.WalletService/GetFeatureCosts"
+
+    private let wallets: WalletService
+
+    public init(wallets: WalletService) {
+        self.wallets = wallets
+    }
+
+    public func registerMethods(with router: inout RPCRouter) {
+        router.unary(Self.getWalletMethod, access: .verified) { (_: GetWalletRequest, context) in
+            Self.message(try await wallets.wallet(of: try context.requirePrincipal()))
+        }
+        router.unary(Self.listTransactionsMethod, access: .verified) { (request: ListTransactionsRequest, context) in
+            let page = try await wallets.transactions(of: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
+            var response = ListTransactionsResponse()
+            response.transactions = page.entries.map(Self.message)
+            response.nextPageToken = page.next
+            return response
+        }
+        router.unary(Self.topUpMethod, access: .universityAdmin) { (request: TopUpRequest, context) in
+            let result = try await wallets.topUp(
+                by: try context.requirePrincipal(), userID: request.userID, currency: request.currency, amount: request.amount,
+                reason: request.reason, idempotencyKey: context.metadata[MetadataKey.idempotencyKey])
+            var response = TopUpResponse()
+            response.wallet = Self.message(result.wallet)
+            response.transaction = Self.message(result.entry)
+            return response
+        }
+        router.unary(Self.getFeatureCostsMethod, access: .public) { (_: GetFeatureCostsRequest, _) in
+            var response = GetFeatureCostsResponse()
+            for feature in Feature.allCases {
+                for plan in Plan.allCases {
+                    let cost = wallets.costs.cost(of: feature, plan: plan)
+                    var message = FeatureCostMessage()
+                    message.feature = feature.rawValue
+                    message.plan = plan.rawValue
+                    message.currency = cost.currency.rawValue
+                    message.amount = cost.amount
+                    response.costs.append(message)
+                }
+            }
+            return response
+        }
+    }
+
+    static func message(_ wallet: Wallet) -> WalletMessage {
+        var message = WalletMessage()
+        message.silver = wallet.silver
+        message.gold = wallet.gold
+        message.updatedAtUnix = wallet.updatedAtUnix
+        return message
+    }
+
+    static func message(_ entry: LedgerEntry) -> CreditTransactionMessage {
+        var message = CreditTransactionMessage()
+        message.id = entry.id
+        message.userID = entry.userID
+        message.universityID = entry.universityID.rawValue
+        message.feature = entry.feature?.rawValue ?? ""
+        message.currency = entry.currency.rawValue
+        message.amount = entry.amount
+        message.type = entry.kind.rawValue
+        message.runID = entry.runID ?? ""
+        message.status = entry.status.rawValue
+        message.metadata = entry.metadata
+        message.timestamp = entry.createdAtUnix
+        return message
+    }
+}

@@ -1,0 +1,288 @@
+import Client
+import Domain
+import Foundation
+import Outbound
+import RPCCore
+import Storage
+import Testing
+import TestSupport
+import Wire
+
+/// Runs through the real server with the embedded queue and the in-process worker (MOCK workflows).
+@Suite("Credits and runs: deduction, idempotency, worker, refunds, audit — on both engines")
+struct RunsTests {
+    static func jobPack(_ title: String = "Data Analyst") -> StartJobPackRequest {
+        var request = StartJobPackRequest()
+        request.jobTitle = title
+        request.company = "Acme"
+        request.jobDescription = "Analyse data with SQL and Python."
+        request.resumeText = "Student of statistics; projects in Python."
+        return request
+    }
+
+    static func finalState(_ client: CareerAIClient, _ id: String) async throws -> [RunMessage] {
+        var seen: [RunMessage] = []
+        for try await run in try await client.runs.watch(id: id, timeoutMs: 30_000) { seen.append(run) }
+        return seen
+    }
+
+    static func audit(_ harness: AuthHarness) async throws -> LedgerAudit.Report {
+        try await LedgerAudit(database: harness.test.database).run()
+    }
+
+    @Test("a Job Pack run: debited, queued, watched to success, in the ledger and the run list", arguments: Engine.allCases)
+    func runToSuccess(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        let session = try await harness.signIn("ada@demo.edu")
+        let client = harness.client(token: session.token)
+        let run = try await client.runs.startJobPack(Self.jobPack())
+        #expect(run.kind == "job_pack" && run.cost?.currency == "silver" && run.cost?.amount == 1)
+        #expect(run.status == "queued" || run.status == "running" || run.status == "succeeded")
+        #expect(try await client.wallet.wallet().silver == 9)
+
+        let states = try await Self.finalState(client, run.id)
+        let last = try #require(states.last)
+        #expect(last.status == "succeeded" && last.resultJSON.contains("resume_bullets") && last.resultJSON.contains("Acme"))
+        #expect(Set(states.map(\.status)).count == states.count, "one message per status change")
+        #expect(try await client.runs.get(id: run.id) == last)
+
+        let ledger = try await client.wallet.transactions()
+        let debit = try #require(ledger.transactions.first)
+        #expect(debit.type == "debit" && debit.amount == -1 && debit.runID == run.id && debit.status == "completed" && debit.feature == "job_pack")
+        #expect(ledger.transactions.count == 3 && ledger.transactions.dropFirst().allSatisfy { $0.type == "system" })
+
+        // Keyset pages: newest first, no overlap, nothing missed.
+        for n in 1...4 { _ = try await client.runs.startJobPack(Self.jobPack("Role \(n)")) }
+        var ids: [String] = [], token = ""
+        repeat {
+            let page = try await client.runs.list(pageSize: 2, pageToken: token)
+            #expect(page.runs.count <= 2)
+            ids += page.runs.map(\.id)
+            token = page.nextPageToken
+        } while !token.isEmpty
+        #expect(ids.count == 5 && Set(ids).count == 5 && ids.last == run.id)
+        let badToken = await AuthHarness.error { () async throws(RPCError) in try await client.runs.list(pageToken: "garbage") }
+        #expect(badToken?.code == .invalidArgument && badToken?.reason == "INVALID_PAGE_TOKEN")
+        let badSize = await AuthHarness.error { () async throws(RPCError) in try await client.wallet.transactions(pageSize: 101) }
+        #expect(badSize?.details["field"] == "page_size")
+        await client.close()
+        await harness.close()
+    }
+
+    @Test("insufficient credits: RESOURCE_EXHAUSTED with currency, required and available; nothing written", arguments: Engine.allCases)
+    func insufficientCredits(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        let session = try await harness.signIn("poor@demo.edu")
+        let client = harness.client(token: session.token)
+        var request = StartSkillMapperRequest()
+        request.profileText = "Second-year CS student."
+        _ = try await client.runs.startSkillMapper(request)
+        _ = try await client.runs.startSkillMapper(request)
+        let refused = await AuthHarness.error { () async throws(RPCError) in try await client.runs.startSkillMapper(request) }
+        #expect(refused?.code == .resourceExhausted && refused?.reason == "INSUFFICIENT_CREDITS")
+        #expect(refused?.details == ["currency": "gold", "required": "1", "available": "0"])
+        #expect(try await client.runs.list().runs.count == 2)
+        #expect(try await client.wallet.wallet().gold == 0)
+        let invalid = await AuthHarness.error { () async throws(RPCError) in
+            var tooLong = Self.jobPack()
+            tooLong.jobDescription = String(repeating: "x", count: 20_001)
+            return try await client.runs.startJobPack(tooLong)
+        }
+        #expect(invalid?.code == .invalidArgument && invalid?.details["field"] == "job_description")
+        #expect(try await Self.audit(harness).isClean)
+        await client.close()
+        await harness.close()
+    }
+
+    @Test("the same idempotency-key returns the same run and charges once; with another request it is refused", arguments: Engine.allCases)
+    func idempotentStart(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        let session = try await harness.signIn("retry@demo.edu")
+        let client = harness.client(token: session.token)
+        let first = try await client.runs.startJobPack(Self.jobPack(), idempotencyKey: "key-1")
+        let again = try await client.runs.startJobPack(Self.jobPack(), idempotencyKey: "key-1")
+        #expect(first.id == again.id)
+        #expect(try await client.wallet.wallet().silver == 9)
+        let reused = await AuthHarness.error { () async throws(RPCError) in try await client.runs.startJobPack(Self.jobPack("Other"), idempotencyKey: "key-1") }
+        #expect(reused?.code == .alreadyExists && reused?.reason == "IDEMPOTENCY_KEY_REUSED")
+        // Concurrent retries with one key: one run, one charge.
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<10 { group.addTask { try await client.runs.startJobPack(Self.jobPack(), idempotencyKey: "key-2").id } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 1)
+        #expect(try await client.wallet.wallet().silver == 8)
+        await client.close()
+        await harness.close()
+    }
+
+    @Test("200 concurrent starts on a wallet that pays for 50: exactly 50 runs, balance 0, never negative", arguments: Engine.allCases)
+    func concurrentStarts(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        _ = try await harness.server.runtime.universities.create(UniversityDraft(
+            name: "Rich University", subdomain: "rich", allowedDomains: ["rich.edu"], defaultSilver: 50, defaultGold: 0))
+        let session = try await harness.signIn("busy@rich.edu", tenant: "rich")
+        let clients = (0..<4).map { _ in harness.client(tenant: "rich", token: session.token) }
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    do {
+                        _ = try await clients[index % 4].runs.startJobPack(Self.jobPack("Role \(index)"))
+                        return "ok"
+                    } catch let error as RPCError {
+                        return error.reason
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+        #expect(outcomes == ["ok": 50, "INSUFFICIENT_CREDITS": 150], "\(outcomes)")
+        #expect(try await clients[0].wallet.wallet().silver == 0)
+        let runs = try await harness.test.database.transaction { try $0.query("SELECT COUNT(*) AS n FROM runs").first!.integer("n") }
+        #expect(runs == 50)
+        #expect(try await Self.audit(harness).isClean)
+        for client in clients { await client.close() }
+        await harness.close()
+    }
+
+    @Test("a workflow that always fails: retried, then failed and refunded exactly once, even when the refund is retried",
+          arguments: Engine.allCases)
+    func failingWorkflow(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_MOCK_MODE": "fail"]) else { return }
+        let session = try await harness.signIn("unlucky@demo.edu")
+        let client = harness.client(token: session.token)
+        let run = try await client.runs.startJobPack(Self.jobPack())
+        let last = try #require(try await Self.finalState(client, run.id).last)
+        #expect(last.status == "failed" && last.errorReason.contains("MOCK_FAILURE"))
+        #expect(try await client.wallet.wallet().silver == 10)
+        let attempts = try await harness.test.database.transaction { connection in
+            try connection.query("SELECT attempts FROM runs WHERE id = $1", [.text(run.id)]).first!.integer("attempts")
+        }
+        #expect(attempts == 3)
+
+        // The refund step again (a worker retrying after a crash): nothing changes.
+        let store = SQLCreditsStore(database: harness.test.database)
+        let stored = try #require(try await store.transaction { try $0.runForWorker(id: run.id)?.run })
+        let processor = RunProcessor(store: store, queue: NoQueue(), workflows: { MockWorkflow(kind: $0) })
+        try await processor.failAndRefund(run: stored, reason: "again")
+        try await processor.failAndRefund(run: stored, reason: "and again")
+        #expect(try await client.wallet.wallet().silver == 10)
+        let ledger = try await client.wallet.transactions().transactions
+        #expect(ledger.filter { $0.type == "refund" }.count == 1)
+        #expect(ledger.first { $0.type == "debit" }?.status == "failed")
+        #expect(try await Self.audit(harness).isClean)
+        await client.close()
+        await harness.close()
+    }
+
+    @Test("a hanging workflow times out, is retried and finally refunded")
+    func hangingWorkflow() async throws {
+        guard let harness = try await AuthHarness.start(.sqlite, environment: ["CAREERAI_MOCK_MODE": "hang", "CAREERAI_JOB_TIMEOUT_MS": "200"]) else { return }
+        let session = try await harness.signIn("slow@demo.edu")
+        let client = harness.client(token: session.token)
+        let run = try await client.runs.startJobPack(Self.jobPack())
+        let last = try #require(try await Self.finalState(client, run.id).last)
+        #expect(last.status == "failed" && last.errorReason.contains("JOB_TIMEOUT"))
+        #expect(try await client.wallet.wallet().silver == 10)
+        await client.close()
+        await harness.close()
+    }
+
+    @Test("runs are visible to their owner and their university's admins only; other tenants get NOT_FOUND", arguments: Engine.allCases)
+    func visibility(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        _ = try await harness.server.runtime.universities.create(UniversityDraft(
+            name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 5, defaultGold: 0))
+        let owner = try await harness.signIn("owner@demo.edu")
+        let classmate = try await harness.signIn("classmate@demo.edu")
+        let admin = try await harness.signIn("admin@demo.edu")
+        let outsider = try await harness.signIn("outsider@other.edu", tenant: "other")
+        let demo = try await harness.server.runtime.universities.resolve(subdomain: "demo")
+        _ = try await SQLUserRepository(database: harness.test.database).setRole(in: demo.id, userID: admin.user!.id, role: .universityAdmin)
+        let run = try await harness.client(token: owner.token).runs.startJobPack(Self.jobPack())
+
+        let classmateError = await AuthHarness.error { () async throws(RPCError) in try await harness.client(token: classmate.token).runs.get(id: run.id) }
+        #expect(classmateError?.code == .notFound && classmateError?.reason == "RUN_NOT_FOUND")
+        let outsiderError = await AuthHarness.error { () async throws(RPCError) in
+            try await harness.client(tenant: "other", token: outsider.token).runs.get(id: run.id)
+        }
+        #expect(outsiderError?.code == .notFound && outsiderError?.reason == "RUN_NOT_FOUND")
+        #expect(try await harness.client(token: admin.token).runs.get(id: run.id).id == run.id)
+        await harness.close()
+    }
+
+    @Test("top-ups: admins only, own university only, idempotent by key", arguments: Engine.allCases)
+    func topUps(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        _ = try await harness.server.runtime.universities.create(UniversityDraft(
+            name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 0, defaultGold: 0))
+        let student = try await harness.signIn("s@demo.edu")
+        let admin = try await harness.signIn("a@demo.edu")
+        let foreign = try await harness.signIn("f@other.edu", tenant: "other")
+        let demo = try await harness.server.runtime.universities.resolve(subdomain: "demo")
+        _ = try await SQLUserRepository(database: harness.test.database).setRole(in: demo.id, userID: admin.user!.id, role: .universityAdmin)
+        let studentID = try #require(student.user?.id)
+
+        let denied = await AuthHarness.error { () async throws(RPCError) in
+            try await harness.client(token: student.token).wallet.topUp(userID: studentID, currency: "silver", amount: 5)
+        }
+        #expect(denied?.code == .permissionDenied && denied?.reason == "UNIVERSITY_ADMIN_REQUIRED")
+        let adminClient = harness.client(token: admin.token)
+        let first = try await adminClient.wallet.topUp(userID: studentID, currency: "silver", amount: 5, reason: "hackathon", idempotencyKey: "t-1")
+        let again = try await adminClient.wallet.topUp(userID: studentID, currency: "silver", amount: 5, reason: "hackathon", idempotencyKey: "t-1")
+        #expect(first.wallet?.silver == 15 && again.wallet?.silver == 15 && first.transaction?.id == again.transaction?.id)
+        #expect(first.transaction?.type == "topup" && first.transaction?.amount == 5 && first.transaction?.metadata.contains("hackathon") == true)
+        let reused = await AuthHarness.error { () async throws(RPCError) in
+            try await adminClient.wallet.topUp(userID: studentID, currency: "silver", amount: 7, idempotencyKey: "t-1")
+        }
+        #expect(reused?.reason == "IDEMPOTENCY_KEY_REUSED")
+        let otherTenant = await AuthHarness.error { () async throws(RPCError) in
+            try await adminClient.wallet.topUp(userID: foreign.user!.id, currency: "silver", amount: 5)
+        }
+        #expect(otherTenant?.code == .notFound && otherTenant?.reason == "USER_NOT_FOUND")
+        for (currency, amount, field) in [("bronze", Int64(5), "currency"), ("gold", 0, "amount"), ("gold", -3, "amount")] {
+            let bad = await AuthHarness.error { () async throws(RPCError) in
+                try await adminClient.wallet.topUp(userID: studentID, currency: currency, amount: amount)
+            }
+            #expect(bad?.code == .invalidArgument && bad?.details["field"] == field)
+        }
+        #expect(try await Self.audit(harness).isClean)
+        await harness.close()
+    }
+
+    @Test("the sweeper queues a run whose enqueue was lost after the commit, and the worker completes it")
+    func sweeperRecoversLostEnqueue() async throws {
+        guard let harness = try await AuthHarness.start(.sqlite) else { return }
+        let session = try await harness.signIn("lost@demo.edu")
+        let client = harness.client(token: session.token)
+        // A RunService whose queue drops everything: the run is committed and charged but never queued.
+        let store = SQLCreditsStore(database: harness.test.database)
+        let service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
+        let principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(session.token)", tenant: "demo"))
+        let run = try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+        #expect(try await client.runs.get(id: run.id).status == "queued")
+        harness.clock.advance(seconds: 31)
+        let swept = try await harness.server.runtime.sweeper.sweep()
+        #expect(swept.requeued == 1 && swept.failed == 0)
+        #expect(try #require(try await Self.finalState(client, run.id).last).status == "succeeded")
+        await client.close()
+        await harness.close()
+    }
+
+    @Test("the price list is public and complete")
+    func featureCosts() async throws {
+        guard let harness = try await AuthHarness.start(.sqlite) else { return }
+        let costs = try await harness.client().wallet.featureCosts().costs
+        #expect(costs.count == 8)
+        #expect(costs.contains { $0.feature == "job_pack" && $0.plan == "free" && $0.currency == "silver" && $0.amount == 1 })
+        await harness.close()
+    }
+}
+
+/// A queue that loses everything it is given (an enqueue lost after the commit).
+struct NoQueue: JobQueue {
+    func enqueue(runID: String) async throws {}
+    func next(timeoutMs: Int) async throws -> QueueDelivery? { nil }
+}
