@@ -30,8 +30,10 @@ let package = Package(
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // libcurl plus typed wrappers for its variadic setopt/getinfo calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        // The run queue: the embedded one-process queue (and Redis Streams next).
-        .target(name: "Queue", dependencies: ["Domain"]),
+        // hiredis, as a Clang module (no pkgConfig: it adds a flag SwiftPM refuses).
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        // The run queue: Redis Streams through hiredis, and the embedded one-process queue.
+        .target(name: "Queue", dependencies: ["Domain", "CHiredis", .product(name: "NIOPosix", package: "swift-nio")]),
         // Outgoing HTTP and mail through libcurl: the SMTP mailer and Google's token endpoint and JWKS.
         .target(
             name: "Outbound",
@@ -142,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "Outbound", "TestSupport",
+                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "Outbound", "Queue", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,7 +10,7 @@ public struct CareerAIServerCommand: AsyncParsableCommand {
           CAREERAI_RPC_ADDR=127.0.0.1:7420  CAREERAI_DATABASE_URL=sqlite:./careerai.db  CAREERAI_LOG_LEVEL=info
         Every variable is validated at start; a bad value stops the server with one line naming it.
         """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, UniversityCommand.self, UserCommand.self, AuditCommand.self],
+        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, UniversityCommand.self, UserCommand.self, AuditCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 

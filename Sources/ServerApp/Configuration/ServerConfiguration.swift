@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     public var featureCosts: FeatureCosts
     /// MOCK workflows' behaviour (tests): succeed, fail or hang.
     public var mockMode: MockWorkflow.Mode
+    /// MOCK workflows take this long (tests of workers dying mid-run; benchmarks).
+    public var mockDelayMs: Int
     public var worker: WorkerSettings
     /// Set when GOOGLE_CLIENT_ID is; nil means Google sign-in is off.
     public var google: GoogleOAuthProvider.Configuration?
@@ -143,6 +145,7 @@ public struct ServerConfiguration: Sendable {
         guard let mockMode = MockWorkflow.Mode(rawValue: mockModeText) else {
             throw ConfigurationError("CAREERAI_MOCK_MODE", "'\(mockModeText)' is not succeed, fail or hang")
         }
+        let mockDelayMs = try env.integer("CAREERAI_MOCK_DELAY_MS", default: 0, in: 0...600_000)
         var worker = WorkerSettings()
         worker.concurrency = try env.integer("CAREERAI_WORKER_CONCURRENCY", default: worker.concurrency, in: RunWorker.concurrencyRange)
         worker.jobTimeoutMs = try env.integer("CAREERAI_JOB_TIMEOUT_MS", default: worker.jobTimeoutMs, in: 100...3_600_000)
@@ -178,7 +181,7 @@ public struct ServerConfiguration: Sendable {
             databaseStatementTimeoutMs: databaseStatementTimeoutMs, migrateOnStart: migrateOnStart, redisURL: redisURL, queueName: queueName,
             secret: secret, secretFile: secretFile, smtp: smtp, auth: auth, trustedProxies: trustedProxies,
             openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL, mock: mock, featureCostsPath: featureCostsPath,
-            featureCosts: featureCosts, mockMode: mockMode, worker: worker, google: google)
+            featureCosts: featureCosts, mockMode: mockMode, mockDelayMs: mockDelayMs, worker: worker, google: google)
     }
 
     static func validateDatabaseURL(_ url: String) throws(ConfigurationError) {

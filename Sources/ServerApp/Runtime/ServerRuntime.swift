@@ -20,8 +20,8 @@ public struct ServerRuntime: Sendable {
     public let auth: AuthService
     public let wallets: WalletService
     public let runs: RunService
-    public let runWorker: RunWorker
     public let sweeper: RunSweeper
+    let assembly: RunsAssembly
     /// Threads for blocking outgoing calls (libcurl: SMTP, Google).
     private let outboundThreads: NIOThreadPool
     private let background = BackgroundTasks()
@@ -57,46 +57,28 @@ public struct ServerRuntime: Sendable {
         let auth = AuthService(universities: universities, store: SQLAuthStore(database: database), mailer: mailer, google: google,
                                secret: secret, settings: configuration.auth, clock: clock)
 
-        guard configuration.redisURL == nil else {
+        let assembly: RunsAssembly
+        do {
+            assembly = try RunsAssembly.make(configuration: configuration, database: database, clock: clock, role: "server")
+        } catch {
             await database.close()
-            throw StartupError("CAREERAI_REDIS_URL: the Redis queue is not in this build yet; unset it to use the embedded queue")
+            throw error
         }
-        guard configuration.mock else {
-            await database.close()
-            throw StartupError("MOCK=0: the model workflows are not in this build yet; run with MOCK=1")
-        }
-        let credits = SQLCreditsStore(database: database)
-        let settings = configuration.worker
-        let queue = EmbeddedJobQueue(visibilityTimeoutMs: Int(settings.visibilityTimeoutSeconds * 1000))
-        let mockMode = configuration.mockMode
-        var processorLimits = RunProcessor.Limits()
-        processorLimits.jobTimeoutMs = settings.jobTimeoutMs
-        processorLimits.heartbeatMs = settings.heartbeatMs
-        let processor = RunProcessor(store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mockMode) },
-                                     clock: clock, limits: processorLimits)
-        var sweeperLimits = RunSweeper.Limits()
-        sweeperLimits.requeueAfterSeconds = settings.requeueAfterSeconds
-        sweeperLimits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
         return ServerRuntime(
-            configuration: configuration, database: database, universities: universities, auth: auth,
-            wallets: WalletService(store: credits, costs: configuration.featureCosts, clock: clock),
-            runs: RunService(store: credits, queue: queue, costs: configuration.featureCosts, clock: clock),
-            runWorker: RunWorker(queue: queue, processor: processor, concurrency: settings.concurrency),
-            sweeper: RunSweeper(store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
+            configuration: configuration, database: database, universities: universities, auth: auth, assembly: assembly,
             outboundThreads: outboundThreads, logger: logger)
     }
 
     private init(configuration: ServerConfiguration, database: any SQLDatabase, universities: UniversityService, auth: AuthService,
-                 wallets: WalletService, runs: RunService, runWorker: RunWorker, sweeper: RunSweeper,
-                 outboundThreads: NIOThreadPool, logger: Logger) {
+                 assembly: RunsAssembly, outboundThreads: NIOThreadPool, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.universities = universities
         self.auth = auth
-        self.wallets = wallets
-        self.runs = runs
-        self.runWorker = runWorker
-        self.sweeper = sweeper
+        self.assembly = assembly
+        self.wallets = assembly.wallets
+        self.runs = assembly.runs
+        self.sweeper = assembly.sweeper
         self.outboundThreads = outboundThreads
         health = HealthStatus()
         var router = RPCRouter(authenticator: auth)
@@ -111,14 +93,18 @@ public struct ServerRuntime: Sendable {
 
     private let logger: Logger
 
-    /// Starts the RPC server, and with the embedded queue the in-process worker and the sweeper.
+    /// Starts the RPC server and the sweeper, and with the embedded queue the in-process worker.
     public func start() async throws -> SocketAddress {
         let address = try await server.start(host: configuration.rpcHost, port: configuration.rpcPort)
-        let (worker, sweeper, logger, interval) = (runWorker, self.sweeper, self.logger, configuration.worker.sweepIntervalMs)
+        let (sweeper, logger, interval) = (self.sweeper, self.logger, configuration.worker.sweepIntervalMs)
         background.start([
-            Task { await worker.run { logger.error("worker error", metadata: ["error": "\(String(describing: $0))"]) } },
             Task { await sweeper.run(intervalMs: interval) { logger.error("sweeper error", metadata: ["error": "\(String(describing: $0))"]) } },
         ])
+        // With Redis, `careerai-server worker` processes runs; with the embedded queue, this process does.
+        if assembly.redis == nil {
+            let worker = assembly.worker(concurrency: configuration.worker.concurrency)
+            background.start([Task { await worker.run { logger.error("worker error", metadata: ["error": "\(String(describing: $0))"]) } }])
+        }
         return address
     }
 
@@ -126,6 +112,7 @@ public struct ServerRuntime: Sendable {
     public func shutdown() async {
         await server.drain()
         await background.stop()
+        await assembly.redis?.shutdown()
         await database.close()
         try? await outboundThreads.shutdownGracefully()
     }

@@ -1,0 +1,57 @@
+import Domain
+import Foundation
+import Outbound
+import Queue
+import Storage
+
+/// The run machinery of one process, from the configuration: the queue (Redis Streams when
+/// CAREERAI_REDIS_URL is set, else the embedded one), the processor with the MOCK workflows, the
+/// sweeper and the services. `serve` and `worker` both build it.
+struct RunsAssembly: Sendable {
+    let queue: any JobQueue
+    let redis: RedisJobQueue?
+    let processor: RunProcessor
+    let sweeper: RunSweeper
+    let wallets: WalletService
+    let runs: RunService
+
+    static func make(configuration: ServerConfiguration, database: any SQLDatabase, clock: any WallClock, role: String) throws -> RunsAssembly {
+        guard configuration.mock else {
+            throw StartupError("MOCK=0: the model workflows are not in this build yet; run with MOCK=1")
+        }
+        let settings = configuration.worker
+        let credits = SQLCreditsStore(database: database)
+        var redis: RedisJobQueue?
+        let queue: any JobQueue
+        if let redisURL = configuration.redisURL {
+            let url: RedisURL
+            do { url = try RedisURL(redisURL) } catch { throw StartupError("CAREERAI_REDIS_URL: \(error)") }
+            var redisConfiguration = RedisJobQueue.Configuration(
+                url: url, stream: configuration.queueName, consumer: "\(role)-\(ProcessInfo.processInfo.hostName)-\(getpid())")
+            redisConfiguration.visibilityTimeoutMs = Int(settings.visibilityTimeoutSeconds * 1000)
+            redisConfiguration.batch = min(16, settings.concurrency)
+            redis = RedisJobQueue(configuration: redisConfiguration)
+            queue = redis!
+        } else {
+            queue = EmbeddedJobQueue(visibilityTimeoutMs: Int(settings.visibilityTimeoutSeconds * 1000))
+        }
+        let (mode, delay) = (configuration.mockMode, configuration.mockDelayMs)
+        var limits = RunProcessor.Limits()
+        limits.jobTimeoutMs = settings.jobTimeoutMs
+        limits.heartbeatMs = settings.heartbeatMs
+        let processor = RunProcessor(store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
+                                     clock: clock, limits: limits)
+        var sweeperLimits = RunSweeper.Limits()
+        sweeperLimits.requeueAfterSeconds = settings.requeueAfterSeconds
+        sweeperLimits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
+        return RunsAssembly(
+            queue: queue, redis: redis, processor: processor,
+            sweeper: RunSweeper(store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
+            wallets: WalletService(store: credits, costs: configuration.featureCosts, clock: clock),
+            runs: RunService(store: credits, queue: queue, costs: configuration.featureCosts, clock: clock))
+    }
+
+    func worker(concurrency: Int) -> RunWorker {
+        RunWorker(queue: queue, processor: processor, concurrency: concurrency)
+    }
+}

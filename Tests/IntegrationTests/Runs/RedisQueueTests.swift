@@ -1,0 +1,77 @@
+import Domain
+import Foundation
+@testable import Queue
+import Testing
+import TestSupport
+
+@Suite("The run queue on a Redis stream (hiredis) against a real redis-server")
+struct RedisQueueTests {
+    static func queue(_ url: String, stream: String, consumer: String, visibilityMs: Int = 60_000) throws -> RedisJobQueue {
+        var configuration = RedisJobQueue.Configuration(url: try RedisURL(url), stream: stream, consumer: consumer)
+        configuration.visibilityTimeoutMs = visibilityMs
+        configuration.claimIntervalMs = 0
+        return RedisJobQueue(configuration: configuration)
+    }
+
+    @Test("enqueue, deliver in order, acknowledge; an unacknowledged entry goes to another consumer after the visibility timeout")
+    func deliverAckReclaim() async throws {
+        guard let url = TestRedis.sharedURL() else { return }
+        let stream = "test_\(UUID().uuidString.prefix(8))"
+        let first = try Self.queue(url, stream: stream, consumer: "a", visibilityMs: 300)
+        let second = try Self.queue(url, stream: stream, consumer: "b", visibilityMs: 300)
+        #expect(try await first.next(timeoutMs: 50) == nil, "an empty (even missing) stream is just empty")
+        for id in ["r1", "r2", "r3"] { try await first.enqueue(runID: id) }
+        var taken: [QueueDelivery] = []
+        while taken.count < 3, let delivery = try await first.next(timeoutMs: 500) { taken.append(delivery) }
+        #expect(taken.map(\.runID) == ["r1", "r2", "r3"])
+        try await taken[0].acknowledge()
+        try await taken[2].acknowledge()
+        #expect(try await second.next(timeoutMs: 50) == nil, "r2 is still within its visibility timeout")
+        try await Task.sleep(for: .milliseconds(400))
+        let reclaimed = try #require(try await second.next(timeoutMs: 50))
+        #expect(reclaimed.runID == "r2")
+        try await reclaimed.acknowledge()
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await second.next(timeoutMs: 50) == nil, "acknowledged entries never come back")
+        #expect(try await first.length() == 0, "acknowledged entries are deleted")
+        await first.shutdown()
+        await second.shutdown()
+    }
+
+    @Test("a blocking read wakes up for an entry enqueued while it waits")
+    func blockingRead() async throws {
+        guard let url = TestRedis.sharedURL() else { return }
+        let queue = try Self.queue(url, stream: "test_\(UUID().uuidString.prefix(8))", consumer: "a")
+        async let delivered = queue.next(timeoutMs: 3_000)
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        try await queue.enqueue(runID: "late")
+        #expect(try await delivered?.runID == "late")
+        #expect(ContinuousClock.now - started < .seconds(2))
+        await queue.shutdown()
+    }
+
+    @Test("Redis restarted without its data: the stream and group are made again; a stopped Redis is UNAVAILABLE")
+    func redisLosesData() async throws {
+        guard let redis = try await PrivateRedis.start() else { return }
+        let queue = try Self.queue(redis.url, stream: "careerai_queue", consumer: "a")
+        try await queue.enqueue(runID: "before")
+        #expect(try await queue.next(timeoutMs: 500)?.runID == "before")
+        redis.kill()
+        await #expect(throws: DomainError.self) { try await queue.enqueue(runID: "while-down") }
+        try await redis.startServer()
+        try await queue.enqueue(runID: "after")
+        #expect(try await queue.next(timeoutMs: 500)?.runID == "after")
+        await queue.shutdown()
+    }
+
+    @Test("RedisURL parses host, port, password and database, and refuses the rest")
+    func urls() throws {
+        let url = try RedisURL("redis://:s3cret@cache.internal:6380/2")
+        #expect(url.host == "cache.internal" && url.port == 6380 && url.password == "s3cret" && url.database == 2)
+        #expect(try RedisURL("redis://127.0.0.1").port == 6379)
+        for bad in ["http://x", "redis://", "redis://h:1/99", "redis://h:1/x"] {
+            #expect(throws: RedisError.self, "\(bad)") { try RedisURL(bad) }
+        }
+    }
+}
