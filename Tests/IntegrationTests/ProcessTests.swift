@@ -91,6 +91,26 @@ struct ProcessTests {
         await test.close()
     }
 
+    @Test("a bad feature-cost file stops the server with one line saying what is wrong", arguments: [
+        (#"{"job_pack": {"free": {"currency": "silver", "amount": 1}}}"#, "no price for the pro plan"),
+        (#"{"resume_roaster": {}}"#, "unknown feature 'resume_roaster'"),
+        (#"{"job_pack": {"free": {"currency": "bronze", "amount": 1}, "pro": {"currency": "gold", "amount": 1}}}"#, "unknown currency 'bronze'"),
+        (#"{"job_pack": {"free": {"currency": "silver", "amount": -1}, "pro": {"currency": "gold", "amount": 1}}}"#, "amount -1 is outside"),
+        (#"{"job_pack": {"free": {"currency": "silver", "amount": 1.5}, "pro": {"currency": "gold", "amount": 1}}}"#, "amounts are whole numbers"),
+        ("not json", "not valid JSON"),
+    ])
+    func badFeatureCosts(json: String, message: String) async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("costs-\(UUID().uuidString).json")
+        try json.write(to: file, atomically: true, encoding: .utf8)
+        let result = try await Executables.run("careerai-server", ["serve"], environment: [
+            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_FEATURE_COSTS": file.path])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("careerai-server: configuration: CAREERAI_FEATURE_COSTS: "), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        try? FileManager.default.removeItem(at: file)
+    }
+
     @Test("production refuses the development defaults: MOCK, a generated secret, the console mailer")
     func productionRefusesInsecureDefaults() async throws {
         let production = ["CAREERAI_ENV": "production", "CAREERAI_RPC_ADDR": "127.0.0.1:0", "MOCK": "0", "OPENAI_API_KEY": "sk-test",

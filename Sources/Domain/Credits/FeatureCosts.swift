@@ -36,12 +36,16 @@ public struct FeatureCosts: Sendable, Equatable {
         let root: [String: [String: Entry]]
         do {
             root = try JSONDecoder().decode([String: [String: Entry]].self, from: json)
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context),
-                let DecodingError.keyNotFound(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw FeatureCostsError("\(path.isEmpty ? "the file" : path): \(context.debugDescription) (expected {\"feature\": {\"free\"|\"pro\": {\"currency\": \"silver\"|\"gold\", \"amount\": whole number}}})")
         } catch {
-            throw FeatureCostsError("not valid JSON: \(error)")
+            let shape = #"{"feature": {"free"|"pro": {"currency": "silver"|"gold", "amount": whole number}}}"#
+            guard (try? JSONSerialization.jsonObject(with: json)) != nil else { throw FeatureCostsError("not valid JSON; expected \(shape)") }
+            var path = ""
+            switch error as? DecodingError {
+            case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .keyNotFound(_, let context)?, .dataCorrupted(let context)?:
+                path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            default: break
+            }
+            throw FeatureCostsError("\(path.isEmpty ? "an entry" : path) does not fit \(shape) (amounts are whole numbers)")
         }
         var costs: [Feature: [Plan: Cost]] = [:]
         for (name, plans) in root {

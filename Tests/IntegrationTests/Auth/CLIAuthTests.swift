@@ -50,6 +50,36 @@ struct CLIAuthTests {
                                                 environment: ["CAREERAI_DATABASE_URL": databaseURL])
         #expect(badRole.status != 0 && badRole.stderr.contains("--role must be one of"))
 
+        // Credits and runs from the CLI (embedded queue, in-process MOCK worker).
+        let wallet = try await Executables.run("careerai", ["wallet"] + global, environment: cli)
+        #expect(wallet.status == 0 && wallet.stdout == "10 silver, 2 gold\n", "\(wallet.stdout)\(wallet.stderr)")
+        let jd = directory.appendingPathComponent("jd.txt"), resume = directory.appendingPathComponent("resume.txt")
+        try "Analyse data with SQL.".write(to: jd, atomically: true, encoding: .utf8)
+        try "Statistics student.".write(to: resume, atomically: true, encoding: .utf8)
+        let started = try await Executables.run("careerai", ["run", "job-pack", "--title", "Analyst", "--company", "Acme", "--jd", jd.path,
+                                                             "--resume", resume.path, "--wait", "--json"] + global, environment: cli)
+        #expect(started.status == 0, "\(started.stderr)")
+        let run = try JSONSerialization.jsonObject(with: Data(started.stdout.utf8)) as? [String: Any]
+        #expect(run?["status"] as? String == "succeeded" && (run?["result_json"] as? String)?.contains("Acme") == true)
+        let runID = try #require(run?["id"] as? String)
+        let shown = try await Executables.run("careerai", ["run", "get", runID] + global, environment: cli)
+        #expect(shown.status == 0 && shown.stdout.hasPrefix("run \(runID)  job_pack  succeeded  cost 1 silver"), "\(shown.stdout)")
+        let runs = try await Executables.run("careerai", ["runs"] + global, environment: cli)
+        #expect(runs.stdout.hasPrefix(runID) && runs.stdout.contains("succeeded"))
+        let userID = try #require(user?["id"] as? String)
+        let topUp = try await Executables.run("careerai", ["admin", "topup", "--user", userID, "--gold", "3", "--reason", "prize"] + global,
+                                              environment: cli)
+        #expect(topUp.status == 0 && topUp.stdout == "Added 3 gold; the wallet now holds 9 silver, 5 gold.\n", "\(topUp.stdout)\(topUp.stderr)")
+        let ledger = try await Executables.run("careerai", ["transactions"] + global, environment: cli)
+        let lines = ledger.stdout.split(separator: "\n")
+        #expect(lines.count == 4 && lines[0].contains("+3 gold  topup") && lines[1].contains("-1 silver  debit job_pack run \(runID)  [completed]"),
+                "\(ledger.stdout)")
+        let missingFile = try await Executables.run("careerai", ["run", "job-pack", "--title", "A", "--company", "B", "--jd", "/nonexistent",
+                                                                 "--resume", resume.path] + global, environment: cli)
+        #expect(missingFile.status == 1 && missingFile.stderr.contains("--jd: cannot read /nonexistent"))
+        let audit = try await Executables.run("careerai-server", ["audit"], environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(audit.status == 0 && audit.stdout.hasPrefix("audit ok"), "\(audit.stdout)\(audit.stderr)")
+
         let logout = try await Executables.run("careerai", ["logout"] + global, environment: cli)
         #expect(logout.status == 0 && logout.stdout == "Signed out of demo.\n", "\(logout.stdout)\(logout.stderr)")
         let after = try await Executables.run("careerai", ["me"] + global, environment: cli)

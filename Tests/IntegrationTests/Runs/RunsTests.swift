@@ -271,6 +271,26 @@ struct RunsTests {
         await harness.close()
     }
 
+    @Test("the audit finds a wallet that differs from its ledger and a failed run without its refund", arguments: Engine.allCases)
+    func auditFindsOffenders(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        let session = try await harness.signIn("tamper@demo.edu")
+        let client = harness.client(token: session.token)
+        let run = try await client.runs.startJobPack(Self.jobPack())
+        _ = try await Self.finalState(client, run.id)
+        #expect(try await Self.audit(harness).isClean)
+        try await harness.test.database.transaction { connection in
+            try connection.execute("UPDATE credit_wallets SET silver = silver + 5 WHERE user_id = $1", [.text(session.user!.id)])
+            try connection.execute("UPDATE runs SET status = 'failed' WHERE id = $1", [.text(run.id)])
+        }
+        let report = try await Self.audit(harness)
+        #expect(report.offenders.count == 2, "\(report.offenders)")
+        #expect(report.offenders.contains { $0.contains("silver 14 vs ledger 9") })
+        #expect(report.offenders.contains { $0.contains("failed run \(run.id): 0 refunds, expected 1") })
+        await client.close()
+        await harness.close()
+    }
+
     @Test("the price list is public and complete")
     func featureCosts() async throws {
         guard let harness = try await AuthHarness.start(.sqlite) else { return }

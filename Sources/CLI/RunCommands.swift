@@ -1,0 +1,132 @@
+import ArgumentParser
+import Client
+import Foundation
+import Wire
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Start a tool run, or show one.",
+                                                    subcommands: [JobPack.self, Get.self])
+
+    struct JobPack: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "job-pack",
+                                                        abstract: "Tailored resume bullets, cover letter and interview questions for one job.")
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The job title.") var title: String
+        @Option(help: "The company.") var company: String
+        @Option(name: .customLong("jd"), help: "A file with the job description (≤ 20,000 characters).") var jobDescription: String
+        @Option(help: "A file with your resume as text (≤ 30,000 characters).") var resume: String
+        @Flag(help: "Wait for the result, showing the status as it changes.") var wait = false
+        @Option(help: "Makes a retry safe: the same key starts (and charges) once.") var idempotencyKey: String?
+
+        func run() async throws {
+            _ = try global.requireTenant()
+            var request = StartJobPackRequest()
+            request.jobTitle = title
+            request.company = company
+            request.jobDescription = try RunCommand.read(jobDescription, "--jd")
+            request.resumeText = try RunCommand.read(resume, "--resume")
+            let client = try global.makeClient()
+            do {
+                var run = try await client.runs.startJobPack(request, idempotencyKey: idempotencyKey ?? UUID().uuidString)
+                if wait { run = try await RunCommand.follow(client, run, json: global.json) }
+                await client.close()
+                RunCommand.show(run, json: global.json)
+                if run.status == "failed" { Foundation.exit(1) }
+            } catch {
+                Output.fail(error, target: global.target)
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a run and its result.")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run id.") var id: String
+
+        func run() async throws {
+            _ = try global.requireTenant()
+            let client = try global.makeClient()
+            do {
+                let run = try await client.runs.get(id: id)
+                await client.close()
+                RunCommand.show(run, json: global.json)
+            } catch {
+                Output.fail(error, target: global.target)
+            }
+        }
+    }
+
+    static func read(_ path: String, _ option: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(option): cannot read \(path)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Watches the run to a final state; a live status line on a terminal (standard error).
+    static func follow(_ client: CareerAIClient, _ run: RunMessage, json: Bool) async throws(RPCError) -> RunMessage {
+        var last = run
+        let live = !json && isatty(STDERR_FILENO) == 1
+        do {
+            for try await update in try await client.runs.watch(id: run.id, timeoutMs: 15 * 60 * 1000) {
+                last = update
+                if live {
+                    FileHandle.standardError.write(Data("\r\u{1B}[K  run \(update.id.prefix(8))…  \(update.status)".utf8))
+                } else if !json {
+                    Prompt.say("  \(update.status)")
+                }
+            }
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw RPCError(.unknown, "\(error)", reason: "WATCH_FAILED")
+        }
+        if live { FileHandle.standardError.write(Data("\n".utf8)) }
+        return last
+    }
+
+    static func show(_ run: RunMessage, json: Bool) {
+        if json {
+            Output.json(object(run))
+            return
+        }
+        var text = "run \(run.id)  \(run.kind)  \(run.status)  cost \(run.cost?.amount ?? 0) \(run.cost?.currency ?? "")"
+        if !run.errorReason.isEmpty { text += "\n  failed: \(run.errorReason) (credits refunded)" }
+        if !run.resultJSON.isEmpty { text += "\n\(run.resultJSON)" }
+        Output.line(text)
+    }
+
+    static func object(_ run: RunMessage) -> [String: Any] {
+        ["id": run.id, "kind": run.kind, "status": run.status, "cost": ["currency": run.cost?.currency ?? "", "amount": run.cost?.amount ?? 0],
+         "created_at_unix": run.createdAtUnix, "updated_at_unix": run.updatedAtUnix, "error_reason": run.errorReason,
+         "result_json": run.resultJSON]
+    }
+}
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List your runs, newest first.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Runs per page (1…100).") var pageSize: Int32 = 20
+    @Option(help: "Continue from a previous page's next token.") var page = ""
+
+    func run() async throws {
+        _ = try global.requireTenant()
+        let client = try global.makeClient()
+        do {
+            let page = try await client.runs.list(pageSize: pageSize, pageToken: self.page)
+            await client.close()
+            if global.json {
+                Output.json(["runs": page.runs.map(RunCommand.object), "next_page_token": page.nextPageToken])
+                return
+            }
+            if page.runs.isEmpty { Output.line("no runs yet") }
+            for run in page.runs {
+                Output.line("\(run.id)  \(LoginCommand.date(run.createdAtUnix))  \(run.kind)  \(run.status)")
+            }
+            if !page.nextPageToken.isEmpty { Output.line("more: careerai runs --page \(page.nextPageToken)") }
+        } catch {
+            Output.fail(error, target: global.target)
+        }
+    }
+}
