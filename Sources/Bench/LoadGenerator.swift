@@ -12,10 +12,16 @@ struct LoadGenerator {
     let seconds: Double
     let call: @Sendable (CareerAIClient) async throws -> Void
 
-    func measure(connections: Int, inFlight: Int, labels: [String: Any]) async throws {
+    /// `signedIn`: a session token every call carries (with `x-tenant: demo`).
+    func measure(connections: Int, inFlight: Int, labels: [String: Any], signedIn token: String? = nil) async throws {
         let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
         let clients = try (0..<connections).map { index in
-            CareerAIClient(configuration: try ClientConfiguration(target: target), group: loops[index % loops.count])
+            var configuration = try ClientConfiguration(target: target)
+            if let token {
+                configuration.defaultMetadata["x-tenant"] = "demo"
+                configuration = configuration.signedIn(token: token)
+            }
+            return CareerAIClient(configuration: configuration, group: loops[index % loops.count])
         }
         for client in clients { try await call(client) }  // connect (and warm caches) before timing
 

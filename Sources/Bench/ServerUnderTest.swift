@@ -5,7 +5,8 @@ final class ServerUnderTest {
     let process = Process()
     let target: String
     let logURL: URL
-    private let directory: URL
+    let databaseURL: String
+    let directory: URL
 
     init(binary: String, environment: [String: String]) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-bench-\(UUID().uuidString)")
@@ -16,7 +17,9 @@ final class ServerUnderTest {
         var env = ProcessInfo.processInfo.environment
         env["CAREERAI_RPC_ADDR"] = "127.0.0.1:0"
         env["CAREERAI_DATABASE_URL"] = "sqlite:\(directory.appendingPathComponent("careerai.db").path)"
+        env["CAREERAI_SECRET_FILE"] = directory.appendingPathComponent("careerai.secret").path
         env.merge(environment) { _, new in new }
+        databaseURL = env["CAREERAI_DATABASE_URL"]!
         process.environment = env
         logURL = directory.appendingPathComponent("server.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -37,6 +40,8 @@ final class ServerUnderTest {
         process.terminate()
         throw BenchError("careerai-server at \(binary) did not start; see \(logURL.path)")
     }
+
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     func stop() {
         if process.isRunning {

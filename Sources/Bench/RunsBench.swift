@@ -1,0 +1,178 @@
+import ArgumentParser
+import Client
+import Foundation
+import Wire
+
+/// `careerai-bench runs`: StartJobPack per second (debit, run row, enqueue) at 16 in flight on
+/// SQLite and PostgreSQL, and MOCK jobs per second end to end through Redis with 1 and 2 workers.
+struct RunsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "Run starts per second on SQLite and PostgreSQL, and MOCK jobs per second through Redis with 1 and 2 workers.")
+
+    @Option(help: "Seconds to measure each start case.") var seconds: Double = 5
+    @Option(help: "Runs per end-to-end case.") var jobs = 2_000
+    @Option(help: "Concurrency of each worker process.") var workerConcurrency = 16
+    @Option(help: "The careerai-server binary (default: beside this one).") var server: String?
+    @Option(help: "PostgreSQL (default: $CAREERAI_TEST_POSTGRES_URL); a fresh database is not made: use an empty one.")
+    var postgresURL: String?
+    @Option(help: "Redis (default: $CAREERAI_TEST_REDIS_URL).") var redisURL: String?
+    @Option(help: "The server's CAREERAI_LOG_LEVEL.") var serverLogLevel = "warning"
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let postgres = postgresURL ?? environment["CAREERAI_TEST_POSTGRES_URL"]
+        guard let redis = redisURL ?? environment["CAREERAI_TEST_REDIS_URL"] else {
+            throw BenchError("runs needs Redis: --redis-url or CAREERAI_TEST_REDIS_URL (scripts/services.sh starts one)")
+        }
+        let binary = LoadGenerator.serverBinary(server)
+        var engines: [(String, String?)] = [("sqlite", nil)]
+        if let postgres { engines.append(("postgres", postgres)) } else {
+            print(#"{"bench":"runs","engine":"postgres","skipped":"no --postgres-url or CAREERAI_TEST_POSTGRES_URL"}"#)
+        }
+        for (engine, url) in engines {
+            // Starts only: the runs go to a Redis stream nobody reads, so the numbers are the server's.
+            let setup = try await Setup.start(binary: binary, databaseURL: url, redisURL: redis, logLevel: serverLogLevel)
+            defer { setup.server.stop() }
+            let generator = LoadGenerator(target: setup.server.target, seconds: seconds) { client in
+                _ = try await client.runs.startJobPack(Self.request)
+            }
+            try await generator.measure(connections: 1, inFlight: 16, labels: [
+                "bench": "runs", "case_name": "start_job_pack", "engine": engine, "queue": "redis", "server_log_level": serverLogLevel,
+            ], signedIn: setup.token)
+        }
+        let e2eEngine = postgres == nil ? "sqlite" : "postgres"
+        for workers in [1, 2] {
+            let setup = try await Setup.start(binary: binary, databaseURL: postgres, redisURL: redis, logLevel: serverLogLevel)
+            defer { setup.server.stop() }
+            try await endToEnd(setup, workers: workers, engine: e2eEngine)
+        }
+    }
+
+    static let request: StartJobPackRequest = {
+        var request = StartJobPackRequest()
+        request.jobTitle = "Data Analyst"
+        request.company = "Acme"
+        request.jobDescription = String(repeating: "SQL and Python. ", count: 50)
+        request.resumeText = String(repeating: "Statistics student. ", count: 50)
+        return request
+    }()
+
+    /// Queues `jobs` runs with no worker running, starts the workers, and times until all succeeded.
+    private func endToEnd(_ setup: Setup, workers: Int, engine: String) async throws {
+        var configuration = try ClientConfiguration(target: setup.server.target)
+        configuration.defaultMetadata["x-tenant"] = "demo"
+        let client = CareerAIClient(configuration: configuration.signedIn(token: setup.token))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<16 {
+                group.addTask {
+                    for _ in stride(from: lane, to: jobs, by: 16) { _ = try await client.runs.startJobPack(Self.request) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let started = ContinuousClock.now
+        let processes = try (0..<workers).map { _ in try setup.startWorker(concurrency: workerConcurrency) }
+        defer { for process in processes where process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var succeeded = 0, failed = 0
+        while true {
+            (succeeded, failed) = try await Self.count(client, expected: jobs)
+            if succeeded + failed >= jobs { break }
+            guard ContinuousClock.now - started < .seconds(600) else { throw BenchError("end-to-end: only \(succeeded) of \(jobs) after 600 s") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let elapsed = ContinuousClock.now - started
+        await client.close()
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let line: [String: Any] = [
+            "bench": "runs", "case_name": "end_to_end_mock", "engine": engine, "queue": "redis", "workers": workers,
+            "worker_concurrency": workerConcurrency, "jobs": jobs, "succeeded": succeeded, "failed": failed,
+            "seconds": (elapsedSeconds * 100).rounded() / 100, "jobs_per_s": Int(Double(succeeded) / elapsedSeconds),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// Succeeded and failed among the newest `expected` runs (all of this case's).
+    private static func count(_ client: CareerAIClient, expected: Int) async throws -> (Int, Int) {
+        var succeeded = 0, failed = 0, seen = 0, token = ""
+        repeat {
+            let page = try await client.runs.list(pageSize: 100, pageToken: token)
+            for run in page.runs.prefix(expected - seen) {
+                if run.status == "succeeded" { succeeded += 1 } else if run.status == "failed" { failed += 1 }
+            }
+            seen += page.runs.count
+            token = page.nextPageToken
+        } while !token.isEmpty && seen < expected
+        return (succeeded, failed)
+    }
+
+    /// A server on the given database and Redis, a signed-in university admin with a million silver.
+    struct Setup {
+        let server: ServerUnderTest
+        let token: String
+        let environment: [String: String]
+        let binary: String
+
+        static func start(binary: String, databaseURL: String?, redisURL: String, logLevel: String) async throws -> Setup {
+            var environment = ["CAREERAI_LOG_LEVEL": logLevel, "CAREERAI_REDIS_URL": redisURL,
+                               "CAREERAI_QUEUE": "bench_\(UUID().uuidString.prefix(8))", "MOCK": "1",
+                               "CAREERAI_OTP_MAX_PER_ADDRESS_PER_HOUR": "100000"]
+            if let databaseURL { environment["CAREERAI_DATABASE_URL"] = databaseURL }
+            // Codes are logged at notice; the bench reads its own from the log.
+            var serverEnvironment = environment
+            serverEnvironment["CAREERAI_LOG_LEVEL"] = "notice"
+            let server = try await ServerUnderTest(binary: binary, environment: serverEnvironment)
+            environment["CAREERAI_DATABASE_URL"] = server.databaseURL
+            let email = "bench-\(UUID().uuidString.prefix(8).lowercased())@demo.edu"
+            var configuration = try ClientConfiguration(target: server.target)
+            configuration.defaultMetadata["x-tenant"] = "demo"
+            let client = CareerAIClient(configuration: configuration)
+            _ = try await client.auth.requestEmailOtp(email: email)
+            let code = try await Self.code(in: server, for: email)
+            let session = try await client.auth.verifyEmailOtp(email: email, code: code)
+            await client.close()
+            try Self.promote(binary: binary, email: email, environment: environment)
+            let admin = CareerAIClient(configuration: configuration.signedIn(token: session.token))
+            _ = try await admin.wallet.topUp(userID: session.user!.id, currency: "silver", amount: 1_000_000, reason: "bench")
+            await admin.close()
+            return Setup(server: server, token: session.token, environment: environment, binary: binary)
+        }
+
+        func startWorker(concurrency: Int) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["worker", "--concurrency", "\(concurrency)"]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+
+        static func code(in server: ServerUnderTest, for email: String) async throws -> String {
+            for _ in 0..<200 {
+                for line in server.log.split(separator: "\n") where line.contains("to=\(email)") {
+                    if let range = line.range(of: #"code=[0-9]{6}"#, options: .regularExpression) {
+                        return String(line[range].dropFirst(5))
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw BenchError("no sign-in code for \(email) in \(server.logURL.path)")
+        }
+
+        static func promote(binary: String, email: String, environment: [String: String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["user", "promote", "--email", email, "--role", "university_admin"]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw BenchError("careerai-server user promote failed") }
+        }
+    }
+}
