@@ -206,7 +206,7 @@ public struct AuthService: SessionAuthenticator {
             throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "the authorization metadata is not 'Bearer <session token>'")
         }
         let tokenHash = SessionToken.hash(token)
-        guard let found = try await store.transaction({ tx in try tx.session(tokenHash: tokenHash) }),
+        guard let found = try await store.read({ tx in try tx.session(tokenHash: tokenHash) }),
               found.session.revokedAtUnix == nil else {
             throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "the session is not valid (signed out or unknown); sign in again")
         }

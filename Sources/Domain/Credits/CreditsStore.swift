@@ -3,6 +3,26 @@
 /// changes without its ledger row, and a run never exists without its debit.
 public protocol CreditsStore: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T
+
+    // The hot paths, each one atomic step (the adapter may do it in fewer round trips than a
+    // transaction of separate statements).
+
+    /// The deduction's writes: debit `run.cost` unless the balance is short, the run row, its input,
+    /// and `debit` (the ledger row) — all or nothing. With an `idempotencyKey` already used by this
+    /// user, nothing is written and the earlier run is returned.
+    func startRun(_ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
+                  requestHash: String) async throws -> StartRunOutcome
+    /// queued → running, attempts + 1, with its input; nil when the run is not queued (another worker
+    /// has it, or it is done).
+    func claimRun(id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)?
+    /// running → succeeded with the result, and its debit row completed; false when it was not running.
+    func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool
+}
+
+public enum StartRunOutcome: Sendable, Equatable {
+    case started
+    case insufficient(available: Int64)
+    case existing(Run, requestHash: String)
 }
 
 /// What credit and run changes may do inside one transaction. Every call names the university.
@@ -19,8 +39,6 @@ public protocol CreditsTransaction {
     /// Marks the run's debit row `status`.
     func setDebitStatus(runID: String, _ status: LedgerEntry.Status) throws
 
-    /// `model`: which model the workflow uses (the plan decides).
-    func insertRun(_ run: Run, input: RunInput, model: String, idempotencyKey: String?, requestHash: String) throws
     func run(in university: UniversityID, id: String) throws -> Run?
     /// The run an earlier call with this key started, with the hash of that call's request.
     func run(in university: UniversityID, userID: String, idempotencyKey: String) throws -> (run: Run, requestHash: String)?
@@ -28,11 +46,7 @@ public protocol CreditsTransaction {
 
     // Workers: these address a run by id alone (a worker serves every university).
     func runForWorker(id: String) throws -> (run: Run, input: RunInput)?
-    /// queued → running, attempts + 1; nil when the run is not queued (another worker has it, or it is done).
-    func claimRun(id: String, nowUnix: Int64) throws -> Run?
     func heartbeat(runID: String, nowUnix: Int64) throws
-    /// running → succeeded with the result; false when it was not running.
-    func completeRun(id: String, resultJSON: String, nowUnix: Int64) throws -> Bool
     /// running|queued → failed with the reason; false when it was already final.
     func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool
     /// running → queued (another attempt, or a worker shutting down).

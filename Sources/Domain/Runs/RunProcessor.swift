@@ -30,24 +30,14 @@ public struct RunProcessor: Sendable {
     }
 
     public func process(runID: String) async throws -> Outcome {
-        let now = clock.nowUnix
-        let claimed: (Run, RunInput)? = try await store.transaction { tx in
-            guard let run = try tx.claimRun(id: runID, nowUnix: now), let found = try tx.runForWorker(id: runID) else { return nil }
-            return (run, found.input)
-        }
-        guard let (run, input) = claimed else { return .notClaimed }
+        guard let (run, input) = try await store.claimRun(id: runID, nowUnix: clock.nowUnix) else { return .notClaimed }
 
         let result: Result<String, WorkflowError> = await withHeartbeat(runID: run.id) {
             await Self.withTimeout(ms: limits.jobTimeoutMs) { try await workflows(run.kind).run(input) }
         }
         switch result {
         case .success(let json):
-            let now = clock.nowUnix
-            _ = try await store.transaction { tx in
-                guard try tx.completeRun(id: run.id, resultJSON: json, nowUnix: now) else { return false }
-                try tx.setDebitStatus(runID: run.id, .completed)
-                return true
-            }
+            _ = try await store.completeRun(id: run.id, resultJSON: json, nowUnix: clock.nowUnix)
             return .succeeded
         case .failure(let error) where error.retryable && run.attempts < run.maxAttempts:
             let now = clock.nowUnix

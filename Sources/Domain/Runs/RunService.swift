@@ -41,40 +41,32 @@ public struct RunService: Sendable {
         let now = clock.nowUnix
         let runID = TimeOrderedID.make()
 
-        let (run, isNew): (Run, Bool) = try await store.transaction { tx in
-            if let key, let earlier = try tx.run(in: university, userID: userID, idempotencyKey: key) {
-                guard earlier.requestHash == requestHash else {
-                    throw DomainError(.alreadyExists, reason: "IDEMPOTENCY_KEY_REUSED",
-                                      "this idempotency-key started a different run; use a new key for a new request")
-                }
-                return (earlier.run, false)
-            }
-            guard let user = try tx.user(in: university, id: userID), user.emailVerified else {
-                throw DomainError(.failedPrecondition, reason: "EMAIL_NOT_VERIFIED", "verify your email before running tools")
-            }
-            if cost.amount > 0 {
-                guard try tx.debit(in: university, userID: userID, currency: cost.currency, amount: cost.amount, nowUnix: now) else {
-                    let available = try tx.wallet(in: university, userID: userID)?.balance(cost.currency) ?? 0
-                    throw DomainError(.resourceExhausted, reason: "INSUFFICIENT_CREDITS",
-                                      "\(input.kind.feature.rawValue) costs \(cost.amount) \(cost.currency.rawValue); you have \(available)",
-                                      details: ["currency": cost.currency.rawValue, "required": "\(cost.amount)", "available": "\(available)"])
-                }
-            }
-            let run = Run(id: runID, universityID: university, userID: userID, kind: input.kind, status: .queued, cost: cost,
-                          attempts: 0, maxAttempts: Self.defaultMaxAttempts, errorReason: nil, resultJSON: nil,
-                          createdAtUnix: now, updatedAtUnix: now)
-            try tx.insertRun(run, input: input, model: model, idempotencyKey: key, requestHash: requestHash)
-            try tx.insertEntry(LedgerEntry(
-                id: TimeOrderedID.make(), userID: userID, universityID: university, feature: input.kind.feature,
-                currency: cost.currency, amount: -cost.amount, kind: .debit, runID: runID, status: .pending,
-                metadata: WalletService.json(["plan": plan.rawValue]), idempotencyKey: nil, createdAtUnix: now))
-            return (run, true)
+        guard principal.user.emailVerified else {
+            throw DomainError(.failedPrecondition, reason: "EMAIL_NOT_VERIFIED", "verify your email before running tools")
         }
-        if isNew {
+        let run = Run(id: runID, universityID: university, userID: userID, kind: input.kind, status: .queued, cost: cost,
+                      attempts: 0, maxAttempts: Self.defaultMaxAttempts, errorReason: nil, resultJSON: nil,
+                      createdAtUnix: now, updatedAtUnix: now)
+        let debit = LedgerEntry(
+            id: TimeOrderedID.make(), userID: userID, universityID: university, feature: input.kind.feature,
+            currency: cost.currency, amount: -cost.amount, kind: .debit, runID: runID, status: .pending,
+            metadata: WalletService.json(["plan": plan.rawValue]), idempotencyKey: nil, createdAtUnix: now)
+        switch try await store.startRun(run, input: input, model: model, debit: debit, idempotencyKey: key, requestHash: requestHash) {
+        case .started:
             // After the commit. If this fails the run stays queued in the database and the sweeper queues it.
             try? await queue.enqueue(runID: run.id)
+            return run
+        case .existing(let earlier, let earlierHash):
+            guard earlierHash == requestHash else {
+                throw DomainError(.alreadyExists, reason: "IDEMPOTENCY_KEY_REUSED",
+                                  "this idempotency-key started a different run; use a new key for a new request")
+            }
+            return earlier
+        case .insufficient(let available):
+            throw DomainError(.resourceExhausted, reason: "INSUFFICIENT_CREDITS",
+                              "\(input.kind.feature.rawValue) costs \(cost.amount) \(cost.currency.rawValue); you have \(available)",
+                              details: ["currency": cost.currency.rawValue, "required": "\(cost.amount)", "available": "\(available)"])
         }
-        return run
     }
 
     /// The run, for its owner or an admin of its university; NOT_FOUND otherwise (no hint it exists).

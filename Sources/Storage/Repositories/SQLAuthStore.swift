@@ -14,6 +14,14 @@ public struct SQLAuthStore: AuthStore {
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any AuthTransaction) throws -> T) async throws -> T {
         try await database.domainTransactionRetryingUniqueViolations { connection in try body(SQLAuthTransaction(connection: connection)) }
     }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any AuthTransaction) throws -> T) async throws -> T {
+        do {
+            return try await database.withConnection { connection in try body(SQLAuthTransaction(connection: connection)) }
+        } catch let error as StorageError {
+            throw error.domainError
+        }
+    }
 }
 
 /// The statements behind `AuthTransaction`; every one filters on `university_id` or a unique hash.

@@ -14,6 +14,58 @@ public struct SQLCreditsStore: CreditsStore {
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T {
         try await database.domainTransactionRetryingUniqueViolations { connection in try body(SQLCreditsTransaction(connection: connection)) }
     }
+
+    public func startRun(_ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
+                         requestHash: String) async throws -> StartRunOutcome {
+        switch database.dialect {
+        case .sqlite:
+            return try await transaction { tx in
+                let tx = tx as! SQLCreditsTransaction
+                if let idempotencyKey, let earlier = try tx.run(in: run.universityID, userID: run.userID, idempotencyKey: idempotencyKey) {
+                    return .existing(earlier.run, requestHash: earlier.requestHash)
+                }
+                if run.cost.amount > 0 {
+                    guard try tx.debit(in: run.universityID, userID: run.userID, currency: run.cost.currency, amount: run.cost.amount,
+                                       nowUnix: run.createdAtUnix) else {
+                        return .insufficient(available: try tx.wallet(in: run.universityID, userID: run.userID)?.balance(run.cost.currency) ?? 0)
+                    }
+                }
+                try tx.insertRun(run, input: input, model: model, idempotencyKey: idempotencyKey, requestHash: requestHash)
+                try tx.insertEntry(debit)
+                return .started
+            }
+        case .postgres:
+            return try await PostgresRunStatements.start(database, run: run, input: input, model: model, debit: debit,
+                                                         idempotencyKey: idempotencyKey, requestHash: requestHash)
+        }
+    }
+
+    public func claimRun(id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)? {
+        switch database.dialect {
+        case .sqlite:
+            return try await transaction { tx in
+                let tx = tx as! SQLCreditsTransaction
+                guard try tx.claim(id: id, nowUnix: nowUnix) != nil else { return nil }
+                return try tx.runForWorker(id: id)
+            }
+        case .postgres:
+            return try await PostgresRunStatements.claim(database, id: id, nowUnix: nowUnix)
+        }
+    }
+
+    public func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
+        switch database.dialect {
+        case .sqlite:
+            return try await transaction { tx in
+                let tx = tx as! SQLCreditsTransaction
+                guard try tx.complete(id: id, resultJSON: resultJSON, nowUnix: nowUnix) else { return false }
+                try tx.setDebitStatus(runID: id, .completed)
+                return true
+            }
+        case .postgres:
+            return try await PostgresRunStatements.complete(database, id: id, resultJSON: resultJSON, nowUnix: nowUnix)
+        }
+    }
 }
 
 struct SQLCreditsTransaction: CreditsTransaction {
@@ -135,6 +187,16 @@ struct SQLCreditsTransaction: CreditsTransaction {
         return try connection.query(sql, parameters).map(Self.run)
     }
 
+    static func jobPackInput(_ row: SQLRow) throws(StorageError) -> RunInput {
+        .jobPack(jobTitle: try row.text("job_title"), company: try row.text("company"),
+                 jobDescription: try row.text("job_description"), resumeText: try row.text("resume_text"))
+    }
+
+    static func skillMapperInput(_ row: SQLRow) throws(StorageError) -> RunInput {
+        .skillMapper(profilePortalURL: try row.text("profile_portal_url"), profileText: try row.text("profile_text"),
+                     resumeText: try row.text("resume_text"))
+    }
+
     func runForWorker(id: String) throws -> (run: Run, input: RunInput)? {
         guard let run = try connection.query("SELECT \(Self.runColumns) FROM runs WHERE id = $1", [.text(id)]).first.map(Self.run) else {
             return nil
@@ -143,17 +205,15 @@ struct SQLCreditsTransaction: CreditsTransaction {
         case .jobPack:
             guard let row = try connection.query("SELECT job_title, company, job_description, resume_text FROM job_pack_requests WHERE run_id = $1",
                                                  [.text(id)]).first else { return nil }
-            return (run, .jobPack(jobTitle: try row.text("job_title"), company: try row.text("company"),
-                                  jobDescription: try row.text("job_description"), resumeText: try row.text("resume_text")))
+            return (run, try Self.jobPackInput(row))
         case .skillMapper:
             guard let row = try connection.query("SELECT profile_portal_url, profile_text, resume_text FROM skill_mapper_runs WHERE run_id = $1",
                                                  [.text(id)]).first else { return nil }
-            return (run, .skillMapper(profilePortalURL: try row.text("profile_portal_url"), profileText: try row.text("profile_text"),
-                                      resumeText: try row.text("resume_text")))
+            return (run, try Self.skillMapperInput(row))
         }
     }
 
-    func claimRun(id: String, nowUnix: Int64) throws -> Run? {
+    func claim(id: String, nowUnix: Int64) throws -> Run? {
         try connection.query("""
             UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = $2, heartbeat_at = $2, updated_at = $2
             WHERE id = $1 AND status = 'queued' RETURNING \(Self.runColumns)
@@ -164,7 +224,7 @@ struct SQLCreditsTransaction: CreditsTransaction {
         try connection.execute("UPDATE runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'", [.text(runID), .integer(nowUnix)])
     }
 
-    func completeRun(id: String, resultJSON: String, nowUnix: Int64) throws -> Bool {
+    func complete(id: String, resultJSON: String, nowUnix: Int64) throws -> Bool {
         try connection.execute("""
             UPDATE runs SET status = 'succeeded', result_json = $2, finished_at = $3, updated_at = $3 WHERE id = $1 AND status = 'running'
             """, [.text(id), .text(resultJSON), .integer(nowUnix)]) == 1

@@ -26,7 +26,27 @@ final class SQLiteConnection: SQLConnection {
     }
 
     deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
+    }
+
+    /// Prepared statements by SQL text, reused: preparing costs more than running most of ours.
+    /// Bounded: the SQL texts are the program's own, but a caller building SQL per call must not grow it.
+    private var statements: [String: OpaquePointer] = [:]
+    static let maxCachedStatements = 256
+
+    private func prepared(_ sql: String) throws(StorageError) -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw error(sqlite3_errcode(handle))
+        }
+        if statements.count >= Self.maxCachedStatements {
+            for old in statements.values { sqlite3_finalize(old) }
+            statements.removeAll()
+        }
+        statements[sql] = statement
+        return statement
     }
 
     @discardableResult
@@ -40,11 +60,11 @@ final class SQLiteConnection: SQLConnection {
     }
 
     private func run(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> (rows: [SQLRow], changes: Int) {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw error(sqlite3_errcode(handle))
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
         }
-        defer { sqlite3_finalize(statement) }
         try bind(parameters, to: statement)
 
         var rows: [SQLRow] = []

@@ -13,6 +13,14 @@ struct WorkerProcessTests {
         let environment: [String: String]
         let smtp: SMTPStandIn
         let server: ServerProcess
+        let database: TestDatabase
+
+        func close() async {
+            await server.stop()
+            smtp.stop()
+            await database.close()
+            try? FileManager.default.removeItem(at: directory)
+        }
 
         func client(token: String? = nil) throws -> CareerAIClient {
             var configuration = try ClientConfiguration(target: server.target)
@@ -39,12 +47,16 @@ struct WorkerProcessTests {
         }
     }
 
-    static func setUp(redisURL: String, extra: [String: String] = [:]) async throws -> Setup? {
-        guard let smtp = try await SMTPStandIn.start() else { return nil }
+    static func setUp(_ engine: Engine, redisURL: String, extra: [String: String] = [:]) async throws -> Setup? {
+        guard let database = try await TestDatabase.make(engine) else { return nil }
+        guard let smtp = try await SMTPStandIn.start() else {
+            await database.close()
+            return nil
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-workers-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var environment = [
-            "CAREERAI_DATABASE_URL": "sqlite:\(directory.appendingPathComponent("careerai.db").path)",
+            "CAREERAI_DATABASE_URL": database.url,
             "CAREERAI_SECRET_FILE": directory.appendingPathComponent("secret").path,
             "CAREERAI_REDIS_URL": redisURL, "CAREERAI_QUEUE": "q_\(UUID().uuidString.prefix(8))",
             "CAREERAI_SMTP_URL": smtp.url, "CAREERAI_MAIL_FROM": "no-reply@careerai.test",
@@ -53,7 +65,7 @@ struct WorkerProcessTests {
         ]
         environment.merge(extra) { _, new in new }
         let server = try await ServerProcess.start(environment: environment)
-        return Setup(directory: directory, environment: environment, smtp: smtp, server: server)
+        return Setup(directory: directory, environment: environment, smtp: smtp, server: server, database: database)
     }
 
     static func waitFor(_ client: CareerAIClient, _ id: String, status: String, timeoutSeconds: Double = 30) async throws -> RunMessage {
@@ -75,10 +87,11 @@ struct WorkerProcessTests {
         return request
     }()
 
-    @Test("a worker killed with SIGKILL mid-run: another worker completes the run, charged once; the audit passes")
-    func sigkillMidRun() async throws {
+    @Test("a worker killed with SIGKILL mid-run: another worker completes the run, charged once; the audit passes",
+          arguments: Engine.allCases)
+    func sigkillMidRun(_ engine: Engine) async throws {
         guard let redisURL = TestRedis.sharedURL(),
-              let setup = try await Self.setUp(redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "1500"]) else { return }
+              let setup = try await Self.setUp(engine, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "1500"]) else { return }
         let token = try await setup.signIn("k@demo.edu")
         let client = try setup.client(token: token)
         let doomed = try setup.worker()
@@ -96,14 +109,14 @@ struct WorkerProcessTests {
         #expect(audit.status == 0 && audit.stdout.hasPrefix("audit ok"), "\(audit.stdout)\(audit.stderr)")
         #expect(await rescuer.stop() == 0, "SIGTERM stops a worker cleanly")
         await client.close()
-        await setup.server.stop()
-        setup.smtp.stop()
+        await setup.close()
     }
 
-    @Test("Redis restarted with its data lost while runs are queued: the sweeper queues them again and none is lost")
-    func redisLosesQueuedRuns() async throws {
+    @Test("Redis restarted with its data lost while runs are queued: the sweeper queues them again and none is lost",
+          arguments: Engine.allCases)
+    func redisLosesQueuedRuns(_ engine: Engine) async throws {
         guard let redis = try await PrivateRedis.start(),
-              let setup = try await Self.setUp(redisURL: redis.url) else { return }
+              let setup = try await Self.setUp(engine, redisURL: redis.url) else { return }
         let token = try await setup.signIn("r@demo.edu")
         let client = try setup.client(token: token)
         var ids: [String] = []
@@ -118,14 +131,13 @@ struct WorkerProcessTests {
         #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
         await worker.stop()
         await client.close()
-        await setup.server.stop()
-        setup.smtp.stop()
+        await setup.close()
     }
 
     @Test("SIGTERM lets a worker finish the run in flight before it exits 0")
     func gracefulStop() async throws {
         guard let redisURL = TestRedis.sharedURL(),
-              let setup = try await Self.setUp(redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "800"]) else { return }
+              let setup = try await Self.setUp(.sqlite, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "800"]) else { return }
         let token = try await setup.signIn("g@demo.edu")
         let client = try setup.client(token: token)
         let worker = try setup.worker(["--concurrency", "2"])
@@ -136,7 +148,6 @@ struct WorkerProcessTests {
         let noRedis = try await Executables.run("careerai-server", ["worker"], environment: ["CAREERAI_REDIS_URL": ""])
         #expect(noRedis.status == 1 && noRedis.stderr.contains("worker needs CAREERAI_REDIS_URL"))
         await client.close()
-        await setup.server.stop()
-        setup.smtp.stop()
+        await setup.close()
     }
 }

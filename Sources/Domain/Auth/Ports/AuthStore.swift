@@ -47,6 +47,9 @@ public struct SessionRecord: Sendable, Equatable {
 /// at all. The body is synchronous: it runs on the database's own thread, never on an event loop.
 public protocol AuthStore: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any AuthTransaction) throws -> T) async throws -> T
+    /// One read outside a transaction (a single statement is consistent on its own): the session
+    /// lookup every signed-in call makes, without BEGIN and COMMIT around it.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any AuthTransaction) throws -> T) async throws -> T
 }
 
 /// What sign-in may do inside one transaction. Every call is scoped to one university.

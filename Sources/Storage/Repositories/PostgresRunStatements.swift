@@ -1,0 +1,120 @@
+import Domain
+
+/// The run hot paths on PostgreSQL as single statements (data-modifying CTEs), each atomic on its
+/// own: one round trip instead of BEGIN, four or five statements and COMMIT. Same effects as the
+/// portable transactions SQLite runs (`SQLCreditsStore`); the same tests cover both.
+enum PostgresRunStatements {
+    static func start(_ database: any SQLDatabase, run: Run, input: RunInput, model: String, debit: LedgerEntry,
+                      idempotencyKey: String?, requestHash: String) async throws -> StartRunOutcome {
+        let column = run.cost.currency.rawValue  // an enum case, never user text
+        var parameters: [SQLValue] = [
+            .text(run.id), .text(run.universityID.rawValue), .text(run.userID), .text(run.kind.rawValue),                // $1-$4
+            .text(run.cost.currency.rawValue), .integer(run.cost.amount), .integer(Int64(run.maxAttempts)),              // $5-$7
+            idempotencyKey.map(SQLValue.text) ?? .null, .text(requestHash), .integer(run.createdAtUnix),                  // $8-$10
+            .text(debit.id), debit.feature.map { .text($0.rawValue) } ?? .null, .integer(debit.amount), .text(debit.metadata), // $11-$14
+        ]
+        let inputInsert: String
+        switch input {
+        case .jobPack(let title, let company, let description, let resume):
+            parameters += [.text(title), .text(company), .text(description), .text(resume), .text(model)]  // $15-$19
+            inputInsert = """
+                INSERT INTO job_pack_requests (run_id, university_id, user_id, job_title, company, job_description, resume_text, model, created_at)
+                SELECT id, $2::text, $3::text, $15::text, $16::text, $17::text, $18::text, $19::text, $10::bigint FROM r
+                """
+        case .skillMapper(let url, let profile, let resume):
+            parameters += [.text(url), .text(profile), .text(resume)]  // $15-$17
+            inputInsert = """
+                INSERT INTO skill_mapper_runs (run_id, university_id, user_id, profile_portal_url, profile_text, resume_text, created_at)
+                SELECT id, $2::text, $3::text, $15::text, $16::text, $17::text, $10::bigint FROM r
+                """
+        }
+        let sql = """
+            WITH w AS (
+                UPDATE credit_wallets SET \(column) = \(column) - $6::bigint, updated_at = $10::bigint
+                WHERE university_id = $2::text AND user_id = $3::text AND \(column) >= $6::bigint RETURNING user_id),
+            r AS (
+                INSERT INTO runs (id, university_id, user_id, kind, status, cost_currency, cost_amount, attempts, max_attempts,
+                                  idempotency_key, request_hash, enqueued_at, created_at, updated_at)
+                SELECT $1::text, $2::text, $3::text, $4::text, 'queued', $5::text, $6::bigint, 0, $7::integer,
+                       $8::text, $9::text, $10::bigint, $10::bigint, $10::bigint FROM w RETURNING id),
+            i AS (\(inputInsert)),
+            l AS (
+                INSERT INTO credit_transactions (id, user_id, university_id, feature, currency, amount, type, run_id, status, metadata, created_at)
+                SELECT $11::text, $3::text, $2::text, $12::text, $5::text, $13::bigint, 'debit', id, 'pending', $14::text, $10::bigint FROM r)
+            SELECT COUNT(*) AS started FROM r
+            """
+        let store = SQLCreditsStore(database: database)
+        let bound = parameters
+        for _ in 0..<3 {
+            if let idempotencyKey, let earlier = try await earlierRun(store, run: run, key: idempotencyKey) { return earlier }
+            do {
+                let started = try await database.withConnection { connection in
+                    try connection.query(sql, bound).first?.integer("started") ?? 0
+                }
+                if started == 1 { return .started }
+                let available = try await store.transaction { tx in
+                    try tx.wallet(in: run.universityID, userID: run.userID)?.balance(run.cost.currency) ?? 0
+                }
+                return .insufficient(available: available)
+            } catch StorageError.uniqueViolation {
+                continue  // the same key at once from another call: its run is there now
+            } catch let error as StorageError {
+                throw error.domainError
+            }
+        }
+        throw DomainError(.aborted, reason: "CONFLICT", "the run could not be started for conflicting retries; try again")
+    }
+
+    private static func earlierRun(_ store: SQLCreditsStore, run: Run, key: String) async throws -> StartRunOutcome? {
+        try await store.transaction { tx in
+            try tx.run(in: run.universityID, userID: run.userID, idempotencyKey: key).map { .existing($0.run, requestHash: $0.requestHash) }
+        }
+    }
+
+    static func claim(_ database: any SQLDatabase, id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)? {
+        let columns = SQLCreditsTransaction.runColumns.split(separator: ",").map { "c.\($0.trimmingCharacters(in: .whitespaces))" }
+            .joined(separator: ", ")
+        let sql = """
+            WITH c AS (
+                UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = $2::bigint, heartbeat_at = $2::bigint,
+                                updated_at = $2::bigint
+                WHERE id = $1::text AND status = 'queued' RETURNING *)
+            SELECT \(columns), j.job_title, j.company, j.job_description, j.resume_text AS jp_resume_text,
+                   s.profile_portal_url, s.profile_text, s.resume_text AS sm_resume_text
+            FROM c LEFT JOIN job_pack_requests j ON j.run_id = c.id LEFT JOIN skill_mapper_runs s ON s.run_id = c.id
+            """
+        do {
+            return try await database.withConnection { connection -> (run: Run, input: RunInput)? in
+                guard let row = try connection.query(sql, [.text(id), .integer(nowUnix)]).first else { return nil }
+                let run = try SQLCreditsTransaction.run(row)
+                switch run.kind {
+                case .jobPack:
+                    return (run, .jobPack(jobTitle: try row.text("job_title"), company: try row.text("company"),
+                                          jobDescription: try row.text("job_description"), resumeText: try row.text("jp_resume_text")))
+                case .skillMapper:
+                    return (run, .skillMapper(profilePortalURL: try row.text("profile_portal_url"), profileText: try row.text("profile_text"),
+                                              resumeText: try row.text("sm_resume_text")))
+                }
+            }
+        } catch let error as StorageError {
+            throw error.domainError
+        }
+    }
+
+    static func complete(_ database: any SQLDatabase, id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
+        let sql = """
+            WITH r AS (
+                UPDATE runs SET status = 'succeeded', result_json = $2::text, finished_at = $3::bigint, updated_at = $3::bigint
+                WHERE id = $1::text AND status = 'running' RETURNING id),
+            d AS (UPDATE credit_transactions SET status = 'completed' WHERE run_id IN (SELECT id FROM r) AND type = 'debit')
+            SELECT COUNT(*) AS completed FROM r
+            """
+        do {
+            return try await database.withConnection { connection in
+                try connection.query(sql, [.text(id), .text(resultJSON), .integer(nowUnix)]).first?.integer("completed") == 1
+            }
+        } catch let error as StorageError {
+            throw error.domainError
+        }
+    }
+}
