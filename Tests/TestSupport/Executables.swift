@@ -53,10 +53,11 @@ public enum Executables {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+            kill(process.processIdentifier, SIGKILL)
+            while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         }
-        readers.wait()
+        // Wait for the readers without blocking a thread of the cooperative pool.
+        await withCheckedContinuation { continuation in readers.notify(queue: .global()) { continuation.resume() } }
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: outBox.get(), as: UTF8.self), stderr: String(decoding: errBox.get(), as: UTF8.self))
     }
@@ -135,6 +136,16 @@ public final class ServerProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
+    /// Waits (bounded) until the log holds `text`: the server writes its log in batches.
+    public func logContains(_ text: String, timeoutSeconds: Double = 10) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while !log.contains(text) {
+            guard Date() < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
     /// Sends `signal` and waits (bounded) for the exit; returns the exit status, or nil if it did not exit.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 30) async -> Int32? {
@@ -143,18 +154,14 @@ public final class ServerProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            kill(process.processIdentifier, SIGKILL)  // no waitUntilExit: it would block a cooperative thread
             return nil
         }
         return process.terminationStatus
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: directory)
     }
 }

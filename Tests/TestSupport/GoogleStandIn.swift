@@ -62,8 +62,9 @@ public final class GoogleStandIn: Sendable {
     }
 
     public static func start() async throws -> GoogleStandIn {
-        let first = SigningKey(kid: "key-1", key: try Self.newKey())
-        let forger = SigningKey(kid: "key-1", key: try Self.newKey())
+        let keys = try await TestRSAKeys.all()
+        let first = SigningKey(kid: "key-1", key: keys[0])
+        let forger = SigningKey(kid: "key-1", key: keys[1])
         let initial = State(keys: [first])
         let box = HandlerBox()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -98,12 +99,13 @@ public final class GoogleStandIn: Sendable {
     }
 
     /// Publishes a new signing key (new kid) and signs with it from now on; the old key is dropped.
-    public func rotateKey() throws {
-        let key = try Self.newKey()
+    public func rotateKey() async throws {
+        let keys = try await TestRSAKeys.all()
         state.withLock { state in
             state.rotations += 1
             let kid = "key-\(state.rotations + 1)"
-            state.keys = [SigningKey(kid: kid, key: key)]
+            // Keys 2, 3, … of the shared set (0 is the first published one, 1 the forger's).
+            state.keys = [SigningKey(kid: kid, key: keys[2 + (state.rotations - 1) % (keys.count - 2)])]
         }
     }
 
@@ -111,9 +113,7 @@ public final class GoogleStandIn: Sendable {
         state.withLock { $0.cacheMaxAgeSeconds = seconds }
     }
 
-    private static func newKey() throws -> JWTKit.Insecure.RSA.PrivateKey {
-        try JWTKit.Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
-    }
+
 
     // MARK: HTTP
 
@@ -230,5 +230,14 @@ private final class StandInHTTPHandler: ChannelInboundHandler, @unchecked Sendab
                 }
             }
         }
+    }
+}
+
+/// The stand-in's signing keys, parsed once from `TestRSAKeyPEMs`.
+enum TestRSAKeys {
+    private static let parsed = Result { try TestRSAKeyPEMs.all.map { try JWTKit.Insecure.RSA.PrivateKey(pem: $0) } }
+
+    static func all() async throws -> [JWTKit.Insecure.RSA.PrivateKey] {
+        try parsed.get()
     }
 }

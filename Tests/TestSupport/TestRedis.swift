@@ -55,16 +55,18 @@ public final class PrivateRedis: @unchecked Sendable {
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "redis-server did not start on \(port)"])
     }
 
-    /// SIGKILL: everything in memory is lost.
-    public func kill() {
+    /// SIGKILL: everything in memory is lost. Waits (without blocking a thread) until the port is free.
+    public func kill() async {
         guard let process, process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
+        let deadline = Date().addingTimeInterval(10)
+        while (process.isRunning || RawTCP.canConnect(port: port)) && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         self.process = nil
     }
 
-    deinit { kill() }
+    deinit {
+        if let process, process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
 }
 
 enum RawTCP {

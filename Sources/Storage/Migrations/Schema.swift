@@ -135,5 +135,9 @@ public enum Schema {
             """,
             "CREATE INDEX sessions_user ON sessions (university_id, user_id)",
         ]),
+        Migration(version: 2, name: "ledger rows by run", statements: [
+            // Completing or refunding a run updates its debit row; without this every completion scanned the ledger.
+            "CREATE INDEX credit_transactions_run ON credit_transactions (run_id)",
+        ]),
     ]
 }

@@ -85,7 +85,7 @@ struct CLIAuthTests {
         let after = try await Executables.run("careerai", ["me"] + global, environment: cli)
         #expect(after.status == 1 && after.stderr.contains("not signed in at demo"))
         #expect(!(try String(contentsOf: credentials, encoding: .utf8)).contains("cai_"), "the token is forgotten")
-        #expect(server.log.contains("method=/careerai.v1.AuthService/SignOut"), "the session was revoked on the server too")
+        #expect(await server.logContains("method=/careerai.v1.AuthService/SignOut"), "the session was revoked on the server too")
 
         let noTenant = try await Executables.run("careerai", ["login", "--email", "cli@demo.edu", "--server", server.target], environment: cli)
         #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))

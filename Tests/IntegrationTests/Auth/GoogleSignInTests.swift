@@ -109,14 +109,14 @@ struct GoogleSignInTests {
         }
         _ = try await signIn("before")
         #expect(google.jwksFetches == 1)
-        try google.rotateKey()
+        try await google.rotateKey()
         #expect(try await signIn("after").user?.email == "after@demo.edu")
         #expect(google.jwksFetches == 2, "the unknown kid triggered exactly one refetch")
         _ = try await signIn("later")
         #expect(google.jwksFetches == 2)
         // When the cached keys' max-age runs out they are fetched again without any unknown kid.
         google.setCacheMaxAge(seconds: 0)
-        try google.rotateKey()
+        try await google.rotateKey()
         _ = try await signIn("zero-age")
         #expect(google.jwksFetches == 3)
         _ = try await signIn("zero-age-2")

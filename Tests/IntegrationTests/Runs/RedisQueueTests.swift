@@ -17,8 +17,8 @@ struct RedisQueueTests {
     func deliverAckReclaim() async throws {
         guard let url = TestRedis.sharedURL() else { return }
         let stream = "test_\(UUID().uuidString.prefix(8))"
-        let first = try Self.queue(url, stream: stream, consumer: "a", visibilityMs: 300)
-        let second = try Self.queue(url, stream: stream, consumer: "b", visibilityMs: 300)
+        let first = try Self.queue(url, stream: stream, consumer: "a", visibilityMs: 2_000)
+        let second = try Self.queue(url, stream: stream, consumer: "b", visibilityMs: 2_000)
         #expect(try await first.next(timeoutMs: 50) == nil, "an empty (even missing) stream is just empty")
         for id in ["r1", "r2", "r3"] { try await first.enqueue(runID: id) }
         var taken: [QueueDelivery] = []
@@ -27,11 +27,11 @@ struct RedisQueueTests {
         try await taken[0].acknowledge()
         try await taken[2].acknowledge()
         #expect(try await second.next(timeoutMs: 50) == nil, "r2 is still within its visibility timeout")
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(2_100))
         let reclaimed = try #require(try await second.next(timeoutMs: 50))
         #expect(reclaimed.runID == "r2")
         try await reclaimed.acknowledge()
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(2_100))
         #expect(try await second.next(timeoutMs: 50) == nil, "acknowledged entries never come back")
         #expect(try await first.length() == 0, "acknowledged entries are deleted")
         await first.shutdown()
@@ -42,12 +42,12 @@ struct RedisQueueTests {
     func blockingRead() async throws {
         guard let url = TestRedis.sharedURL() else { return }
         let queue = try Self.queue(url, stream: "test_\(UUID().uuidString.prefix(8))", consumer: "a")
-        async let delivered = queue.next(timeoutMs: 3_000)
+        async let delivered = queue.next(timeoutMs: 5_000)
         try await Task.sleep(for: .milliseconds(100))
         let started = ContinuousClock.now
         try await queue.enqueue(runID: "late")
         #expect(try await delivered?.runID == "late")
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(4), "woken by the entry, not by the 5 s block timeout")
         await queue.shutdown()
     }
 
@@ -57,7 +57,7 @@ struct RedisQueueTests {
         let queue = try Self.queue(redis.url, stream: "careerai_queue", consumer: "a")
         try await queue.enqueue(runID: "before")
         #expect(try await queue.next(timeoutMs: 500)?.runID == "before")
-        redis.kill()
+        await redis.kill()
         await #expect(throws: DomainError.self) { try await queue.enqueue(runID: "while-down") }
         try await redis.startServer()
         try await queue.enqueue(runID: "after")

@@ -121,7 +121,7 @@ struct WorkerProcessTests {
         let client = try setup.client(token: token)
         var ids: [String] = []
         for _ in 0..<3 { ids.append(try await client.runs.startJobPack(Self.jobPack).id) }
-        redis.kill()
+        await redis.kill()
         ids.append(try await client.runs.startJobPack(Self.jobPack).id)  // enqueue fails: committed anyway
         try await redis.startServer()  // empty: the stream and its entries are gone
         let worker = try setup.worker()
