@@ -72,6 +72,14 @@ public struct PageCursor: Sendable, Equatable {
         return PageCursor(createdAtUnix: time, id: String(parts[1]))
     }
 
+    /// A page from `limit + 1` rows fetched after the cursor: the first `limit`, and the token of the
+    /// last of them when there was one more (else "", the last page).
+    static func page<Row>(_ fetched: [Row], limit: Int, cursor: (Row) -> PageCursor) -> (rows: [Row], next: String) {
+        let rows = Array(fetched.prefix(limit))
+        let next = fetched.count > limit ? rows.last.map { cursor($0).token } ?? "" : ""
+        return (rows, next)
+    }
+
     public static let maxPageSize = 100
     public static let defaultPageSize = 20
 

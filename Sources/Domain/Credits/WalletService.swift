@@ -33,9 +33,8 @@ public struct WalletService: Sendable {
         let page = try await store.transaction { tx in
             try tx.entries(in: user.universityID, userID: user.id, after: cursor, limit: limit + 1)
         }
-        let entries = Array(page.prefix(limit))
-        let next = page.count > limit ? entries.last.map { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id).token } ?? "" : ""
-        return (entries, next)
+        let result = PageCursor.page(page, limit: limit) { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id) }
+        return (result.rows, result.next)
     }
 
     /// Adds credits to a user of the caller's university (platform admins: the same, since a token

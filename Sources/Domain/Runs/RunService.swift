@@ -85,9 +85,8 @@ public struct RunService: Sendable {
         let cursor = try PageCursor.parse(pageToken)
         let user = principal.user
         let page = try await store.transaction { tx in try tx.runs(in: user.universityID, userID: user.id, after: cursor, limit: limit + 1) }
-        let runs = Array(page.prefix(limit))
-        let next = page.count > limit ? runs.last.map { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id).token } ?? "" : ""
-        return (runs, next)
+        let result = PageCursor.page(page, limit: limit) { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id) }
+        return (result.rows, result.next)
     }
 
     /// Calls `send` with the run now and after every status change, until a final state (or the
