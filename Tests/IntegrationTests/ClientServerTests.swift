@@ -116,8 +116,7 @@ struct ClientServerTests {
         let calls = (0..<3).map { _ in
             Task { try await client.unary(TestService.sleep, HealthCheckRequest(service: "400"), as: HealthCheckResponse.self) }
         }
-        #expect(await eventually { server.server.openConnections == 1 })
-        try await Task.sleep(for: .milliseconds(100))  // let the three requests reach the server
+        #expect(await eventually { server.probe.startedCount == 3 }, "the three calls are running on the server")
         let drainStarted = ContinuousClock.now
         await server.server.drain()
         #expect(ContinuousClock.now - drainStarted < .seconds(5))
@@ -165,7 +164,13 @@ struct ClientServerTests {
         } catch {
             #expect(error.code == .unavailable)
         }
-        let second = try await InProcessServer.start(port: first.port)
+        // The freed port may be taken for a moment as the local port of another test's connection: retry briefly.
+        var restarted: InProcessServer?
+        for _ in 0..<100 where restarted == nil {
+            restarted = try? await InProcessServer.start(port: first.port)
+            if restarted == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let second = try #require(restarted, "port \(first.port) stayed taken")
         #expect(try await client.health.check().status == "SERVING")
         #expect(second.server.openConnections == 1)
         await client.close()

@@ -28,7 +28,8 @@ public struct TestService: RPCService {
             }
             return HealthCheckResponse()
         }
-        router.unary(Self.sleep, access: .public) { (request: HealthCheckRequest, _) in
+        router.unary(Self.sleep, access: .public) { [probe] (request: HealthCheckRequest, _) in
+            probe.started()
             try await Task.sleep(for: .milliseconds(Int(request.service) ?? 0))
             return HealthCheckResponse(status: "slept", version: "", uptimeMs: 0)
         }

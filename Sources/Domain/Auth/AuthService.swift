@@ -16,6 +16,7 @@ public struct AuthService: SessionAuthenticator {
     private let settings: AuthSettings
     private let clock: any WallClock
     private let addressLimiter: AddressRateLimiter
+    private let sessions: SessionCache
 
     public init(universities: UniversityService, store: any AuthStore, mailer: any Mailer, google: any GoogleIdentityProvider,
                 secret: ServerSecret, settings: AuthSettings, clock: any WallClock = SystemWallClock()) {
@@ -27,6 +28,7 @@ public struct AuthService: SessionAuthenticator {
         self.settings = settings
         self.clock = clock
         self.addressLimiter = AddressRateLimiter(maxPerHour: settings.otpMaxPerAddressPerHour)
+        self.sessions = SessionCache(ttlMs: settings.sessionCacheMs)
     }
 
     // MARK: email one-time codes
@@ -206,9 +208,15 @@ public struct AuthService: SessionAuthenticator {
             throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "the authorization metadata is not 'Bearer <session token>'")
         }
         let tokenHash = SessionToken.hash(token)
-        guard let found = try await store.read({ tx in try tx.session(tokenHash: tokenHash) }),
-              found.session.revokedAtUnix == nil else {
-            throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "the session is not valid (signed out or unknown); sign in again")
+        let found: (session: SessionRecord, user: User, subdomain: String)
+        if let cached = sessions.get(tokenHash) {
+            found = (cached.session, cached.user, cached.subdomain)
+        } else {
+            guard let stored = try await store.read({ tx in try tx.session(tokenHash: tokenHash) }), stored.session.revokedAtUnix == nil else {
+                throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "the session is not valid (signed out or unknown); sign in again")
+            }
+            found = stored
+            sessions.put(tokenHash, session: stored.session, user: stored.user, subdomain: stored.subdomain)
         }
         guard found.session.expiresAtUnix > clock.nowUnix else {
             throw DomainError(.unauthenticated, reason: "SESSION_EXPIRED", "the session has expired; sign in again")
@@ -224,7 +232,9 @@ public struct AuthService: SessionAuthenticator {
     /// Revokes the caller's session; its token is refused from now on.
     public func signOut(_ principal: Principal) async throws {
         let now = clock.nowUnix
+        sessions.remove(principal.sessionTokenHash)
         _ = try await store.transaction { tx in try tx.revokeSession(tokenHash: principal.sessionTokenHash, nowUnix: now) }
+        sessions.remove(principal.sessionTokenHash)  // a call racing the revocation may have cached it again
     }
 
     // MARK: helpers

@@ -13,6 +13,8 @@ public struct AuthSettings: Sendable, Equatable {
     public var otpMaxAttempts: Int = 5
     /// How long a session lasts.
     public var sessionTTLSeconds: Int64 = 30 * 24 * 3600
+    /// How long this process trusts a session it has looked up (0: always ask the database).
+    public var sessionCacheMs: Int = 1_000
 
     public init() {}
 
@@ -20,5 +22,6 @@ public struct AuthSettings: Sendable, Equatable {
     public static let otpResendCooldownSecondsRange: ClosedRange<Int64> = 0...3600
     public static let otpMaxPerEmailPerHourRange: ClosedRange<Int> = 1...100
     public static let otpMaxPerAddressPerHourRange: ClosedRange<Int> = 1...100_000
+    public static let sessionCacheMsRange: ClosedRange<Int> = 0...60_000
     public static let sessionTTLSecondsRange: ClosedRange<Int64> = 300...(365 * 24 * 3600)
 }

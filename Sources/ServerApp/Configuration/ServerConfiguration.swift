@@ -113,6 +113,7 @@ public struct ServerConfiguration: Sendable {
         auth.otpMaxPerAddressPerHour = try env.integer("CAREERAI_OTP_MAX_PER_ADDRESS_PER_HOUR", default: auth.otpMaxPerAddressPerHour,
                                                        in: AuthSettings.otpMaxPerAddressPerHourRange)
         auth.sessionTTLSeconds = try env.integer("CAREERAI_SESSION_TTL_S", default: auth.sessionTTLSeconds, in: AuthSettings.sessionTTLSecondsRange)
+        auth.sessionCacheMs = try env.integer("CAREERAI_SESSION_CACHE_MS", default: auth.sessionCacheMs, in: AuthSettings.sessionCacheMsRange)
         var trustedProxies = Set<String>()
         for entry in (env.string("CAREERAI_TRUSTED_PROXIES") ?? "").split(separator: ",") {
             let address = entry.trimmingCharacters(in: .whitespaces)

@@ -41,7 +41,12 @@ struct CLIAuthTests {
         let promote = try await Executables.run("careerai-server", ["user", "promote", "--email", "CLI@demo.edu", "--role", "university_admin"],
                                                 environment: ["CAREERAI_DATABASE_URL": databaseURL])
         #expect(promote.status == 0 && promote.stdout == "cli@demo.edu at demo is now university_admin (was student)\n", "\(promote.stdout)\(promote.stderr)")
-        let promoted = try await Executables.run("careerai", ["me"] + global, environment: cli)
+        // The server trusts a session it looked up for CAREERAI_SESSION_CACHE_MS (1 s): the new role shows within it.
+        var promoted = try await Executables.run("careerai", ["me"] + global, environment: cli)
+        for _ in 0..<30 where !promoted.stdout.contains("role: university_admin") {
+            try await Task.sleep(for: .milliseconds(100))
+            promoted = try await Executables.run("careerai", ["me"] + global, environment: cli)
+        }
         #expect(promoted.stdout.contains("role: university_admin"), "\(promoted.stdout)")
         let unknown = try await Executables.run("careerai-server", ["user", "promote", "--email", "nobody@demo.edu", "--role", "platform_admin"],
                                                 environment: ["CAREERAI_DATABASE_URL": databaseURL])
