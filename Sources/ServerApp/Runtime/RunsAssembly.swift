@@ -27,7 +27,7 @@ struct RunsAssembly: Sendable {
             let url: RedisURL
             do { url = try RedisURL(redisURL) } catch { throw StartupError("CAREERAI_REDIS_URL: \(error)") }
             var redisConfiguration = RedisJobQueue.Configuration(
-                url: url, stream: configuration.queueName, consumer: "\(role)-\(ProcessInfo.processInfo.hostName)-\(getpid())")
+                url: url, stream: configuration.queueName, consumer: Self.consumerName(role: role))
             redisConfiguration.visibilityTimeoutMs = Int(settings.visibilityTimeoutSeconds * 1000)
             redisConfiguration.batch = min(16, settings.concurrency)
             redis = RedisJobQueue(configuration: redisConfiguration)
@@ -49,6 +49,13 @@ struct RunsAssembly: Sendable {
             sweeper: RunSweeper(store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
             wallets: WalletService(store: credits, costs: configuration.featureCosts, clock: clock),
             runs: RunService(store: credits, queue: queue, costs: configuration.featureCosts, clock: clock))
+    }
+
+    /// Unique per process in the consumer group: the host name (without a DNS lookup), pid and a nonce.
+    static func consumerName(role: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "host"
+        return "\(role)-\(host)-\(getpid())-\(UInt32.random(in: 0 ... .max))"
     }
 
     func worker(concurrency: Int) -> RunWorker {
