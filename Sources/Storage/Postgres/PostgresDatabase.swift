@@ -25,7 +25,9 @@ public final class PostgresDatabase: SQLDatabase {
     private struct Pool {
         var idle: [PooledConnection] = []
         var permits: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Calls waiting for a connection, oldest first, by a number that lets a cancelled one leave.
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        var nextWaiterID: UInt64 = 0
     }
 
     public init(url: String, limits: Limits = Limits(), logger: Logger) {
@@ -77,7 +79,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// A pooled connection can be dead without knowing it (the server restarted); when `body` reports
     /// that before doing anything (`StaleConnection`), it runs once more on a fresh connection.
     private func borrow<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        await acquirePermit()
+        try await acquirePermit()
         defer { releasePermit() }
         let pooled = pool.withLock { $0.idle.popLast() }
         return try await threads.runIfActive { [self] in
@@ -106,27 +108,47 @@ public final class PostgresDatabase: SQLDatabase {
         return try body(connection)
     }
 
-    private func acquirePermit() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let granted = pool.withLock { pool in
-                if pool.permits > 0 {
-                    pool.permits -= 1
-                    return true
+    /// Waits for one of the pool's connections. A call cancelled while it waits (deadline, CANCEL,
+    /// client gone) leaves the line at once with CancellationError, and never runs.
+    private func acquirePermit() async throws {
+        let id = pool.withLock { pool -> UInt64 in
+            pool.nextWaiterID += 1
+            return pool.nextWaiterID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                enum Decision { case granted, wait, cancelled }
+                let decision = pool.withLock { pool -> Decision in
+                    if pool.permits > 0 {
+                        pool.permits -= 1
+                        return .granted
+                    }
+                    if Task.isCancelled { return .cancelled }
+                    pool.waiters.append((id, continuation))
+                    return .wait
                 }
-                pool.waiters.append(continuation)
-                return false
+                switch decision {
+                case .granted: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .wait: break
+                }
             }
-            if granted { continuation.resume() }
+        } onCancel: {
+            let waiter = pool.withLock { pool -> CheckedContinuation<Void, any Error>? in
+                guard let index = pool.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return pool.waiters.remove(at: index).continuation
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 
     private func releasePermit() {
-        let waiter = pool.withLock { pool -> CheckedContinuation<Void, Never>? in
+        let waiter = pool.withLock { pool -> CheckedContinuation<Void, any Error>? in
             if pool.waiters.isEmpty {
                 pool.permits += 1
                 return nil
             }
-            return pool.waiters.removeFirst()  // the permit passes straight to the next in line
+            return pool.waiters.removeFirst().continuation  // the permit passes straight to the next in line
         }
         waiter?.resume()
     }
