@@ -131,7 +131,10 @@ let package = Package(
             dependencies: ["Storage", "Domain", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CareerAIProtoC"]),
-        .testTarget(name: "AuthUnitTests", dependencies: ["Domain", "Outbound", "RPCServer"]),
+        .testTarget(
+            name: "AuthUnitTests",
+            dependencies: ["Domain", "Outbound", "RPCServer", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [

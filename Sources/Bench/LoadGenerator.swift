@@ -18,7 +18,7 @@ struct LoadGenerator {
         let clients = try (0..<connections).map { index in
             var configuration = try ClientConfiguration(target: target)
             if let token {
-                configuration.defaultMetadata["x-tenant"] = "demo"
+                configuration.defaultMetadata[MetadataKey.tenant] = "demo"
                 configuration = configuration.signedIn(token: token)
             }
             return CareerAIClient(configuration: configuration, group: loops[index % loops.count])

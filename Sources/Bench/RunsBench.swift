@@ -60,7 +60,7 @@ struct RunsBench: AsyncParsableCommand {
     /// Queues `jobs` runs with no worker running, starts the workers, and times until all succeeded.
     private func endToEnd(_ setup: Setup, workers: Int, engine: String) async throws {
         var configuration = try ClientConfiguration(target: setup.server.target)
-        configuration.defaultMetadata["x-tenant"] = "demo"
+        configuration.defaultMetadata[MetadataKey.tenant] = "demo"
         let client = CareerAIClient(configuration: configuration.signedIn(token: setup.token))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<16 {
@@ -126,7 +126,7 @@ struct RunsBench: AsyncParsableCommand {
             environment["CAREERAI_DATABASE_URL"] = server.databaseURL
             let email = "bench-\(UUID().uuidString.prefix(8).lowercased())@demo.edu"
             var configuration = try ClientConfiguration(target: server.target)
-            configuration.defaultMetadata["x-tenant"] = "demo"
+            configuration.defaultMetadata[MetadataKey.tenant] = "demo"
             let client = CareerAIClient(configuration: configuration)
             _ = try await client.auth.requestEmailOtp(email: email)
             let code = try await Self.code(in: server, for: email)

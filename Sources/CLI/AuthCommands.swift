@@ -34,7 +34,7 @@ struct LoginCommand: AsyncParsableCommand {
             if global.json {
                 Output.json(["email": session.user?.email ?? "", "expires_at_unix": session.expiresAtUnix, "tenant": tenant])
             } else {
-                Output.line("Signed in as \(session.user?.email ?? "?") at \(tenant) until \(Self.date(session.expiresAtUnix)).")
+                Output.line("Signed in as \(session.user?.email ?? "?") at \(tenant) until \(Output.date(session.expiresAtUnix)).")
             }
         } catch {
             Output.fail(error, target: global.target)
@@ -78,11 +78,6 @@ struct LoginCommand: AsyncParsableCommand {
             throw CLIError("the pasted address carries no code")
         }
         return code
-    }
-
-    static func date(_ unix: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(unix)))
     }
 }
 

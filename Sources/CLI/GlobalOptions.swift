@@ -69,7 +69,7 @@ struct GlobalOptions: ParsableArguments {
             throw CLIError("'\(target)' is not host:port (e.g. 127.0.0.1:7420)")
         }
         if let tenant = resolvedTenant {
-            configuration.defaultMetadata["x-tenant"] = tenant
+            configuration.defaultMetadata[MetadataKey.tenant] = tenant
             if signedIn, let entry = CredentialStore.default().entry(server: target, tenant: tenant) {
                 configuration = configuration.signedIn(token: entry.token)
             }

@@ -122,7 +122,7 @@ struct RunsCommand: AsyncParsableCommand {
             }
             if page.runs.isEmpty { Output.line("no runs yet") }
             for run in page.runs {
-                Output.line("\(run.id)  \(LoginCommand.date(run.createdAtUnix))  \(run.kind)  \(run.status)")
+                Output.line("\(run.id)  \(Output.date(run.createdAtUnix))  \(run.kind)  \(run.status)")
             }
             if !page.nextPageToken.isEmpty { Output.line("more: careerai runs --page \(page.nextPageToken)") }
         } catch {

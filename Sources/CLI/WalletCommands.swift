@@ -44,7 +44,7 @@ struct TransactionsCommand: AsyncParsableCommand {
             }
             if page.transactions.isEmpty { Output.line("no transactions") }
             for row in page.transactions {
-                let date = LoginCommand.date(row.timestamp)
+                let date = Output.date(row.timestamp)
                 let what = [row.type, row.feature, row.runID.isEmpty ? "" : "run \(row.runID)"].filter { !$0.isEmpty }.joined(separator: " ")
                 Output.line("\(date)  \(row.amount > 0 ? "+" : "")\(row.amount) \(row.currency)  \(what)  [\(row.status)]")
             }

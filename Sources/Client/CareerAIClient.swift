@@ -5,6 +5,7 @@ import Wire
 
 @_exported import struct RPCCore.RPCError
 @_exported import enum RPCCore.StatusCode
+@_exported import enum RPCCore.MetadataKey
 
 /// The Swift client of careerai-server. Connects lazily, multiplexes concurrent calls over one
 /// connection, and reconnects when the connection drops. Every failure is an `RPCError`.

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Logging
 @testable import Outbound
 @testable import RPCServer
 import Testing
@@ -95,5 +96,19 @@ struct AuthPrimitivesTests {
     func clientAddress() {
         #expect(ClientAddressResolver.ip(ofPeer: "127.0.0.1:5000") == "127.0.0.1")
         #expect(ClientAddressResolver.ip(ofPeer: "::1:5000") == "::1")
+        func context(peer: String?, forwardedFor: String?) -> RPCContext {
+            RPCContext(method: "/careerai.v1.AuthService/RequestEmailOtp", callID: 1,
+                       metadata: forwardedFor.map { ["x-forwarded-for": $0] } ?? [:], deadline: nil, requestID: "r",
+                       peerAddress: peer, logger: Logger(label: "test"))
+        }
+        let resolver = ClientAddressResolver(trustedProxies: ["10.0.0.5"])
+        #expect(resolver.address(of: context(peer: "198.51.100.1:4000", forwardedFor: "203.0.113.9")) == "198.51.100.1",
+                "an untrusted peer's header is ignored")
+        #expect(resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: "1.1.1.1, 203.0.113.9")) == "203.0.113.9",
+                "from the adapter: the last entry, the one it saw")
+        #expect(resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: nil)) == "10.0.0.5")
+        #expect(resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: String(repeating: "9", count: 2000))) == "10.0.0.5",
+                "an oversized header is ignored")
+        #expect(resolver.address(of: context(peer: nil, forwardedFor: "203.0.113.9")) == nil)
     }
 }

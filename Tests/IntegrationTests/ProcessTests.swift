@@ -123,6 +123,15 @@ struct ProcessTests {
         try? FileManager.default.removeItem(at: file)
     }
 
+    @Test("a feature-cost path to something huge is refused without reading it all")
+    func hugeFeatureCosts() async throws {
+        let result = try await Executables.run("careerai-server", ["serve"], environment: [
+            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_FEATURE_COSTS": "/dev/zero"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "careerai-server: configuration: CAREERAI_FEATURE_COSTS: '/dev/zero' is larger than 65536 bytes\n",
+                "\(result.stderr)")
+    }
+
     @Test("production refuses the development defaults: MOCK, a generated secret, the console mailer")
     func productionRefusesInsecureDefaults() async throws {
         let production = ["CAREERAI_ENV": "production", "CAREERAI_RPC_ADDR": "127.0.0.1:0", "MOCK": "0", "OPENAI_API_KEY": "sk-test",

@@ -41,7 +41,7 @@ extension ClientConfiguration {
     /// This configuration with every call carrying the session token.
     public func signedIn(token: String) -> ClientConfiguration {
         var configuration = self
-        configuration.defaultMetadata["authorization"] = "Bearer \(token)"
+        configuration.defaultMetadata[MetadataKey.authorization] = "Bearer \(token)"
         return configuration
     }
 }

@@ -1,3 +1,4 @@
+import RPCCore
 import Wire
 
 /// Typed calls of `careerai.v1.RunService`.
@@ -6,13 +7,13 @@ public struct RunClient: Sendable {
 
     public func startJobPack(_ request: StartJobPackRequest, idempotencyKey: String? = nil, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
         try await client.unary("/careerai.v1.RunService/StartJobPack", request,
-                               metadata: idempotencyKey.map { ["idempotency-key": $0] } ?? [:], timeoutMs: timeoutMs)
+                               metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func startSkillMapper(_ request: StartSkillMapperRequest, idempotencyKey: String? = nil,
                                  timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
         try await client.unary("/careerai.v1.RunService/StartSkillMapper", request,
-                               metadata: idempotencyKey.map { ["idempotency-key": $0] } ?? [:], timeoutMs: timeoutMs)
+                               metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func get(id: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {

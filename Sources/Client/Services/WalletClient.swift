@@ -1,3 +1,4 @@
+import RPCCore
 import Wire
 
 /// Typed calls of `careerai.v1.WalletService`.
@@ -24,7 +25,7 @@ public struct WalletClient: Sendable {
         request.amount = amount
         request.reason = reason
         return try await client.unary("/careerai.v1.WalletService/TopUp", request,
-                                      metadata: idempotencyKey.map { ["idempotency-key": $0] } ?? [:], timeoutMs: timeoutMs)
+                                      metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func featureCosts(timeoutMs: UInt32? = nil) async throws(RPCError) -> GetFeatureCostsResponse {

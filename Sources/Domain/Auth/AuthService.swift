@@ -149,7 +149,7 @@ public struct AuthService: SessionAuthenticator {
         guard state.utf8.count <= Self.maxStateBytes else {
             throw DomainError.invalidField("state", "at most \(Self.maxStateBytes) bytes")
         }
-        let state = state.isEmpty ? SessionToken.hash(SessionToken.generate()).prefix(32).description : state
+        let state = state.isEmpty ? RandomBytes.make(16).hex : state  // 128 bits against login CSRF
         let hostedDomain = university.allowedDomains.count == 1 ? university.allowedDomains[0] : nil
         return GoogleAuthorization(
             url: try google.authorizationURL(redirectURI: redirectURI, state: state, hostedDomain: hostedDomain), state: state)
@@ -167,7 +167,11 @@ public struct AuthService: SessionAuthenticator {
             throw DomainError(.failedPrecondition, reason: "GOOGLE_EMAIL_NOT_VERIFIED",
                               "Google has not verified this account's email; verify it with Google or sign in with an email code")
         }
-        let (email, domain) = try EmailAddress.normalize(identity.email)
+        // The address is Google's, not the caller's input: a bad one is not an INVALID_ARGUMENT of theirs.
+        guard let (email, domain) = try? EmailAddress.normalize(identity.email) else {
+            throw DomainError(.failedPrecondition, reason: "GOOGLE_EMAIL_MISSING",
+                              "Google did not share a usable email address for this account; sign in with an email code")
+        }
         if !university.allows(emailDomain: domain) {
             guard let hostedDomain = identity.hostedDomain, university.allows(emailDomain: hostedDomain) else {
                 throw Self.domainNotAllowed(domain, in: university)

@@ -5,6 +5,7 @@ import Foundation
 public enum EmailAddress {
     public static let maxBytes = 254
     static let maxLocalPartBytes = 64
+    private static let localPartCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
 
     /// The normalized address; INVALID_ARGUMENT naming `field` when it is not one.
     public static func normalize(_ raw: String, field: String = "email") throws -> (address: String, domain: String) {
@@ -18,8 +19,7 @@ public enum EmailAddress {
         guard parts.count == 2 else { throw invalid("it needs exactly one '@'") }
         let local = parts[0], domain = String(parts[1])
         guard !local.isEmpty, local.utf8.count <= maxLocalPartBytes else { throw invalid("the part before '@' must be 1 to 64 bytes") }
-        let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
-        guard local.allSatisfy({ localAllowed.contains($0) }), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
+        guard local.allSatisfy({ localPartCharacters.contains($0) }), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
             throw invalid("the part before '@' has characters that are not allowed")
         }
         guard UniversityRules.isDomainName(domain) else { throw invalid("'\(domain.prefix(80))' is not a domain name") }

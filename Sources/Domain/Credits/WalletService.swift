@@ -52,7 +52,7 @@ public struct WalletService: Sendable {
         let key = try Self.validKey(idempotencyKey)
         let university = principal.user.universityID
         let now = clock.nowUnix
-        let metadata = Self.json(["reason": reason, "by": principal.user.id])
+        let metadata = LedgerEntry.metadata(["reason": reason, "by": principal.user.id])
         return try await store.transaction { tx in
             if let key, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: key) {
                 guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount else {
@@ -81,8 +81,4 @@ public struct WalletService: Sendable {
         return key
     }
 
-    static func json(_ object: [String: String]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
-    }
 }

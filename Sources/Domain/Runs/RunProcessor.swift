@@ -61,7 +61,7 @@ public struct RunProcessor: Sendable {
             try tx.insertEntry(LedgerEntry(
                 id: TimeOrderedID.make(), userID: run.userID, universityID: run.universityID, feature: run.kind.feature,
                 currency: run.cost.currency, amount: run.cost.amount, kind: .refund, runID: run.id, status: .completed,
-                metadata: WalletService.json(["reason": String(reason.prefix(200))]), idempotencyKey: nil, createdAtUnix: now))
+                metadata: LedgerEntry.metadata(["reason": String(reason.prefix(200))]), idempotencyKey: nil, createdAtUnix: now))
         }
     }
 

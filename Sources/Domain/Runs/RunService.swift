@@ -50,7 +50,7 @@ public struct RunService: Sendable {
         let debit = LedgerEntry(
             id: TimeOrderedID.make(), userID: userID, universityID: university, feature: input.kind.feature,
             currency: cost.currency, amount: -cost.amount, kind: .debit, runID: runID, status: .pending,
-            metadata: WalletService.json(["plan": plan.rawValue]), idempotencyKey: nil, createdAtUnix: now)
+            metadata: LedgerEntry.metadata(["plan": plan.rawValue]), idempotencyKey: nil, createdAtUnix: now)
         switch try await store.startRun(run, input: input, model: model, debit: debit, idempotencyKey: key, requestHash: requestHash) {
         case .started:
             // After the commit. If this fails the run stays queued in the database and the sweeper queues it.

@@ -114,13 +114,6 @@ final class CurlEasy {
         return status
     }
 
-    /// A response header's value (case-insensitive name), the last one received.
-    func header(_ name: String) -> String? {
-        let prefix = name.lowercased() + ":"
-        return responseHeaders.last { $0.lowercased().hasPrefix(prefix) }
-            .map { String($0.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces) }
-    }
-
     private func check(_ code: CURLcode, _ what: String) throws(CurlError) {
         guard code == CURLE_OK else { throw error(code, what) }
     }

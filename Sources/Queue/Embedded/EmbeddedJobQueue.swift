@@ -24,8 +24,6 @@ public final class EmbeddedJobQueue: JobQueue {
         visibilityTimeout = .milliseconds(visibilityTimeoutMs)
     }
 
-    public var count: Int { state.withLock { $0.ready.count - $0.readyHead } }
-
     public func enqueue(runID: String) async throws {
         let waiter: CheckedContinuation<Void, Never>? = try state.withLock { state in
             guard state.ready.count - state.readyHead < Self.maxLength else {

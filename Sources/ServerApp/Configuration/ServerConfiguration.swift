@@ -32,7 +32,6 @@ public struct ServerConfiguration: Sendable {
     public var openAIAPIKey: String?
     public var openAIBaseURL: String
     public var mock: Bool
-    public var featureCostsPath: String?
     public var featureCosts: FeatureCosts
     /// MOCK workflows' behaviour (tests): succeed, fail or hang.
     public var mockMode: MockWorkflow.Mode
@@ -100,8 +99,8 @@ public struct ServerConfiguration: Sendable {
             } catch {
                 throw ConfigurationError("CAREERAI_SMTP_URL", "\(error)")
             }
-        } else if mailFrom != nil, !isPlausibleEmail(mailFrom!) {
-            throw ConfigurationError("CAREERAI_MAIL_FROM", "'\(mailFrom!)' is not an email address")
+        } else if let mailFrom, (try? EmailAddress.normalize(mailFrom)) == nil {
+            throw ConfigurationError("CAREERAI_MAIL_FROM", "'\(mailFrom)' is not an email address")
         }
 
         var auth = AuthSettings()
@@ -133,7 +132,12 @@ public struct ServerConfiguration: Sendable {
         let featureCostsPath = env.string("CAREERAI_FEATURE_COSTS")
         var featureCosts = FeatureCosts.builtIn
         if let featureCostsPath {
-            guard let data = FileManager.default.contents(atPath: featureCostsPath) else {
+            let data: Data
+            do {
+                data = try BoundedFile.read(featureCostsPath, maxBytes: FeatureCosts.maxFileBytes)
+            } catch .tooLarge {
+                throw ConfigurationError("CAREERAI_FEATURE_COSTS", "'\(featureCostsPath)' is larger than \(FeatureCosts.maxFileBytes) bytes")
+            } catch {
                 throw ConfigurationError("CAREERAI_FEATURE_COSTS", "cannot read '\(featureCostsPath)'")
             }
             do {
@@ -181,7 +185,7 @@ public struct ServerConfiguration: Sendable {
             databaseURL: databaseURL, databaseMaxConnections: databaseMaxConnections,
             databaseStatementTimeoutMs: databaseStatementTimeoutMs, migrateOnStart: migrateOnStart, redisURL: redisURL, queueName: queueName,
             secret: secret, secretFile: secretFile, smtp: smtp, auth: auth, trustedProxies: trustedProxies,
-            openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL, mock: mock, featureCostsPath: featureCostsPath,
+            openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL, mock: mock,
             featureCosts: featureCosts, mockMode: mockMode, mockDelayMs: mockDelayMs, worker: worker, google: google)
     }
 
@@ -204,12 +208,6 @@ public struct ServerConfiguration: Sendable {
     static func isIPAddress(_ text: String) -> Bool {
         var v4 = in_addr(), v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
-    }
-
-    static func isPlausibleEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && text.utf8.count <= 254
-            && !text.contains(where: \.isWhitespace)
     }
 }
 

@@ -18,10 +18,9 @@ public struct ServerRuntime: Sendable {
     public let database: any SQLDatabase
     public let universities: UniversityService
     public let auth: AuthService
-    public let wallets: WalletService
-    public let runs: RunService
-    public let sweeper: RunSweeper
+    /// The queue, the run processor and the services over them.
     let assembly: RunsAssembly
+    public var sweeper: RunSweeper { assembly.sweeper }
     /// Threads for blocking outgoing calls (libcurl: SMTP, Google).
     private let outboundThreads: NIOThreadPool
     private let background = BackgroundTasks()
@@ -76,17 +75,14 @@ public struct ServerRuntime: Sendable {
         self.universities = universities
         self.auth = auth
         self.assembly = assembly
-        self.wallets = assembly.wallets
-        self.runs = assembly.runs
-        self.sweeper = assembly.sweeper
         self.outboundThreads = outboundThreads
         health = HealthStatus()
         var router = RPCRouter(authenticator: auth)
         router.register(HealthService(status: health))
         router.register(UniversityRPCService(universities: universities))
         router.register(AuthRPCService(auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
-        router.register(WalletRPCService(wallets: wallets))
-        router.register(RunRPCService(runs: runs))
+        router.register(WalletRPCService(wallets: assembly.wallets))
+        router.register(RunRPCService(runs: assembly.runs))
         server = RPCServer(router: router, limits: configuration.rpcLimits, health: health, logger: logger)
         self.logger = logger
     }
@@ -123,7 +119,8 @@ public struct ServerRuntime: Sendable {
         precondition(configuration.environment == .development, "production without CAREERAI_SECRET is refused by the configuration")
         let path = configuration.secretFile
         do {
-            if let existing = FileManager.default.contents(atPath: path) {
+            if FileManager.default.fileExists(atPath: path) {
+                let existing = try BoundedFile.read(path, maxBytes: ServerSecret.maxBytes + 2)
                 return try ServerSecret(String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let generated = ServerSecret.generate()

@@ -71,9 +71,11 @@ enum PostgresRunStatements {
         }
     }
 
+    private static let claimedRunColumns = SQLCreditsTransaction.runColumns.split(separator: ",")
+        .map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+
     static func claim(_ database: any SQLDatabase, id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)? {
-        let columns = SQLCreditsTransaction.runColumns.split(separator: ",").map { "c.\($0.trimmingCharacters(in: .whitespaces))" }
-            .joined(separator: ", ")
+        let columns = claimedRunColumns
         let sql = """
             WITH c AS (
                 UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = $2::bigint, heartbeat_at = $2::bigint,

@@ -27,6 +27,9 @@ public struct SQLAuthStore: AuthStore {
 /// The statements behind `AuthTransaction`; every one filters on `university_id` or a unique hash.
 struct SQLAuthTransaction: AuthTransaction {
     let connection: any SQLConnection
+    /// The user columns qualified for the session join; built once (every signed-in call runs it).
+    static let userColumns = SQLUserRepository.columns.split(separator: ",")
+        .map { "u.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
 
     func otps(in university: UniversityID, email: String, sinceUnix: Int64, limit: Int) throws -> [OtpRecord] {
         try connection.query("""
@@ -110,10 +113,8 @@ struct SQLAuthTransaction: AuthTransaction {
     }
 
     func session(tokenHash: String) throws -> (session: SessionRecord, user: User, subdomain: String)? {
-        let userColumns = SQLUserRepository.columns.split(separator: ",").map { "u.\($0.trimmingCharacters(in: .whitespaces))" }
-            .joined(separator: ", ")
         guard let row = try connection.query("""
-            SELECT s.token_hash, s.created_at AS session_created_at, s.expires_at, s.revoked_at, un.subdomain, \(userColumns)
+            SELECT s.token_hash, s.created_at AS session_created_at, s.expires_at, s.revoked_at, un.subdomain, \(Self.userColumns)
             FROM sessions s JOIN users u ON u.id = s.user_id AND u.university_id = s.university_id
             JOIN universities un ON un.id = s.university_id
             WHERE s.token_hash = $1

@@ -12,6 +12,11 @@ public struct SQLCreditsStore: CreditsStore {
     /// Retried after a unique violation: two starts with one idempotency-key at once both miss the
     /// other's run; the loser's second run returns the winner's (its own debit rolled back).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T {
+        try await sqlTransaction(body)
+    }
+
+    /// The same transaction, with the statements this adapter has beyond the port.
+    private func sqlTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLCreditsTransaction) throws -> T) async throws -> T {
         try await database.domainTransactionRetryingUniqueViolations { connection in try body(SQLCreditsTransaction(connection: connection)) }
     }
 
@@ -19,8 +24,7 @@ public struct SQLCreditsStore: CreditsStore {
                          requestHash: String) async throws -> StartRunOutcome {
         switch database.dialect {
         case .sqlite:
-            return try await transaction { tx in
-                let tx = tx as! SQLCreditsTransaction
+            return try await sqlTransaction { tx in
                 if let idempotencyKey, let earlier = try tx.run(in: run.universityID, userID: run.userID, idempotencyKey: idempotencyKey) {
                     return .existing(earlier.run, requestHash: earlier.requestHash)
                 }
@@ -43,8 +47,7 @@ public struct SQLCreditsStore: CreditsStore {
     public func claimRun(id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)? {
         switch database.dialect {
         case .sqlite:
-            return try await transaction { tx in
-                let tx = tx as! SQLCreditsTransaction
+            return try await sqlTransaction { tx in
                 guard try tx.claim(id: id, nowUnix: nowUnix) != nil else { return nil }
                 return try tx.runForWorker(id: id)
             }
@@ -56,8 +59,7 @@ public struct SQLCreditsStore: CreditsStore {
     public func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
         switch database.dialect {
         case .sqlite:
-            return try await transaction { tx in
-                let tx = tx as! SQLCreditsTransaction
+            return try await sqlTransaction { tx in
                 guard try tx.complete(id: id, resultJSON: resultJSON, nowUnix: nowUnix) else { return false }
                 try tx.setDebitStatus(runID: id, .completed)
                 return true

@@ -19,8 +19,7 @@ public struct ServerSecret: Sendable {
 
     /// A new random secret as text: 32 random bytes, hex.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.hex
+        RandomBytes.make(32).hex
     }
 }
 

@@ -10,9 +10,7 @@ public enum SessionToken {
     public static let maxBytes = 128
 
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<randomBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return prefix + base64URL(bytes)
+        prefix + base64URL(RandomBytes.make(randomBytes))
     }
 
     public static func hash(_ token: String) -> String {
