@@ -89,6 +89,16 @@ struct RunsTests {
             return try await client.runs.startJobPack(tooLong)
         }
         #expect(invalid?.code == .invalidArgument && invalid?.details["field"] == "job_description")
+        let blankTitle = await AuthHarness.error { () async throws(RPCError) in
+            var blank = Self.jobPack()
+            blank.jobTitle = " \n\t\u{00A0}\u{2003}\u{3000}"  // ASCII and Unicode white space only
+            return try await client.runs.startJobPack(blank)
+        }
+        #expect(blankTitle?.code == .invalidArgument && blankTitle?.details["field"] == "job_title")
+        // The limit counts characters, not bytes: 20,000 two-byte characters are allowed.
+        var accented = Self.jobPack()
+        accented.jobDescription = String(repeating: "é", count: 20_000)
+        #expect(try await client.runs.startJobPack(accented).status == "queued")
         #expect(try await Self.audit(harness).isClean)
         await client.close()
         await harness.close()
