@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // libcurl plus typed wrappers for its variadic setopt/getinfo calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CMallocTuning"),
         // hiredis, as a Clang module (no pkgConfig: it adds a flag SwiftPM refuses).
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         // The run queue: Redis Streams through hiredis, and the embedded one-process queue.
@@ -93,7 +94,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ServerMain",
-            dependencies: ["ServerApp", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["ServerApp", "CMallocTuning", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .executableTarget(
             name: "CLI",

@@ -8,6 +8,7 @@ import ServerApp
 @main
 enum ServerMain {
     static func main() {
+        MemoryTuning.apply()
         // Run Swift concurrency on NIO's event loops: a handler's task and its connection's I/O then
         // share threads instead of hopping between two pools on every call. Must happen on the main
         // thread before any task starts.

@@ -79,6 +79,82 @@ struct DatabaseTests {
         let n = try await test.database.transaction { try $0.query("SELECT n FROM c")[0].integer("n") }
         #expect(n == 50)
     }
+
+    /// Many transactions at once, some failing in different ways: each must stand alone — its own
+    /// result, its own rollback, nothing left of a failed one.
+    @Test("300 concurrent transactions, a third throwing after writing and a third breaking a unique key: each one commits or rolls back alone", arguments: Engine.allCases)
+    func concurrentMixedOutcomes(_ engine: Engine) async throws {
+        guard let test = try await TestDatabase.make(engine) else { return }
+        defer { Task { await test.close() } }
+        try await test.database.transaction {
+            try $0.execute("CREATE TABLE m (id BIGINT PRIMARY KEY, note TEXT NOT NULL)")
+            try $0.execute("CREATE TABLE total (id TEXT PRIMARY KEY, n BIGINT NOT NULL)")
+            try $0.execute("INSERT INTO total (id, n) VALUES ('x', 0)")
+            try $0.execute("INSERT INTO m (id, note) VALUES (-1, 'taken')")
+        }
+        struct Thrown: Error { let index: Int }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Result<Int64, any Error>).self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    let result: Result<Int64, any Error>
+                    do {
+                        result = .success(try await test.database.transaction { connection in
+                            try connection.execute("UPDATE total SET n = n + 1 WHERE id = 'x'")
+                            switch index % 3 {
+                            case 0:
+                                try connection.execute("INSERT INTO m (id, note) VALUES ($1, 'kept')", [.integer(Int64(index))])
+                            case 1:
+                                try connection.execute("INSERT INTO m (id, note) VALUES ($1, 'thrown')", [.integer(Int64(index))])
+                                throw Thrown(index: index)
+                            default:
+                                try connection.execute("INSERT INTO m (id, note) VALUES ($1, 'before')", [.integer(Int64(index))])
+                                try connection.execute("INSERT INTO m (id, note) VALUES (-1, 'duplicate')")
+                            }
+                            return Int64(index)
+                        })
+                    } catch {
+                        result = .failure(error)
+                    }
+                    return (index, result)
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 300)
+        for (index, outcome) in outcomes {
+            switch (index % 3, outcome) {
+            case (0, .success(let value)): #expect(value == Int64(index), "each caller gets its own result")
+            case (1, .failure(let error)): #expect((error as? Thrown)?.index == index)
+            case (2, .failure(let error)): #expect((error as? StorageError).map { if case .uniqueViolation = $0 { true } else { false } } == true)
+            default: Issue.record("transaction \(index): unexpected \(outcome)")
+            }
+        }
+        let rows = try await test.database.transaction { try $0.query("SELECT id, note FROM m ORDER BY id") }
+        let kept = try rows.map { try $0.integer("id") }
+        #expect(kept == [-1] + stride(from: 0, to: 300, by: 3).map(Int64.init), "only the committed transactions' rows")
+        #expect(try rows.allSatisfy { try $0.text("note") != "thrown" && $0.text("note") != "before" })
+        let total = try await test.database.transaction { try $0.query("SELECT n FROM total")[0].integer("n") }
+        #expect(total == 100, "the failed transactions' updates are gone too")
+    }
+
+    @Test("a transaction cancelled while it waits for the database never runs")
+    func cancelledWhileWaiting() async throws {
+        guard let test = try await TestDatabase.make(.sqlite) else { return }
+        defer { Task { await test.close() } }
+        _ = try await test.database.transaction { try $0.execute("CREATE TABLE w (id TEXT PRIMARY KEY)") }
+        // The database's one thread is busy until the test lets it go.
+        let gate = DispatchSemaphore(value: 0)
+        let busy = Task { try await test.database.withConnection { _ in gate.wait() } }
+        try await Task.sleep(for: .milliseconds(50))
+        let waiter = Task { try await test.database.transaction { try $0.execute("INSERT INTO w (id) VALUES ('cancelled')") } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        gate.signal()
+        try await busy.value
+        await #expect(throws: CancellationError.self) { _ = try await waiter.value }
+        let rows = try await test.database.transaction { try $0.query("SELECT id FROM w") }
+        #expect(rows.isEmpty)
+    }
 }
 
 @Suite("Migrations on both engines")
