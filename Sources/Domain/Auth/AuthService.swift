@@ -57,6 +57,7 @@ public struct AuthService: SessionAuthenticator {
             attempts: 0, consumed: false, expiresAtUnix: now + settings.otpTTLSeconds, createdAtUnix: now)
         let settings = self.settings
         let refusal: DomainError? = try await store.transaction { tx in
+            try tx.lockOtpRequests(in: university.id, email: email)
             let lastHour = try tx.otps(in: university.id, email: email, sinceUnix: now - 3600 + 1, limit: settings.otpMaxPerEmailPerHour)
             if let newest = lastHour.first, now - newest.createdAtUnix < settings.otpResendCooldownSeconds {
                 return Self.rateLimited("OTP_RESEND_TOO_SOON", "a code was sent moments ago; wait before asking for another",

@@ -12,12 +12,16 @@ public struct SQLAuthStore: AuthStore {
     /// Two first sign-ins of one email at once: the loser's insert hits the unique index, and running
     /// its body again finds the winner's user.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any AuthTransaction) throws -> T) async throws -> T {
-        try await database.domainTransactionRetryingUniqueViolations { connection in try body(SQLAuthTransaction(connection: connection)) }
+        let dialect = database.dialect
+        return try await database.domainTransactionRetryingUniqueViolations { connection in
+            try body(SQLAuthTransaction(connection: connection, dialect: dialect))
+        }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any AuthTransaction) throws -> T) async throws -> T {
         do {
-            return try await database.withConnection { connection in try body(SQLAuthTransaction(connection: connection)) }
+            let dialect = database.dialect
+            return try await database.withConnection { connection in try body(SQLAuthTransaction(connection: connection, dialect: dialect)) }
         } catch let error as StorageError {
             throw error.domainError
         }
@@ -27,6 +31,10 @@ public struct SQLAuthStore: AuthStore {
 /// The statements behind `AuthTransaction`; every one filters on `university_id` or a unique hash.
 struct SQLAuthTransaction: AuthTransaction {
     let connection: any SQLConnection
+    let dialect: SQLDialect
+    /// The first key of the two-key advisory locks that serialise code requests per email (the
+    /// migrator's one-key lock lives in another key space).
+    static let otpRequestLockClass: Int64 = 7_420
     /// The user columns qualified for the session join; built once (every signed-in call runs it).
     static let userColumns = SQLUserRepository.columns.split(separator: ",")
         .map { "u.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
@@ -41,6 +49,15 @@ struct SQLAuthTransaction: AuthTransaction {
                       codeHash: try row.text("code_hash"), attempts: Int(try row.integer("attempts")), consumed: try row.bool("consumed"),
                       expiresAtUnix: try row.integer("expires_at"), createdAtUnix: try row.integer("created_at"))
         }
+    }
+
+    func lockOtpRequests(in university: UniversityID, email: String) throws {
+        // SQLite needs nothing: BEGIN IMMEDIATE already makes every write transaction wait its turn.
+        // PostgreSQL runs READ COMMITTED, where two requests could both count the codes before
+        // either inserts; a transaction-scoped lock on the address makes them take turns.
+        guard dialect == .postgres else { return }
+        try connection.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2))",
+                             [.integer(Self.otpRequestLockClass), .text("\(university.rawValue)|\(email)")])
     }
 
     func retireOtps(in university: UniversityID, email: String) throws {

@@ -228,6 +228,35 @@ struct EmailOtpTests {
         await harness.close()
     }
 
+    @Test("ten code requests for one email at once: exactly one code is made and mailed, the rest wait out the cooldown", arguments: Engine.allCases)
+    func concurrentRequests(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine) else { return }
+        let client = harness.client()
+        let reasons = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    do {
+                        _ = try await client.auth.requestEmailOtp(email: "rush@demo.edu")
+                        return "SENT"
+                    } catch {
+                        return (error as? RPCError).map { $0.reason ?? "\($0.code)" } ?? "\(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(reasons.filter { $0 == "SENT" }.count == 1, "\(reasons)")
+        #expect(reasons.filter { $0 == "OTP_RESEND_TOO_SOON" }.count == 9, "\(reasons)")
+        let codes = try await harness.test.database.transaction {
+            try $0.query("SELECT id FROM otp_requests WHERE email = 'rush@demo.edu'").count
+        }
+        #expect(codes == 1)
+        _ = try await harness.smtp.waitForMail(to: "rush@demo.edu")
+        #expect(harness.smtp.mails(to: "rush@demo.edu").count == 1)
+        await client.close()
+        await harness.close()
+    }
+
     @Test("an SMTP server that cannot be reached is UNAVAILABLE (MAIL_UNAVAILABLE), not a hang or a crash")
     func smtpDown() async throws {
         let closed = try ClosedPort()

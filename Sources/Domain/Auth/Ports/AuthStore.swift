@@ -56,6 +56,9 @@ public protocol AuthStore: Sendable {
 public protocol AuthTransaction {
     /// Code requests for the email created at or after `sinceUnix`, newest first, at most `limit`.
     func otps(in university: UniversityID, email: String, sinceUnix: Int64, limit: Int) throws -> [OtpRecord]
+    /// Makes other code requests for the email wait until this transaction ends, so that counting
+    /// the recent codes and inserting a new one cannot interleave with another request's.
+    func lockOtpRequests(in university: UniversityID, email: String) throws
     /// Marks every live code of the email consumed (a new request replaces the previous code).
     func retireOtps(in university: UniversityID, email: String) throws
     func insertOtp(_ otp: OtpRecord) throws
