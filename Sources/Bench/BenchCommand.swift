@@ -18,6 +18,7 @@ enum BenchMain {
         // As in careerai-server: Swift tasks run on NIO's event loops, so a load-generating task and
         // its connection share threads.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        ChildProcesses.stopChildrenOnInterrupt()
         Task {
             await BenchCommand.main()
             exit(0)

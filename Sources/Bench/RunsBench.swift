@@ -72,7 +72,12 @@ struct RunsBench: AsyncParsableCommand {
         }
         let started = ContinuousClock.now
         let processes = try (0..<workers).map { _ in try setup.startWorker(concurrency: workerConcurrency) }
-        defer { for process in processes where process.isRunning { process.terminate(); process.waitUntilExit() } }
+        defer {
+            for process in processes {
+                if process.isRunning { process.terminate(); process.waitUntilExit() }
+                ChildProcesses.forget(process)
+            }
+        }
         var succeeded = 0, failed = 0
         while true {
             (succeeded, failed) = try await Self.count(client, expected: jobs)
@@ -147,7 +152,7 @@ struct RunsBench: AsyncParsableCommand {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
-            try process.run()
+            try ChildProcesses.run(process)
             return process
         }
 

@@ -27,7 +27,7 @@ final class ServerUnderTest {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildProcesses.run(process)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOf: addressFile, encoding: .utf8), text.hasSuffix("\n") {
@@ -38,6 +38,7 @@ final class ServerUnderTest {
             try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
+        ChildProcesses.forget(process)
         throw BenchError("careerai-server at \(binary) did not start; see \(logURL.path)")
     }
 
@@ -48,6 +49,7 @@ final class ServerUnderTest {
             process.terminate()
             process.waitUntilExit()
         }
+        ChildProcesses.forget(process)
         if process.terminationStatus == 0 { try? FileManager.default.removeItem(at: directory) }
     }
 }
