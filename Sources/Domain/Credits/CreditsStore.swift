@@ -28,6 +28,8 @@ public enum StartRunOutcome: Sendable, Equatable {
 /// What credit and run changes may do inside one transaction. Every call names the university.
 public protocol CreditsTransaction {
     func user(in university: UniversityID, id: String) throws -> User?
+    /// The university of the user with this id, whichever it is: only for platform-wide callers.
+    func universityOfUser(id: String) throws -> UniversityID?
     func wallet(in university: UniversityID, userID: String) throws -> Wallet?
     /// Takes `amount` unless the balance is smaller (one conditional UPDATE): false then.
     func debit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws -> Bool

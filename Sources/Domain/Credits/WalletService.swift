@@ -37,8 +37,9 @@ public struct WalletService: Sendable {
         return (result.rows, result.next)
     }
 
-    /// Adds credits to a user of the caller's university (platform admins: the same, since a token
-    /// belongs to one university). The same `idempotencyKey` returns the first top-up again.
+    /// Adds credits to a user: university admins, of their own university; platform admins, of any
+    /// university (the ledger row belongs to the user's university and names the admin in `by`).
+    /// The same `idempotencyKey` returns the first top-up again.
     public func topUp(by principal: Principal, userID: String, currency currencyName: String, amount: Int64, reason: String,
                       idempotencyKey: String?) async throws -> (wallet: Wallet, entry: LedgerEntry) {
         guard let currency = Currency(rawValue: currencyName) else {
@@ -50,10 +51,12 @@ public struct WalletService: Sendable {
         guard reason.count <= Self.maxReasonLength else { throw DomainError.invalidField("reason", "at most \(Self.maxReasonLength) characters") }
         guard !userID.isEmpty, userID.utf8.count <= 64 else { throw DomainError.invalidField("user_id", "must name a user") }
         let key = try Self.validKey(idempotencyKey)
-        let university = principal.user.universityID
+        let callerUniversity = principal.user.universityID
+        let platformWide = principal.user.role == .platformAdmin
         let now = clock.nowUnix
         let metadata = LedgerEntry.metadata(["reason": reason, "by": principal.user.id])
         return try await store.transaction { tx in
+            let university = platformWide ? try tx.universityOfUser(id: userID) ?? callerUniversity : callerUniversity
             if let key, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: key) {
                 guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount else {
                     throw DomainError(.alreadyExists, reason: "IDEMPOTENCY_KEY_REUSED",
@@ -62,7 +65,8 @@ public struct WalletService: Sendable {
                 return (try tx.wallet(in: university, userID: userID)!, earlier)
             }
             guard try tx.user(in: university, id: userID) != nil, try tx.wallet(in: university, userID: userID) != nil else {
-                throw DomainError(.notFound, reason: "USER_NOT_FOUND", "no user \(userID.prefix(64)) at your university")
+                throw DomainError(.notFound, reason: "USER_NOT_FOUND",
+                                  platformWide ? "no user \(userID.prefix(64))" : "no user \(userID.prefix(64)) at your university")
             }
             try tx.credit(in: university, userID: userID, currency: currency, amount: amount, nowUnix: now)
             let entry = LedgerEntry(id: TimeOrderedID.make(), userID: userID, universityID: university, feature: nil,

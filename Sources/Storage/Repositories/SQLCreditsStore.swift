@@ -84,6 +84,11 @@ struct SQLCreditsTransaction: CreditsTransaction {
                              [.text(university.rawValue), .text(id)]).first.map(SQLUserRepository.user)
     }
 
+    func universityOfUser(id: String) throws -> UniversityID? {
+        try connection.query("SELECT university_id FROM users WHERE id = $1", [.text(id)]).first
+            .map { row throws(StorageError) in UniversityID(try row.text("university_id")) }
+    }
+
     func wallet(in university: UniversityID, userID: String) throws -> Wallet? {
         try connection.query("SELECT silver, gold, updated_at FROM credit_wallets WHERE university_id = $1 AND user_id = $2",
                              [.text(university.rawValue), .text(userID)]).first.map { row throws(StorageError) in

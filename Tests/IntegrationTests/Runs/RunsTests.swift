@@ -223,7 +223,7 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("top-ups: admins only, own university only, idempotent by key", arguments: Engine.allCases)
+    @Test("top-ups: admins only; university admins in their own university, platform admins in any; idempotent by key", arguments: Engine.allCases)
     func topUps(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         _ = try await harness.server.runtime.universities.create(UniversityDraft(
@@ -252,6 +252,27 @@ struct RunsTests {
             try await adminClient.wallet.topUp(userID: foreign.user!.id, currency: "silver", amount: 5)
         }
         #expect(otherTenant?.code == .notFound && otherTenant?.reason == "USER_NOT_FOUND")
+        #expect(try await harness.client(tenant: "other", token: foreign.token).wallet.wallet().silver == 0, "nothing was added")
+
+        // A platform admin (whose account is at demo) tops up a user of another university.
+        let platform = try await harness.signIn("p@demo.edu")
+        _ = try await SQLUserRepository(database: harness.test.database).setRole(in: demo.id, userID: platform.user!.id, role: .platformAdmin)
+        let platformClient = harness.client(token: platform.token)
+        let crossed = try await platformClient.wallet.topUp(userID: foreign.user!.id, currency: "gold", amount: 3, reason: "grant", idempotencyKey: "p-1")
+        let crossedAgain = try await platformClient.wallet.topUp(userID: foreign.user!.id, currency: "gold", amount: 3, reason: "grant", idempotencyKey: "p-1")
+        #expect(crossed.wallet?.gold == 3 && crossedAgain.wallet?.gold == 3 && crossed.transaction?.id == crossedAgain.transaction?.id)
+        let foreignClient = harness.client(tenant: "other", token: foreign.token)
+        #expect(try await foreignClient.wallet.wallet().gold == 3)
+        let foreignLedger = try await foreignClient.wallet.transactions().transactions
+        #expect(foreignLedger.first?.type == "topup" && foreignLedger.first?.amount == 3
+                && foreignLedger.first?.metadata.contains(platform.user!.id) == true, "the ledger row is the user's and names the admin")
+        let nobody = await AuthHarness.error { () async throws(RPCError) in
+            try await platformClient.wallet.topUp(userID: "no-such-user", currency: "gold", amount: 1)
+        }
+        #expect(nobody?.code == .notFound && nobody?.reason == "USER_NOT_FOUND")
+        await foreignClient.close()
+        await platformClient.close()
+
         for (currency, amount, field) in [("bronze", Int64(5), "currency"), ("gold", 0, "amount"), ("gold", -3, "amount")] {
             let bad = await AuthHarness.error { () async throws(RPCError) in
                 try await adminClient.wallet.topUp(userID: studentID, currency: currency, amount: amount)
