@@ -12,9 +12,11 @@ public protocol CreditsStore: Sendable {
     /// user, nothing is written and the earlier run is returned.
     func startRun(_ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
                   requestHash: String) async throws -> StartRunOutcome
-    /// queued → running, attempts + 1, with its input; nil when the run is not queued (another worker
-    /// has it, or it is done).
-    func claimRun(id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)?
+    /// queued → running, attempts + 1, with its input. Also takes over a run still `running` whose
+    /// worker has not beaten since `takeOverBeforeUnix` and that has attempts left: its worker died
+    /// and the queue delivered it again (XAUTOCLAIM). Nil otherwise (a live worker has it, or it is
+    /// done, or out of attempts — the sweeper fails and refunds those).
+    func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)?
     /// running → succeeded with the result, and its debit row completed; false when it was not running.
     func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool
 }
@@ -53,6 +55,9 @@ public protocol CreditsTransaction {
     func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool
     /// running → queued (another attempt, or a worker shutting down).
     func requeueRun(id: String, nowUnix: Int64) throws -> Bool
+    /// running → queued only while its worker has still not beaten since `heartbeatBeforeUnix`: the
+    /// sweeper's step, which must not move a run another worker has just taken over.
+    func requeueStaleRun(id: String, nowUnix: Int64, heartbeatBeforeUnix: Int64) throws -> Bool
     /// Queued runs not picked up since `queuedBeforeUnix`, and running runs whose worker has not
     /// been heard from since `heartbeatBeforeUnix`.
     func runsNeedingAttention(queuedBeforeUnix: Int64, heartbeatBeforeUnix: Int64, limit: Int) throws -> [Run]

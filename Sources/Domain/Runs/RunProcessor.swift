@@ -6,6 +6,9 @@ public struct RunProcessor: Sendable {
     public struct Limits: Sendable {
         public var jobTimeoutMs = 120_000
         public var heartbeatMs = 5_000
+        /// A run whose worker has not beaten for this long may be taken over when the queue
+        /// delivers it again (the same timeout after which the queue redelivers).
+        public var visibilityTimeoutSeconds: Int64 = 60
 
         public init() {}
     }
@@ -30,7 +33,10 @@ public struct RunProcessor: Sendable {
     }
 
     public func process(runID: String) async throws -> Outcome {
-        guard let (run, input) = try await store.claimRun(id: runID, nowUnix: clock.nowUnix) else { return .notClaimed }
+        let now = clock.nowUnix
+        guard let (run, input) = try await store.claimRun(id: runID, nowUnix: now, takeOverBeforeUnix: now - limits.visibilityTimeoutSeconds) else {
+            return .notClaimed
+        }
 
         let result: Result<String, WorkflowError> = await withHeartbeat(runID: run.id) {
             await Self.withTimeout(ms: limits.jobTimeoutMs) { try await workflows(run.kind).run(input) }

@@ -99,7 +99,10 @@ public struct RunSweeper: Sendable {
                 continue
             }
             let moved = try await store.transaction { tx in
-                if run.status == .running { guard try tx.requeueRun(id: run.id, nowUnix: now) else { return false } }
+                if run.status == .running {
+                    let staleBefore = now - limits.visibilityTimeoutSeconds
+                    guard try tx.requeueStaleRun(id: run.id, nowUnix: now, heartbeatBeforeUnix: staleBefore) else { return false }
+                }
                 try tx.markEnqueued(runID: run.id, nowUnix: now)
                 return true
             }

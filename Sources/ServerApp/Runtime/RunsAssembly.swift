@@ -39,6 +39,7 @@ struct RunsAssembly: Sendable {
         var limits = RunProcessor.Limits()
         limits.jobTimeoutMs = settings.jobTimeoutMs
         limits.heartbeatMs = settings.heartbeatMs
+        limits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
         let processor = RunProcessor(store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
                                      clock: clock, limits: limits)
         var sweeperLimits = RunSweeper.Limits()

@@ -74,20 +74,21 @@ enum PostgresRunStatements {
     private static let claimedRunColumns = SQLCreditsTransaction.runColumns.split(separator: ",")
         .map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
 
-    static func claim(_ database: any SQLDatabase, id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)? {
+    static func claim(_ database: any SQLDatabase, id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)? {
         let columns = claimedRunColumns
         let sql = """
             WITH c AS (
                 UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = $2::bigint, heartbeat_at = $2::bigint,
                                 updated_at = $2::bigint
-                WHERE id = $1::text AND status = 'queued' RETURNING *)
+                WHERE id = $1::text AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts
+                      AND COALESCE(heartbeat_at, started_at, created_at) < $3::bigint)) RETURNING *)
             SELECT \(columns), j.job_title, j.company, j.job_description, j.resume_text AS jp_resume_text,
                    s.profile_portal_url, s.profile_text, s.resume_text AS sm_resume_text
             FROM c LEFT JOIN job_pack_requests j ON j.run_id = c.id LEFT JOIN skill_mapper_runs s ON s.run_id = c.id
             """
         do {
             return try await database.withConnection { connection -> (run: Run, input: RunInput)? in
-                guard let row = try connection.query(sql, [.text(id), .integer(nowUnix)]).first else { return nil }
+                guard let row = try connection.query(sql, [.text(id), .integer(nowUnix), .integer(takeOverBeforeUnix)]).first else { return nil }
                 let run = try SQLCreditsTransaction.run(row)
                 switch run.kind {
                 case .jobPack:

@@ -44,15 +44,15 @@ public struct SQLCreditsStore: CreditsStore {
         }
     }
 
-    public func claimRun(id: String, nowUnix: Int64) async throws -> (run: Run, input: RunInput)? {
+    public func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)? {
         switch database.dialect {
         case .sqlite:
             return try await sqlTransaction { tx in
-                guard try tx.claim(id: id, nowUnix: nowUnix) != nil else { return nil }
+                guard try tx.claim(id: id, nowUnix: nowUnix, takeOverBeforeUnix: takeOverBeforeUnix) != nil else { return nil }
                 return try tx.runForWorker(id: id)
             }
         case .postgres:
-            return try await PostgresRunStatements.claim(database, id: id, nowUnix: nowUnix)
+            return try await PostgresRunStatements.claim(database, id: id, nowUnix: nowUnix, takeOverBeforeUnix: takeOverBeforeUnix)
         }
     }
 
@@ -220,11 +220,12 @@ struct SQLCreditsTransaction: CreditsTransaction {
         }
     }
 
-    func claim(id: String, nowUnix: Int64) throws -> Run? {
+    func claim(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) throws -> Run? {
         try connection.query("""
             UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = $2, heartbeat_at = $2, updated_at = $2
-            WHERE id = $1 AND status = 'queued' RETURNING \(Self.runColumns)
-            """, [.text(id), .integer(nowUnix)]).first.map(Self.run)
+            WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts
+                  AND COALESCE(heartbeat_at, started_at, created_at) < $3)) RETURNING \(Self.runColumns)
+            """, [.text(id), .integer(nowUnix), .integer(takeOverBeforeUnix)]).first.map(Self.run)
     }
 
     func heartbeat(runID: String, nowUnix: Int64) throws {
@@ -248,6 +249,13 @@ struct SQLCreditsTransaction: CreditsTransaction {
         try connection.execute("""
             UPDATE runs SET status = 'queued', enqueued_at = $2, updated_at = $2 WHERE id = $1 AND status = 'running'
             """, [.text(id), .integer(nowUnix)]) == 1
+    }
+
+    func requeueStaleRun(id: String, nowUnix: Int64, heartbeatBeforeUnix: Int64) throws -> Bool {
+        try connection.execute("""
+            UPDATE runs SET status = 'queued', enqueued_at = $2, updated_at = $2
+            WHERE id = $1 AND status = 'running' AND COALESCE(heartbeat_at, started_at, created_at) < $3
+            """, [.text(id), .integer(nowUnix), .integer(heartbeatBeforeUnix)]) == 1
     }
 
     func runsNeedingAttention(queuedBeforeUnix: Int64, heartbeatBeforeUnix: Int64, limit: Int) throws -> [Run] {

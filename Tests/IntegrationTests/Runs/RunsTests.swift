@@ -302,6 +302,52 @@ struct RunsTests {
         await harness.close()
     }
 
+    @Test("a run whose worker died is taken over when the queue delivers it again (no sweeper): done once, charged once", arguments: Engine.allCases)
+    func takeOverFromDeadWorker(_ engine: Engine) async throws {
+        // The sweeper is kept out of the way, so only the redelivery can recover the run.
+        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"]) else { return }
+        let session = try await harness.signIn("takeover@demo.edu")
+        let client = harness.client(token: session.token)
+        let store = SQLCreditsStore(database: harness.test.database)
+        let service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
+        let principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(session.token)", tenant: "demo"))
+        let run = try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+
+        // Worker A claims the run, then dies: no heartbeat, no outcome.
+        let now = harness.clock.nowUnix
+        #expect(try await store.claimRun(id: run.id, nowUnix: now, takeOverBeforeUnix: now - 60)?.run.attempts == 1)
+        var limits = RunProcessor.Limits()
+        limits.visibilityTimeoutSeconds = 60
+        let workerB = RunProcessor(store: store, queue: NoQueue(), workflows: { MockWorkflow(kind: $0) }, clock: harness.clock, limits: limits)
+        #expect(try await workerB.process(runID: run.id) == .notClaimed, "A's heartbeat is still fresh: the run is A's")
+        harness.clock.advance(seconds: 61)
+        #expect(try await workerB.process(runID: run.id) == .succeeded, "A is silent past the visibility timeout: B takes the run over")
+        #expect(try await workerB.process(runID: run.id) == .notClaimed, "a finished run is never claimed again")
+
+        #expect(try await client.runs.get(id: run.id).status == "succeeded")
+        let attempts = try await harness.test.database.transaction {
+            try $0.query("SELECT attempts FROM runs WHERE id = $1", [.text(run.id)])[0].integer("attempts")
+        }
+        #expect(attempts == 2)
+        #expect(try await client.wallet.wallet().silver == 9, "charged once")
+        let ledger = try await client.wallet.transactions().transactions.filter { $0.runID == run.id }
+        #expect(ledger.map(\.type) == ["debit"] && ledger.first?.status == "completed")
+        #expect(try await Self.audit(harness).isClean)
+
+        // A run on its last attempt is not taken over: the sweeper fails and refunds it instead.
+        let last = try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+        try await harness.test.database.transaction {
+            try $0.execute("UPDATE runs SET status = 'running', attempts = max_attempts, heartbeat_at = 0 WHERE id = $1", [.text(last.id)])
+        }
+        #expect(try await workerB.process(runID: last.id) == .notClaimed)
+        #expect(try await harness.server.runtime.sweeper.sweep().failed == 1)
+        #expect(try await client.runs.get(id: last.id).status == "failed")
+        #expect(try await client.wallet.wallet().silver == 9, "the last run's credit came back")
+        #expect(try await Self.audit(harness).isClean)
+        await client.close()
+        await harness.close()
+    }
+
     @Test("the audit finds a wallet that differs from its ledger and a failed run without its refund", arguments: Engine.allCases)
     func auditFindsOffenders(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
