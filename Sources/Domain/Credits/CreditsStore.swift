@@ -19,6 +19,9 @@ public protocol CreditsStore: Sendable {
     func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)?
     /// running → succeeded with the result, and its debit row completed; false when it was not running.
     func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool
+    /// The status of each of these runs that exists, whichever university it belongs to (for the
+    /// watch hub, which only decides whom to wake; callers read their run with its access check).
+    func runStatuses(ids: [String]) async throws -> [String: Run.Status]
 }
 
 public enum StartRunOutcome: Sendable, Equatable {

@@ -22,14 +22,18 @@ public struct RunProcessor: Sendable {
     private let workflows: @Sendable (Run.Kind) -> any Workflow
     private let clock: any WallClock
     private let limits: Limits
+    /// Told the run id after every status change this processor makes (the watch hub).
+    let statusChanged: @Sendable (String) -> Void
 
     public init(store: any CreditsStore, queue: any JobQueue, workflows: @escaping @Sendable (Run.Kind) -> any Workflow,
-                clock: any WallClock = SystemWallClock(), limits: Limits = Limits()) {
+                clock: any WallClock = SystemWallClock(), limits: Limits = Limits(),
+                statusChanged: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.queue = queue
         self.workflows = workflows
         self.clock = clock
         self.limits = limits
+        self.statusChanged = statusChanged
     }
 
     public func process(runID: String) async throws -> Outcome {
@@ -37,6 +41,7 @@ public struct RunProcessor: Sendable {
         guard let (run, input) = try await store.claimRun(id: runID, nowUnix: now, takeOverBeforeUnix: now - limits.visibilityTimeoutSeconds) else {
             return .notClaimed
         }
+        statusChanged(run.id)
 
         let result: Result<String, WorkflowError> = await withHeartbeat(runID: run.id) {
             await Self.withTimeout(ms: limits.jobTimeoutMs) { try await workflows(run.kind).run(input) }
@@ -44,10 +49,12 @@ public struct RunProcessor: Sendable {
         switch result {
         case .success(let json):
             _ = try await store.completeRun(id: run.id, resultJSON: json, nowUnix: clock.nowUnix)
+            statusChanged(run.id)
             return .succeeded
         case .failure(let error) where error.retryable && run.attempts < run.maxAttempts:
             let now = clock.nowUnix
             _ = try await store.transaction { tx in try tx.requeueRun(id: run.id, nowUnix: now) }
+            statusChanged(run.id)
             try? await queue.enqueue(runID: run.id)
             return .retried
         case .failure(let error):
@@ -69,6 +76,7 @@ public struct RunProcessor: Sendable {
                 currency: run.cost.currency, amount: run.cost.amount, kind: .refund, runID: run.id, status: .completed,
                 metadata: LedgerEntry.metadata(["reason": String(reason.prefix(200))]), idempotencyKey: nil, createdAtUnix: now))
         }
+        statusChanged(run.id)
     }
 
     private func withHeartbeat<T: Sendable>(runID: String, _ body: @Sendable () async -> T) async -> T {

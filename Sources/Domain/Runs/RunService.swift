@@ -17,15 +17,17 @@ public struct RunService: Sendable {
     private let queue: any JobQueue
     private let costs: FeatureCosts
     private let clock: any WallClock
-    private let watchPollMs: Int
+    private let statusHub: RunStatusHub
 
+    /// `statusHub` wakes watchers; share the one the process's worker announces to (by default a
+    /// hub of its own, which finds every change by polling).
     public init(store: any CreditsStore, queue: any JobQueue, costs: FeatureCosts, clock: any WallClock = SystemWallClock(),
-                watchPollMs: Int = 200) {
+                statusHub: RunStatusHub? = nil) {
         self.store = store
         self.queue = queue
         self.costs = costs
         self.clock = clock
-        self.watchPollMs = watchPollMs
+        self.statusHub = statusHub ?? RunStatusHub(store: store)
     }
 
     public func start(_ input: RunInput, by principal: Principal, idempotencyKey: String?) async throws -> Run {
@@ -90,12 +92,14 @@ public struct RunService: Sendable {
     }
 
     /// Calls `send` with the run now and after every status change, until a final state (or the
-    /// caller's task is cancelled: deadline, CANCEL, disconnect).
+    /// caller's task is cancelled: deadline, CANCEL, disconnect). Between changes it waits on the
+    /// status hub and does not touch the database.
     public func watch(id: String, by principal: Principal, send: @Sendable (Run) async throws -> Void) async throws {
         var last = try await get(id: id, by: principal)
         try await send(last)
         while !last.status.isFinal {
-            try await Task.sleep(for: .milliseconds(watchPollMs))
+            await statusHub.waitForChange(of: id, from: last.status)
+            try Task.checkCancellation()
             let current = try await get(id: id, by: principal)
             if current.status != last.status {
                 try await send(current)

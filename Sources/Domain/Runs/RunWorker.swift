@@ -107,6 +107,7 @@ public struct RunSweeper: Sendable {
                 return true
             }
             if moved {
+                processor.statusChanged(run.id)
                 try await queue.enqueue(runID: run.id)
                 requeued += 1
             }

@@ -40,8 +40,10 @@ struct RunsAssembly: Sendable {
         limits.jobTimeoutMs = settings.jobTimeoutMs
         limits.heartbeatMs = settings.heartbeatMs
         limits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
+        // One hub per process: this process's worker and sweeper announce to it, WatchRun waits on it.
+        let statusHub = RunStatusHub(store: credits)
         let processor = RunProcessor(store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
-                                     clock: clock, limits: limits)
+                                     clock: clock, limits: limits, statusChanged: { statusHub.announce(runID: $0) })
         var sweeperLimits = RunSweeper.Limits()
         sweeperLimits.requeueAfterSeconds = settings.requeueAfterSeconds
         sweeperLimits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
@@ -49,7 +51,7 @@ struct RunsAssembly: Sendable {
             queue: queue, redis: redis, processor: processor,
             sweeper: RunSweeper(store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
             wallets: WalletService(store: credits, costs: configuration.featureCosts, clock: clock),
-            runs: RunService(store: credits, queue: queue, costs: configuration.featureCosts, clock: clock))
+            runs: RunService(store: credits, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub))
     }
 
     /// Unique per process in the consumer group: the host name (without a DNS lookup), pid and a nonce.

@@ -68,6 +68,26 @@ public struct SQLCreditsStore: CreditsStore {
             return try await PostgresRunStatements.complete(database, id: id, resultJSON: resultJSON, nowUnix: nowUnix)
         }
     }
+
+    public func runStatuses(ids: [String]) async throws -> [String: Run.Status] {
+        guard !ids.isEmpty else { return [:] }
+        precondition(ids.count <= RunStatusHub.maxIDsPerQuery, "the hub asks in bounded chunks")
+        let placeholders = (1...ids.count).map { "$\($0)" }.joined(separator: ", ")
+        let sql = "SELECT id, status FROM runs WHERE id IN (\(placeholders))"
+        do {
+            return try await database.withConnection { connection in
+                var statuses: [String: Run.Status] = [:]
+                for row in try connection.query(sql, ids.map { .text($0) }) {
+                    let text = try row.text("status")
+                    guard let status = Run.Status(rawValue: text) else { throw StorageError.unexpectedValue(column: "status", value: text) }
+                    statuses[try row.text("id")] = status
+                }
+                return statuses
+            }
+        } catch let error as StorageError {
+            throw error.domainError
+        }
+    }
 }
 
 struct SQLCreditsTransaction: CreditsTransaction {

@@ -4,6 +4,7 @@ import Foundation
 import Outbound
 import RPCCore
 import Storage
+import Synchronization
 import Testing
 import TestSupport
 import Wire
@@ -336,7 +337,7 @@ struct RunsTests {
 
         // A run on its last attempt is not taken over: the sweeper fails and refunds it instead.
         let last = try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
-        try await harness.test.database.transaction {
+        _ = try await harness.test.database.transaction {
             try $0.execute("UPDATE runs SET status = 'running', attempts = max_attempts, heartbeat_at = 0 WHERE id = $1", [.text(last.id)])
         }
         #expect(try await workerB.process(runID: last.id) == .notClaimed)
@@ -345,6 +346,60 @@ struct RunsTests {
         #expect(try await client.wallet.wallet().silver == 9, "the last run's credit came back")
         #expect(try await Self.audit(harness).isClean)
         await client.close()
+        await harness.close()
+    }
+
+    @Test("WatchRun's hub: 20 watchers cost one status query per interval; a change made elsewhere wakes only its watchers, an announcement at once, cancellation always", arguments: Engine.allCases)
+    func statusHub(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"]) else { return }
+        let session = try await harness.signIn("hub@demo.edu")
+        try await harness.test.database.transaction {
+            try $0.execute("UPDATE credit_wallets SET silver = 100 WHERE user_id = $1", [.text(session.user!.id)])
+        }
+        let store = CountingCreditsStore(SQLCreditsStore(database: harness.test.database))
+        let service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
+        let principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(session.token)", tenant: "demo"))
+        var runIDs: [String] = []
+        for _ in 0..<20 {
+            runIDs.append(try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"),
+                                                  by: principal, idempotencyKey: nil).id)
+        }
+        let hub = RunStatusHub(store: store, intervalMs: 50)
+        let woken = LockedSet()
+        let watchStarted = ContinuousClock.now
+        let watchers = runIDs.map { id in
+            Task {
+                await hub.waitForChange(of: id, from: .queued)
+                woken.insert(id)
+            }
+        }
+        #expect(await eventually { hub.waiterCount == 20 })
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(woken.values.isEmpty, "nothing changed, nobody woke")
+        let queries = store.statusQueries
+        let ticks = (ContinuousClock.now - watchStarted) / .milliseconds(50)
+        #expect(queries >= 1 && Double(queries) <= ticks + 2, "at most one query per 50 ms for all 20 watchers, not one each: \(queries) in \(ticks) ticks")
+
+        // Another process moves half the runs on (here: straight in the database).
+        let moved = Set(runIDs.prefix(10))
+        try await harness.test.database.transaction { connection in
+            for id in moved { try connection.execute("UPDATE runs SET status = 'running' WHERE id = $1", [.text(id)]) }
+        }
+        #expect(await eventually { woken.values == moved }, "exactly the watchers of the moved runs wake")
+        #expect(hub.waiterCount == 10)
+
+        // A change announced by this process wakes its watcher without waiting for the poll.
+        hub.announce(runID: runIDs[10])
+        #expect(await eventually { woken.values.contains(runIDs[10]) })
+
+        // Cancelled watchers return, and with nobody watching the polling stops.
+        for watcher in watchers { watcher.cancel() }
+        for watcher in watchers { await watcher.value }
+        #expect(hub.waiterCount == 0)
+        try await Task.sleep(for: .milliseconds(200))
+        let settled = store.statusQueries
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(store.statusQueries == settled, "no queries while nobody watches")
         await harness.close()
     }
 
@@ -379,6 +434,38 @@ struct RunsTests {
 }
 
 /// A queue that loses everything it is given (an enqueue lost after the commit).
+final class LockedSet: Sendable {
+    private let storage = Mutex<Set<String>>([])
+    func insert(_ value: String) { _ = storage.withLock { $0.insert(value) } }
+    var values: Set<String> { storage.withLock { $0 } }
+}
+
+/// The real store, counting the watch hub's status queries.
+final class CountingCreditsStore: CreditsStore {
+    private let store: SQLCreditsStore
+    private let queries = Mutex(0)
+    init(_ store: SQLCreditsStore) { self.store = store }
+    var statusQueries: Int { queries.withLock { $0 } }
+
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T {
+        try await store.transaction(body)
+    }
+    func startRun(_ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
+                  requestHash: String) async throws -> StartRunOutcome {
+        try await store.startRun(run, input: input, model: model, debit: debit, idempotencyKey: idempotencyKey, requestHash: requestHash)
+    }
+    func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)? {
+        try await store.claimRun(id: id, nowUnix: nowUnix, takeOverBeforeUnix: takeOverBeforeUnix)
+    }
+    func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
+        try await store.completeRun(id: id, resultJSON: resultJSON, nowUnix: nowUnix)
+    }
+    func runStatuses(ids: [String]) async throws -> [String: Run.Status] {
+        queries.withLock { $0 += 1 }
+        return try await store.runStatuses(ids: ids)
+    }
+}
+
 struct NoQueue: JobQueue {
     func enqueue(runID: String) async throws {}
     func next(timeoutMs: Int) async throws -> QueueDelivery? { nil }
