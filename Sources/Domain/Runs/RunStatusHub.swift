@@ -66,8 +66,8 @@ public final class RunStatusHub: Sendable {
 
     /// The run's status changed in this process: its watchers look at once.
     public func announce(runID: String) {
-        let woken = state.withLock { $0.waiters.removeValue(forKey: runID) }
-        for waiter in woken?.values ?? [:].values { waiter.continuation.resume() }
+        guard let woken = state.withLock({ $0.waiters.removeValue(forKey: runID) }) else { return }
+        for waiter in woken.values { waiter.continuation.resume() }
     }
 
     /// How many callers wait (for tests and metrics).

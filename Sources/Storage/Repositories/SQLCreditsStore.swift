@@ -69,15 +69,22 @@ public struct SQLCreditsStore: CreditsStore {
         }
     }
 
+    static let statusQuerySizes = [1, 8, 64, RunStatusHub.maxIDsPerQuery]
+
     public func runStatuses(ids: [String]) async throws -> [String: Run.Status] {
         guard !ids.isEmpty else { return [:] }
         precondition(ids.count <= RunStatusHub.maxIDsPerQuery, "the hub asks in bounded chunks")
-        let placeholders = (1...ids.count).map { "$\($0)" }.joined(separator: ", ")
+        // A few statement shapes, not one per list length: SQLite's prepared-statement cache is
+        // bounded, and a poll of every length from 1 to 500 would keep flushing the hot statements.
+        // Padding repeats the last id, which IN does not mind.
+        let size = Self.statusQuerySizes.first { $0 >= ids.count } ?? ids.count
+        let padded = ids + Array(repeating: ids[ids.count - 1], count: size - ids.count)
+        let placeholders = (1...size).map { "$\($0)" }.joined(separator: ", ")
         let sql = "SELECT id, status FROM runs WHERE id IN (\(placeholders))"
         do {
             return try await database.withConnection { connection in
                 var statuses: [String: Run.Status] = [:]
-                for row in try connection.query(sql, ids.map { .text($0) }) {
+                for row in try connection.query(sql, padded.map { .text($0) }) {
                     let text = try row.text("status")
                     guard let status = Run.Status(rawValue: text) else { throw StorageError.unexpectedValue(column: "status", value: text) }
                     statuses[try row.text("id")] = status
