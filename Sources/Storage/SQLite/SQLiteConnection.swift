@@ -23,6 +23,11 @@ final class SQLiteConnection: SQLConnection {
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA synchronous = NORMAL")
         try execute("PRAGMA foreign_keys = ON")
+        // Checkpoint every 4,000 WAL pages (16 MiB) instead of SQLite's 1,000: the pages every write
+        // touches (a wallet, index roots, table tails) are copied back once per checkpoint, so fewer
+        // checkpoints copy far less. Measured with careerai-bench runs: SQLite starts +10–20 %, p99
+        // ≈7 → ≈15 ms (a checkpoint holds the database thread that long, every ~0.5 s under load).
+        try execute("PRAGMA wal_autocheckpoint = \(Self.walAutocheckpointPages)")
     }
 
     deinit {
@@ -34,6 +39,7 @@ final class SQLiteConnection: SQLConnection {
     /// Bounded: the SQL texts are the program's own, but a caller building SQL per call must not grow it.
     private var statements: [String: OpaquePointer] = [:]
     static let maxCachedStatements = 256
+    static let walAutocheckpointPages = 4_000
 
     private func prepared(_ sql: String) throws(StorageError) -> OpaquePointer {
         if let statement = statements[sql] { return statement }
