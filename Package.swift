@@ -31,6 +31,7 @@ let package = Package(
         // libcurl plus typed wrappers for its variadic setopt/getinfo calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CMallocTuning"),
+        .target(name: "BoundedIO"),
         // hiredis, as a Clang module (no pkgConfig: it adds a flag SwiftPM refuses).
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         // The run queue: Redis Streams through hiredis, and the embedded one-process queue.
@@ -85,7 +86,7 @@ let package = Package(
         .target(
             name: "ServerApp",
             dependencies: [
-                "RPCServer", "Domain", "Wire", "Storage", "Outbound", "Queue",
+                "RPCServer", "Domain", "Wire", "Storage", "Outbound", "Queue", "BoundedIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -99,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "Client", "Wire",
+                "Client", "Wire", "BoundedIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

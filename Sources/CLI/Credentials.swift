@@ -1,3 +1,4 @@
+import BoundedIO
 import Foundation
 
 /// Session tokens the CLI keeps, one per server and tenant, in `$XDG_CONFIG_HOME/careerai/credentials`
@@ -14,6 +15,8 @@ struct CredentialStore {
     }
 
     let path: URL
+    /// Thousands of sessions; a larger file is not ours and is not read.
+    static let maxFileBytes = 1 << 20
 
     static func `default`() -> CredentialStore {
         let environment = ProcessInfo.processInfo.environment
@@ -51,7 +54,8 @@ struct CredentialStore {
     }
 
     private func load() -> File {
-        guard let data = try? Data(contentsOf: path), let file = try? JSONDecoder().decode(File.self, from: data) else { return File() }
+        guard let data = try? BoundedFile.read(path.path, maxBytes: Self.maxFileBytes),
+              let file = try? JSONDecoder().decode(File.self, from: data) else { return File() }
         return file
     }
 

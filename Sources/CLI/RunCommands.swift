@@ -1,4 +1,5 @@
 import ArgumentParser
+import BoundedIO
 import Client
 import Foundation
 import Wire
@@ -58,9 +59,20 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    /// More than any field the server takes (30,000 characters are at most 120,000 bytes of UTF-8):
+    /// a wrong path (a video, /dev/zero) is refused before it is read whole.
+    static let maxInputFileBytes = 256 * 1024
+
     static func read(_ path: String, _ option: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(option): cannot read \(path)") }
-        return String(decoding: data, as: UTF8.self)
+        do {
+            return try BoundedFile.text(path, maxBytes: maxInputFileBytes)
+        } catch .unreadable {
+            throw CLIError("\(option): cannot read \(path)")
+        } catch .tooLarge {
+            throw CLIError("\(option): \(path) is larger than \(maxInputFileBytes / 1024) KiB; give the text alone")
+        } catch .notUTF8 {
+            throw CLIError("\(option): \(path) is not plain text (UTF-8); save a PDF or Word file as .txt first")
+        }
     }
 
     /// Watches the run to a final state; a live status line on a terminal (standard error).

@@ -138,26 +138,13 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Waits (bounded) until the log holds `text`: the server writes its log in batches.
     public func logContains(_ text: String, timeoutSeconds: Double = 10) async -> Bool {
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while !log.contains(text) {
-            guard Date() < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return true
+        await eventually(timeoutMs: Int(timeoutSeconds * 1000)) { log.contains(text) }
     }
 
     /// Sends `signal` and waits (bounded) for the exit; returns the exit status, or nil if it did not exit.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 30) async -> Int32? {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)  // no waitUntilExit: it would block a cooperative thread
-            return nil
-        }
-        return process.terminationStatus
+        await process.stop(signal: signal, timeoutSeconds: timeoutSeconds)
     }
 
     deinit {

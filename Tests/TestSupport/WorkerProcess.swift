@@ -24,27 +24,17 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Waits (bounded) until the log contains `text`.
     public func waitForLog(_ text: String, timeoutSeconds: Double = 20) async throws {
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while !log.contains(text) {
-            guard Date() < deadline, process.isRunning else {
-                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "worker log never said '\(text)':\n\(log)"])
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let process = self.process
+        _ = await eventually(timeoutMs: Int(timeoutSeconds * 1000)) { log.contains(text) || !process.isRunning }
+        guard log.contains(text) else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "worker log never said '\(text)':\n\(log)"])
         }
     }
 
     /// Sends `signal` and waits (bounded) for the exit; the exit status, or nil if it did not exit.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 30) async -> Int32? {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        guard !process.isRunning else {
-            kill(process.processIdentifier, SIGKILL)
-            return nil
-        }
-        return process.terminationStatus
+        await process.stop(signal: signal, timeoutSeconds: timeoutSeconds)
     }
 
     deinit {

@@ -121,10 +121,7 @@ public struct AuthService: SessionAuthenticator {
             var user: User
             if let existing = try tx.user(in: university.id, email: email) {
                 user = existing
-                if !user.emailVerified {
-                    try tx.markVerified(in: university.id, userID: user.id, googleID: nil, name: nil)
-                    user.emailVerified = true
-                }
+                try Self.markVerified(&user, tx: tx)
             } else {
                 user = Self.newUser(university: university, email: email, name: "", googleID: nil, nowUnix: now)
                 try tx.createUser(user, silver: university.defaultSilver, gold: university.defaultGold, grantReason: Self.signupGrantReason)
@@ -186,10 +183,7 @@ public struct AuthService: SessionAuthenticator {
             var user: User
             if let linked = try tx.user(in: university.id, googleID: identity.subject) {
                 user = linked
-                if !user.emailVerified {
-                    try tx.markVerified(in: university.id, userID: user.id, googleID: nil, name: nil)
-                    user.emailVerified = true
-                }
+                try Self.markVerified(&user, tx: tx)
             } else if let existing = try tx.user(in: university.id, email: email) {
                 user = existing
                 try tx.markVerified(in: university.id, userID: user.id, googleID: identity.subject, name: name)
@@ -250,6 +244,13 @@ public struct AuthService: SessionAuthenticator {
         try tx.insertSession(SessionRecord(tokenHash: SessionToken.hash(token), userID: user.id, universityID: user.universityID,
                                            createdAtUnix: nowUnix, expiresAtUnix: expiresAt))
         return Session(token: token, expiresAtUnix: expiresAt, user: user)
+    }
+
+    /// Proving the email (a code, or Google's word) verifies an account that was not yet.
+    private static func markVerified(_ user: inout User, tx: any AuthTransaction) throws {
+        guard !user.emailVerified else { return }
+        try tx.markVerified(in: user.universityID, userID: user.id, googleID: nil, name: nil)
+        user.emailVerified = true
     }
 
     private static func newUser(university: University, email: String, name: String, googleID: String?, nowUnix: Int64) -> User {

@@ -27,14 +27,11 @@ public struct WalletService: Sendable {
     }
 
     public func transactions(of principal: Principal, pageSize: Int32, pageToken: String) async throws -> (entries: [LedgerEntry], next: String) {
-        let limit = try PageCursor.pageSize(pageSize)
-        let cursor = try PageCursor.parse(pageToken)
         let user = principal.user
-        let page = try await store.transaction { tx in
-            try tx.entries(in: user.universityID, userID: user.id, after: cursor, limit: limit + 1)
+        let page = try await PageCursor.page(size: pageSize, token: pageToken) { cursor, limit in
+            try await store.transaction { tx in try tx.entries(in: user.universityID, userID: user.id, after: cursor, limit: limit) }
         }
-        let result = PageCursor.page(page, limit: limit) { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id) }
-        return (result.rows, result.next)
+        return (page.rows, page.next)
     }
 
     /// Adds credits to a user: university admins, of their own university; platform admins, of any

@@ -20,11 +20,15 @@ public struct PageCursor: Sendable, Equatable {
         return PageCursor(createdAtUnix: time, id: String(parts[1]))
     }
 
-    /// A page from `limit + 1` rows fetched after the cursor: the first `limit`, and the token of the
-    /// last of them when there was one more (else "", the last page).
-    static func page<Row>(_ fetched: [Row], limit: Int, cursor: (Row) -> PageCursor) -> (rows: [Row], next: String) {
+    /// One page of a newest-first list: checks the requested size and token, fetches one row more
+    /// than the page holds (after the token's cursor), and returns the page with the token of its
+    /// last row when there is more (else "", the last page).
+    static func page<Row: KeysetOrdered>(size requested: Int32, token: String,
+                                         fetch: (_ after: PageCursor?, _ limit: Int) async throws -> [Row]) async throws -> (rows: [Row], next: String) {
+        let limit = try pageSize(requested)
+        let fetched = try await fetch(try parse(token), limit + 1)
         let rows = Array(fetched.prefix(limit))
-        let next = fetched.count > limit ? rows.last.map { cursor($0).token } ?? "" : ""
+        let next = fetched.count > limit ? rows.last.map { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id).token } ?? "" : ""
         return (rows, next)
     }
 
@@ -38,3 +42,12 @@ public struct PageCursor: Sendable, Equatable {
         return requested == 0 ? defaultPageSize : Int(requested)
     }
 }
+
+/// Rows listed newest first by creation time, then id: what a `PageCursor` points into.
+public protocol KeysetOrdered {
+    var createdAtUnix: Int64 { get }
+    var id: String { get }
+}
+
+extension Run: KeysetOrdered {}
+extension LedgerEntry: KeysetOrdered {}

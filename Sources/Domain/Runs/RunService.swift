@@ -83,12 +83,11 @@ public struct RunService: Sendable {
     }
 
     public func list(by principal: Principal, pageSize: Int32, pageToken: String) async throws -> (runs: [Run], next: String) {
-        let limit = try PageCursor.pageSize(pageSize)
-        let cursor = try PageCursor.parse(pageToken)
         let user = principal.user
-        let page = try await store.transaction { tx in try tx.runs(in: user.universityID, userID: user.id, after: cursor, limit: limit + 1) }
-        let result = PageCursor.page(page, limit: limit) { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id) }
-        return (result.rows, result.next)
+        let page = try await PageCursor.page(size: pageSize, token: pageToken) { cursor, limit in
+            try await store.transaction { tx in try tx.runs(in: user.universityID, userID: user.id, after: cursor, limit: limit) }
+        }
+        return (page.rows, page.next)
     }
 
     /// Calls `send` with the run now and after every status change, until a final state (or the

@@ -1,3 +1,4 @@
+import BoundedIO
 import Domain
 import Foundation
 import Logging

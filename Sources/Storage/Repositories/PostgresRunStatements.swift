@@ -91,12 +91,8 @@ enum PostgresRunStatements {
                 guard let row = try connection.query(sql, [.text(id), .integer(nowUnix), .integer(takeOverBeforeUnix)]).first else { return nil }
                 let run = try SQLCreditsTransaction.run(row)
                 switch run.kind {
-                case .jobPack:
-                    return (run, .jobPack(jobTitle: try row.text("job_title"), company: try row.text("company"),
-                                          jobDescription: try row.text("job_description"), resumeText: try row.text("jp_resume_text")))
-                case .skillMapper:
-                    return (run, .skillMapper(profilePortalURL: try row.text("profile_portal_url"), profileText: try row.text("profile_text"),
-                                              resumeText: try row.text("sm_resume_text")))
+                case .jobPack: return (run, try SQLCreditsTransaction.jobPackInput(row, resumeColumn: "jp_resume_text"))
+                case .skillMapper: return (run, try SQLCreditsTransaction.skillMapperInput(row, resumeColumn: "sm_resume_text"))
                 }
             }
         } catch let error as StorageError {

@@ -158,14 +158,21 @@ struct SQLCreditsTransaction: CreditsTransaction {
     }
 
     func entries(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws -> [LedgerEntry] {
-        var sql = "SELECT \(Self.entryColumns) FROM credit_transactions WHERE university_id = $1 AND user_id = $2"
+        try newestFirst(Self.entryColumns, from: "credit_transactions", in: university, userID: userID, after: cursor, limit: limit)
+            .map(Self.entry)
+    }
+
+    /// One keyset page of a user's rows, newest first (`created_at`, then `id`), after `cursor`.
+    private func newestFirst(_ columns: String, from table: String, in university: UniversityID, userID: String,
+                             after cursor: PageCursor?, limit: Int) throws -> [SQLRow] {
+        var sql = "SELECT \(columns) FROM \(table) WHERE university_id = $1 AND user_id = $2"
         var parameters: [SQLValue] = [.text(university.rawValue), .text(userID)]
         if let cursor {
             sql += " AND (created_at < $3 OR (created_at = $3 AND id < $4))"
             parameters += [.integer(cursor.createdAtUnix), .text(cursor.id)]
         }
         sql += " ORDER BY created_at DESC, id DESC LIMIT \(max(1, min(limit, 1000)))"
-        return try connection.query(sql, parameters).map(Self.entry)
+        return try connection.query(sql, parameters)
     }
 
     func setDebitStatus(runID: String, _ status: LedgerEntry.Status) throws {
@@ -211,24 +218,18 @@ struct SQLCreditsTransaction: CreditsTransaction {
     }
 
     func runs(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws -> [Run] {
-        var sql = "SELECT \(Self.runColumns) FROM runs WHERE university_id = $1 AND user_id = $2"
-        var parameters: [SQLValue] = [.text(university.rawValue), .text(userID)]
-        if let cursor {
-            sql += " AND (created_at < $3 OR (created_at = $3 AND id < $4))"
-            parameters += [.integer(cursor.createdAtUnix), .text(cursor.id)]
-        }
-        sql += " ORDER BY created_at DESC, id DESC LIMIT \(max(1, min(limit, 1000)))"
-        return try connection.query(sql, parameters).map(Self.run)
+        try newestFirst(Self.runColumns, from: "runs", in: university, userID: userID, after: cursor, limit: limit).map(Self.run)
     }
 
-    static func jobPackInput(_ row: SQLRow) throws(StorageError) -> RunInput {
+    /// `resumeColumn`: both input tables have a `resume_text`; a query joining both renames them.
+    static func jobPackInput(_ row: SQLRow, resumeColumn: String = "resume_text") throws(StorageError) -> RunInput {
         .jobPack(jobTitle: try row.text("job_title"), company: try row.text("company"),
-                 jobDescription: try row.text("job_description"), resumeText: try row.text("resume_text"))
+                 jobDescription: try row.text("job_description"), resumeText: try row.text(resumeColumn))
     }
 
-    static func skillMapperInput(_ row: SQLRow) throws(StorageError) -> RunInput {
+    static func skillMapperInput(_ row: SQLRow, resumeColumn: String = "resume_text") throws(StorageError) -> RunInput {
         .skillMapper(profilePortalURL: try row.text("profile_portal_url"), profileText: try row.text("profile_text"),
-                     resumeText: try row.text("resume_text"))
+                     resumeText: try row.text(resumeColumn))
     }
 
     func runForWorker(id: String) throws -> (run: Run, input: RunInput)? {

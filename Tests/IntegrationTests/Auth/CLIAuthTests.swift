@@ -82,6 +82,14 @@ struct CLIAuthTests {
         let missingFile = try await Executables.run("careerai", ["run", "job-pack", "--title", "A", "--company", "B", "--jd", "/nonexistent",
                                                                  "--resume", resume.path] + global, environment: cli)
         #expect(missingFile.status == 1 && missingFile.stderr.contains("--jd: cannot read /nonexistent"))
+        let endless = try await Executables.run("careerai", ["run", "job-pack", "--title", "A", "--company", "B", "--jd", "/dev/zero",
+                                                             "--resume", resume.path] + global, environment: cli)
+        #expect(endless.status == 1 && endless.stderr.contains("--jd: /dev/zero is larger than 256 KiB"), "\(endless.stderr)")
+        let pdf = directory.appendingPathComponent("resume.pdf")
+        try Data([0x25, 0x50, 0x44, 0x46, 0x2D, 0x31, 0x2E, 0x37, 0x0A, 0xE2, 0xE3, 0xCF, 0xD3, 0xFF]).write(to: pdf)
+        let binary = try await Executables.run("careerai", ["run", "job-pack", "--title", "A", "--company", "B", "--jd", jd.path,
+                                                            "--resume", pdf.path] + global, environment: cli)
+        #expect(binary.status == 1 && binary.stderr.contains("--resume: \(pdf.path) is not plain text (UTF-8)"), "\(binary.stderr)")
         let audit = try await Executables.run("careerai-server", ["audit"], environment: ["CAREERAI_DATABASE_URL": databaseURL])
         #expect(audit.status == 0 && audit.stdout.hasPrefix("audit ok"), "\(audit.stdout)\(audit.stderr)")
 

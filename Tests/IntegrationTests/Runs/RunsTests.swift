@@ -289,11 +289,9 @@ struct RunsTests {
         guard let harness = try await AuthHarness.start(.sqlite) else { return }
         let session = try await harness.signIn("lost@demo.edu")
         let client = harness.client(token: session.token)
-        // A RunService whose queue drops everything: the run is committed and charged but never queued.
         let store = SQLCreditsStore(database: harness.test.database)
-        let service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
-        let principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(session.token)", tenant: "demo"))
-        let run = try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+        let unqueued = try await UnqueuedStarts(harness, token: session.token, store: store)
+        let run = try await unqueued.start()
         #expect(try await client.runs.get(id: run.id).status == "queued")
         harness.clock.advance(seconds: 31)
         let swept = try await harness.server.runtime.sweeper.sweep()
@@ -310,9 +308,8 @@ struct RunsTests {
         let session = try await harness.signIn("takeover@demo.edu")
         let client = harness.client(token: session.token)
         let store = SQLCreditsStore(database: harness.test.database)
-        let service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
-        let principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(session.token)", tenant: "demo"))
-        let run = try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+        let unqueued = try await UnqueuedStarts(harness, token: session.token, store: store)
+        let run = try await unqueued.start()
 
         // Worker A claims the run, then dies: no heartbeat, no outcome.
         let now = harness.clock.nowUnix
@@ -336,7 +333,7 @@ struct RunsTests {
         #expect(try await Self.audit(harness).isClean)
 
         // A run on its last attempt is not taken over: the sweeper fails and refunds it instead.
-        let last = try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+        let last = try await unqueued.start()
         _ = try await harness.test.database.transaction {
             try $0.execute("UPDATE runs SET status = 'running', attempts = max_attempts, heartbeat_at = 0 WHERE id = $1", [.text(last.id)])
         }
@@ -357,12 +354,10 @@ struct RunsTests {
             try $0.execute("UPDATE credit_wallets SET silver = 100 WHERE user_id = $1", [.text(session.user!.id)])
         }
         let store = CountingCreditsStore(SQLCreditsStore(database: harness.test.database))
-        let service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
-        let principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(session.token)", tenant: "demo"))
+        let unqueued = try await UnqueuedStarts(harness, token: session.token, store: store)
         var runIDs: [String] = []
         for _ in 0..<20 {
-            runIDs.append(try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"),
-                                                  by: principal, idempotencyKey: nil).id)
+            runIDs.append(try await unqueued.start().id)
         }
         let hub = RunStatusHub(store: store, intervalMs: 50)
         let woken = LockedSet()
@@ -438,6 +433,22 @@ final class LockedSet: Sendable {
     private let storage = Mutex<Set<String>>([])
     func insert(_ value: String) { _ = storage.withLock { $0.insert(value) } }
     var values: Set<String> { storage.withLock { $0 } }
+}
+
+/// Starts runs through a RunService whose queue drops everything: each run is committed and charged
+/// but never queued, so only the sweeper or the test itself moves it on.
+struct UnqueuedStarts {
+    let service: RunService
+    let principal: Principal
+
+    init(_ harness: AuthHarness, token: String, store: any CreditsStore) async throws {
+        service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
+        principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(token)", tenant: "demo"))
+    }
+
+    func start() async throws -> Run {
+        try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+    }
 }
 
 /// The real store, counting the watch hub's status queries.
