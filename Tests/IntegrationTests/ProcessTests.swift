@@ -215,7 +215,8 @@ struct ProcessTests {
         let client = CareerAIClient(configuration: try ClientConfiguration(target: server.target))
         #expect(try await client.health.check().status == "SERVING")
         await client.close()
-        #expect(await server.stop() == 0)
+        let stopped = await server.stop()
+        #expect(stopped == 0, "exit \(stopped.map(String.init) ?? "none within 30 s"); the server's log ends:\n\(server.log.suffix(3_000))")
     }
 
     private func randomBytes(_ random: inout WireRandom, upTo limit: Int) -> [UInt8] {

@@ -52,7 +52,11 @@ public final class EmbeddedJobQueue: JobQueue {
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
+        // The timer or a cancellation may come before this call is registered as a waiter; the flag
+        // (set before the lock is taken) makes the registration resume at once instead of missing it.
+        let woken = WakeFlag()
         let wake: @Sendable () -> Void = { [self] in
+            woken.set()
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
         let timer = Task {
@@ -62,7 +66,7 @@ public final class EmbeddedJobQueue: JobQueue {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let readyNow = state.withLock { state -> Bool in
-                    if state.readyHead < state.ready.count { return true }
+                    if state.readyHead < state.ready.count || woken.isSet { return true }
                     state.waiters[id] = continuation
                     return false
                 }
@@ -99,4 +103,10 @@ public final class EmbeddedJobQueue: JobQueue {
             }
         }
     }
+}
+
+private final class WakeFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { flag.load(ordering: .sequentiallyConsistent) }
 }
