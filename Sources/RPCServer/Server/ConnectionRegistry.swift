@@ -10,7 +10,8 @@ final class ConnectionRegistry: Sendable {
     private struct State {
         var nextID = 0
         var entries: [Int: Entry] = [:]
-        var emptyWaiters: [CheckedContinuation<Void, Never>] = []
+        var nextWaiterID = 0
+        var emptyWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
 
     private let state = Mutex(State())
@@ -32,7 +33,7 @@ final class ConnectionRegistry: Sendable {
                     state.entries.removeValue(forKey: id)
                     guard state.entries.isEmpty else { return [] }
                     defer { state.emptyWaiters.removeAll() }
-                    return state.emptyWaiters
+                    return Array(state.emptyWaiters.values)
                 }
                 for waiter in waiters { waiter.resume() }
             })
@@ -46,15 +47,24 @@ final class ConnectionRegistry: Sendable {
         for entry in state.withLock({ Array($0.entries.values) }) { entry.close() }
     }
 
-    /// Returns once no connection is open.
+    /// Returns once no connection is open, or when the calling task is cancelled: the drain's
+    /// timeout cancels it, so a connection whose close is never reported cannot hold a shutdown.
     func waitUntilEmpty() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state in
-                if state.entries.isEmpty { return true }
-                state.emptyWaiters.append(continuation)
-                return false
+        let id = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.entries.isEmpty || Task.isCancelled { return true }
+                    state.emptyWaiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.emptyWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 }
