@@ -63,13 +63,26 @@ let package = Package(
             name: "RPCCore",
             dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        // The framed RPC server (PROTOCOL.md) on SwiftNIO.
+        // The API's contract, generated from Proto/: every message type and one descriptor per method
+        // (path, message types, kind, access level), shared by server, client, CLI and benchmarks.
+        .target(name: "Contract", dependencies: ["CareerAIProtoC", "Wire", "RPCCore"]),
+        // The framed RPC transport (PROTOCOL.md) on SwiftNIO: connections, framing, routing by
+        // descriptor, deadlines, limits, interceptors. Knows no domain.
         .target(
             name: "RPCServer",
             dependencies: [
-                "RPCCore", "Wire", "Domain",
+                "RPCCore", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The careerai.v1 services over the domain: handlers, the access interceptor, the client-address
+        // rule and the DomainError → Status mapping.
+        .target(
+            name: "API",
+            dependencies: [
+                "Contract", "RPCServer", "RPCCore", "Wire", "Domain",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -77,7 +90,7 @@ let package = Package(
         .target(
             name: "Client",
             dependencies: [
-                "RPCCore", "Wire",
+                "Contract", "RPCCore", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -86,7 +99,7 @@ let package = Package(
         .target(
             name: "ServerApp",
             dependencies: [
-                "RPCServer", "Domain", "Wire", "Storage", "Outbound", "Queue", "BoundedIO",
+                "API", "Contract", "RPCServer", "Domain", "Wire", "Storage", "Outbound", "Queue", "BoundedIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,14 +113,14 @@ let package = Package(
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "Client", "Wire", "BoundedIO",
+                "Client", "Contract", "Wire", "BoundedIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "Client", "RPCCore", "Wire",
+                "Client", "Contract", "RPCCore", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -117,7 +130,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "RPCServer", "RPCCore", "Wire", "Storage", "Domain",
+                "API", "Contract", "RPCServer", "RPCCore", "Wire", "Storage", "Domain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -132,15 +145,15 @@ let package = Package(
             name: "StorageTests",
             dependencies: ["Storage", "Domain", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "CareerAIProtoC"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Contract", "RPCCore", "CareerAIProtoC"]),
         .testTarget(
             name: "AuthUnitTests",
-            dependencies: ["Domain", "Outbound", "RPCServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Domain", "Outbound", "API", "RPCServer", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
-                "RPCServer", "RPCCore", "Wire", "Domain", "TestSupport",
+                "RPCServer", "RPCCore", "Wire", "Contract", "API", "Domain", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ServerApp", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "Outbound", "Queue", "TestSupport",
+                "ServerApp", "API", "Contract", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "Outbound", "Queue", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

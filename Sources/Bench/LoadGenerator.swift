@@ -1,4 +1,5 @@
 import Client
+import Contract
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import Contract
 import Wire
 
 /// Unary health checks per second and their latency, with careerai-server in its own process.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import Contract
 import Foundation
 import Wire
 
@@ -103,7 +104,7 @@ struct RunsBench: AsyncParsableCommand {
         repeat {
             let page = try await client.runs.list(pageSize: 100, pageToken: token)
             for run in page.runs.prefix(expected - seen) {
-                if run.status == "succeeded" { succeeded += 1 } else if run.status == "failed" { failed += 1 }
+                switch run.statusValue { case .succeeded: succeeded += 1; case .failed: failed += 1; default: break }
             }
             seen += page.runs.count
             token = page.nextPageToken

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import Contract
 import Foundation
 
 /// Options every `careerai` subcommand takes.

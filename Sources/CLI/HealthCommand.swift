@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import Contract
 
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import Client
+import Contract
 import Foundation
 
 /// A failure a person can act on; printed as one line, exit status 1.

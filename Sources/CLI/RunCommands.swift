@@ -1,6 +1,7 @@
 import ArgumentParser
 import BoundedIO
 import Client
+import Contract
 import Foundation
 import Wire
 
@@ -33,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
                 if wait { run = try await RunCommand.follow(client, run, json: global.json) }
                 await client.close()
                 RunCommand.show(run, json: global.json)
-                if run.status == "failed" { Foundation.exit(1) }
+                if run.statusValue == .failed { Foundation.exit(1) }
             } catch {
                 Output.fail(error, target: global.target)
             }

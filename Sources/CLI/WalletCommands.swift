@@ -1,5 +1,6 @@
 import ArgumentParser
 import Client
+import Contract
 import Foundation
 import Wire
 

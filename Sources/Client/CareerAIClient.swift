@@ -6,6 +6,8 @@ import Wire
 @_exported import struct RPCCore.RPCError
 @_exported import enum RPCCore.StatusCode
 @_exported import enum RPCCore.MetadataKey
+@_exported import struct RPCCore.MethodDescriptor
+@_exported import enum Contract.Methods
 
 /// The Swift client of careerai-server. Connects lazily, multiplexes concurrent calls over one
 /// connection, and reconnects when the connection drops. Every failure is an `RPCError`.
@@ -25,13 +27,14 @@ public final class CareerAIClient: Sendable {
 
     /// Calls a unary method. `timeoutMs` nil uses the configuration's default deadline.
     public func unary<Request: WireMessage, Response: WireMessage>(
-        _ method: String, _ request: Request, as response: Response.Type = Response.self,
+        _ method: MethodDescriptor<Request, Response>, _ request: Request,
         metadata: [String: String] = [:], timeoutMs: UInt32? = nil
     ) async throws(RPCError) -> Response {
+        precondition(method.kind == .unary, "\(method.path) is \(method.kind), called as unary")
         let timeoutMs = timeoutMs ?? configuration.defaultUnaryTimeoutMs
         let payload = try Self.encode(request)
         let connection = try await connections.connection()
-        let frame = Frame(callID: connection.makeCallID(), type: .request, method: method,
+        let frame = Frame(callID: connection.makeCallID(), type: .request, method: method.path,
                           metadata: merged(metadata), timeoutMs: timeoutMs, payload: payload)
         let answer: Frame
         do {
@@ -47,12 +50,13 @@ public final class CareerAIClient: Sendable {
     /// with the call (or throws its `RPCError`). Dropping the sequence or cancelling its consumer
     /// cancels the call.
     public func serverStreaming<Request: WireMessage, Response: WireMessage>(
-        _ method: String, _ request: Request, as response: Response.Type = Response.self,
+        _ method: MethodDescriptor<Request, Response>, _ request: Request,
         metadata: [String: String] = [:], timeoutMs: UInt32? = nil
     ) async throws(RPCError) -> RPCResponseStream<Response> {
+        precondition(method.kind == .serverStreaming, "\(method.path) is \(method.kind), called as streaming")
         let payload = try Self.encode(request)
         let connection = try await connections.connection()
-        let frame = Frame(callID: connection.makeCallID(), type: .request, method: method,
+        let frame = Frame(callID: connection.makeCallID(), type: .request, method: method.path,
                           metadata: merged(metadata), timeoutMs: timeoutMs ?? 0, payload: payload)
         return RPCResponseStream(bytes: connection.serverStreaming(frame, localTimeoutMs: timeoutMs))
     }

@@ -2,7 +2,8 @@ import Domain
 import Foundation
 import Logging
 @testable import Outbound
-@testable import RPCServer
+@testable import API
+import RPCServer
 import Testing
 
 @Suite("Sign-in building blocks: codes, tokens, emails, limits, headers")

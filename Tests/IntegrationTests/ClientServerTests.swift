@@ -1,4 +1,5 @@
 import Client
+import Contract
 import Foundation
 import NIOCore
 import RPCCore
@@ -18,7 +19,7 @@ struct ClientServerTests {
         let answers = try await withThrowingTaskGroup(of: (Int, HealthCheckResponse).self) { group in
             for index in 0..<1_000 {
                 group.addTask {
-                    (index, try await client.unary(TestService.echo, HealthCheckRequest(service: "n\(index)"), as: HealthCheckResponse.self))
+                    (index, try await client.unary(TestService.echo, HealthCheckRequest(service: "n\(index)")))
                 }
             }
             var answers: [(Int, HealthCheckResponse)] = []
@@ -44,7 +45,7 @@ struct ClientServerTests {
         var bytes = ByteBuffer()
         Preface.current.write(to: &bytes)
         for callID in UInt32(1)...1_000 {
-            try FrameEncoder.write(try Frame(callID: callID, type: .request, method: TestService.echo,
+            try FrameEncoder.write(try Frame(callID: callID, type: .request, method: TestService.echo.path,
                                              payload: HealthCheckRequest(service: "\(callID)").wireEncoded()), to: &bytes)
         }
         socket.send(Array(bytes.readableBytesView))
@@ -72,10 +73,10 @@ struct ClientServerTests {
         let client = server.client()
         let started = ContinuousClock.now
         await #expect(throws: RPCError.self) {
-            _ = try await client.unary(TestService.sleep, HealthCheckRequest(service: "5000"), as: HealthCheckResponse.self, timeoutMs: 200)
+            _ = try await client.unary(TestService.sleep, HealthCheckRequest(service: "5000"), timeoutMs: 200)
         }
         do {
-            _ = try await client.unary(TestService.sleep, HealthCheckRequest(service: "5000"), as: HealthCheckResponse.self, timeoutMs: 200)
+            _ = try await client.unary(TestService.sleep, HealthCheckRequest(service: "5000"), timeoutMs: 200)
         } catch {
             #expect(error.code == .deadlineExceeded)
         }
@@ -93,7 +94,7 @@ struct ClientServerTests {
         let server = try await InProcessServer.start()
         let client = server.client()
         let call = Task {
-            try await client.unary(TestService.hang, HealthCheckRequest(), as: HealthCheckResponse.self, timeoutMs: 60_000)
+            try await client.unary(TestService.hang, HealthCheckRequest(), timeoutMs: 60_000)
         }
         #expect(await eventually { server.probe.startedCount == 1 })
         call.cancel()
@@ -114,7 +115,7 @@ struct ClientServerTests {
         let client = server.client()
         #expect(try await client.health.check().status == "SERVING")
         let calls = (0..<3).map { _ in
-            Task { try await client.unary(TestService.sleep, HealthCheckRequest(service: "400"), as: HealthCheckResponse.self) }
+            Task { try await client.unary(TestService.sleep, HealthCheckRequest(service: "400")) }
         }
         #expect(await eventually { server.probe.startedCount == 3 }, "the three calls are running on the server")
         let drainStarted = ContinuousClock.now
@@ -140,7 +141,7 @@ struct ClientServerTests {
         limits.drainTimeoutMs = 200
         let server = try await InProcessServer.start(limits: limits)
         let client = server.client()
-        let call = Task { try await client.unary(TestService.hang, HealthCheckRequest(), as: HealthCheckResponse.self, timeoutMs: 60_000) }
+        let call = Task { try await client.unary(TestService.hang, HealthCheckRequest(), timeoutMs: 60_000) }
         #expect(await eventually { server.probe.startedCount == 1 })
         let started = ContinuousClock.now
         await server.server.drain()
@@ -236,8 +237,7 @@ struct ClientServerTests {
         let server = try await InProcessServer.start()
         let client = server.client()
         do {
-            _ = try await client.unary(HealthService.checkMethod, HealthCheckRequest(service: String(repeating: "s", count: 300)),
-                                       as: HealthCheckResponse.self)
+            _ = try await client.unary(Methods.HealthService.check, HealthCheckRequest(service: String(repeating: "s", count: 300)))
             Issue.record("an out-of-bounds field was accepted")
         } catch {
             #expect(error.code == .invalidArgument)
@@ -245,7 +245,7 @@ struct ClientServerTests {
             #expect(!error.message.isEmpty)
         }
         do {
-            _ = try await client.unary("/careerai.v1.Nope/Nothing", HealthCheckRequest(), as: HealthCheckResponse.self)
+            _ = try await client.unary(MethodDescriptor<HealthCheckRequest, HealthCheckResponse>(service: "careerai.v1.Nope", method: "Nothing", kind: .unary, access: .public), HealthCheckRequest())
             Issue.record("an unknown method answered")
         } catch {
             #expect(error.code == .unimplemented)

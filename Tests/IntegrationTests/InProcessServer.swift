@@ -1,4 +1,5 @@
 import Client
+import Contract
 import Logging
 import NIOCore
 import RPCServer

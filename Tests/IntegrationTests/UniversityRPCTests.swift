@@ -1,4 +1,6 @@
+import API
 import Client
+import Contract
 import Domain
 import Foundation
 import Logging
@@ -104,7 +106,7 @@ struct UniversityRPCTests {
         try await Migrator(database: test.database).migrate()
         // The real service behind a caller who is a platform admin (sessions themselves: AuthTests).
         let universities = UniversityService(repository: SQLUniversityRepository(database: test.database))
-        var router = RPCRouter(authenticator: FixedAuthenticator.platformAdmin())
+        var router = APIRouter.make(authenticator: FixedAuthenticator.platformAdmin())
         router.register(UniversityRPCService(universities: universities))
         let server = RPCServer(router: router, health: HealthStatus(), logger: TestDatabase.logger)
         let port = try await server.start(host: "127.0.0.1", port: 0).port!

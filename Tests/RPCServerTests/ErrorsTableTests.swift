@@ -1,3 +1,4 @@
+import Contract
 import NIOCore
 import RPCCore
 @testable import RPCServer
@@ -52,16 +53,16 @@ struct ErrorsTableTests {
     @Test("REQUEST with call_id 0: GOAWAY 3, closed")
     func callIDZero() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(0, HealthService.checkMethod))
+        try await harness.send(try .request(0, Methods.HealthService.check.path))
         try await expectGoaway(harness, code: .invalidArgument)
     }
 
     @Test("REQUEST reusing a call_id in flight: GOAWAY 3, closed, and the first call's handler is cancelled")
     func callIDInFlight() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(5, TestService.hang))
+        try await harness.send(try .request(5, TestService.hang.path))
         #expect(await harness.eventually { probe.startedCount == 1 })
-        try await harness.send(try .request(5, TestService.hang))
+        try await harness.send(try .request(5, TestService.hang.path))
         let goaway = try await harness.nextFrame()
         #expect(goaway.type == .goaway && goaway.statusCode == .invalidArgument)
         #expect(goaway.metadata["last-call-id"] == "5")
@@ -89,7 +90,7 @@ struct ErrorsTableTests {
     @Test("payload that does not decode as the request: RESPONSE 3, open")
     func badPayload() async throws {
         let harness = try await connected()
-        try await harness.send(Frame(callID: 1, type: .request, method: HealthService.checkMethod, payload: [0x0A, 0x09, 0x01]))
+        try await harness.send(Frame(callID: 1, type: .request, method: Methods.HealthService.check.path, payload: [0x0A, 0x09, 0x01]))
         let response = try await harness.nextFrame()
         #expect(response.statusCode == .invalidArgument)
         #expect(response.status?.errorInfo?.reason == "MALFORMED_REQUEST")
@@ -99,7 +100,7 @@ struct ErrorsTableTests {
     @Test("a field out of bounds: RESPONSE 3 naming the field, open")
     func fieldOutOfBounds() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(1, HealthService.checkMethod, HealthCheckRequest(service: String(repeating: "x", count: 300))))
+        try await harness.send(try .request(1, Methods.HealthService.check.path, HealthCheckRequest(service: String(repeating: "x", count: 300))))
         let response = try await harness.nextFrame()
         #expect(response.statusCode == .invalidArgument)
         #expect(response.status?.errorInfo?.metadata["field"] == "service")
@@ -111,9 +112,9 @@ struct ErrorsTableTests {
         var limits = RPCServerLimits()
         limits.maxConcurrentCalls = 2
         let harness = try await connected(limits)
-        try await harness.send(try .request(1, TestService.hang))
-        try await harness.send(try .request(2, TestService.hang))
-        try await harness.send(try .request(3, TestService.hang))
+        try await harness.send(try .request(1, TestService.hang.path))
+        try await harness.send(try .request(2, TestService.hang.path))
+        try await harness.send(try .request(3, TestService.hang.path))
         let response = try await harness.nextFrame()
         #expect(response.callID == 3 && response.statusCode == .resourceExhausted)
         #expect(response.status?.errorInfo?.reason == "TOO_MANY_CONCURRENT_CALLS")
@@ -122,14 +123,14 @@ struct ErrorsTableTests {
         try await harness.send(Frame(callID: 1, type: .cancel))
         let cancelled = try await harness.nextFrame()
         #expect(cancelled.callID == 1 && cancelled.statusCode == .cancelled)
-        try await harness.send(try .request(4, TestService.echo, HealthCheckRequest(service: "ok")))
+        try await harness.send(try .request(4, TestService.echo.path, HealthCheckRequest(service: "ok")))
         #expect(try await harness.nextFrame().callID == 4)
     }
 
     @Test("metadata over 8 KiB: RESPONSE 3, open")
     func bigMetadata() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(1, HealthService.checkMethod, metadata: ["x-big": String(repeating: "m", count: 8 * 1024)]))
+        try await harness.send(try .request(1, Methods.HealthService.check.path, metadata: ["x-big": String(repeating: "m", count: 8 * 1024)]))
         let response = try await harness.nextFrame()
         #expect(response.statusCode == .invalidArgument)
         #expect(response.status?.errorInfo?.reason == "METADATA_TOO_LARGE")
@@ -156,7 +157,7 @@ struct ErrorsTableTests {
         var limits = RPCServerLimits()
         limits.idleTimeoutMs = 1_000
         let harness = try await connected(limits)
-        try await harness.send(try .request(1, TestService.hang, timeoutMs: 100_000))
+        try await harness.send(try .request(1, TestService.hang.path, timeoutMs: 100_000))
         #expect(await harness.eventually { probe.startedCount == 1 })
         await harness.channel.testingEventLoop.advanceTime(by: .milliseconds(5_000))
         #expect(!harness.isClosed)
@@ -172,7 +173,7 @@ struct ErrorsTableTests {
     @Test("deadline passes: RESPONSE 4 and the handler is cancelled")
     func deadline() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(1, TestService.hang, timeoutMs: 250))
+        try await harness.send(try .request(1, TestService.hang.path, timeoutMs: 250))
         #expect(await harness.eventually { probe.startedCount == 1 })
         await harness.channel.testingEventLoop.advanceTime(by: .milliseconds(250))
         let response = try await harness.nextFrame()
@@ -183,7 +184,7 @@ struct ErrorsTableTests {
     @Test("CANCEL stops the handler and answers CANCELLED once")
     func cancel() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(7, TestService.hang))
+        try await harness.send(try .request(7, TestService.hang.path))
         #expect(await harness.eventually { probe.startedCount == 1 })
         try await harness.send(Frame(callID: 7, type: .cancel))
         let response = try await harness.nextFrame()
@@ -198,10 +199,10 @@ struct ErrorsTableTests {
     @Test("the request id is echoed, or one is made up")
     func requestID() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(1, TestService.echo, metadata: ["x-request-id": "abc-123"]))
+        try await harness.send(try .request(1, TestService.echo.path, metadata: ["x-request-id": "abc-123"]))
         let echoed = try await harness.nextFrame()
         #expect(echoed.metadata["x-request-id"] == "abc-123")
-        try await harness.send(try .request(2, TestService.echo))
+        try await harness.send(try .request(2, TestService.echo.path))
         let generated = try await harness.nextFrame()
         #expect(generated.metadata["x-request-id"]?.isEmpty == false)
     }
@@ -209,14 +210,14 @@ struct ErrorsTableTests {
     @Test("GOAWAY on drain: calls in flight finish, new ones are refused, then the connection closes")
     func goawayDrain() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(3, TestService.hang))
+        try await harness.send(try .request(3, TestService.hang.path))
         #expect(await harness.eventually { probe.startedCount == 1 })
         try await harness.channel.testingEventLoop.executeInContext { [channel = harness.channel] in
             try channel.pipeline.syncOperations.handler(type: RPCConnectionHandler.self).beginGoaway()
         }
         let goaway = try await harness.nextFrame()
         #expect(goaway.type == .goaway && goaway.statusCode == .ok && goaway.metadata["last-call-id"] == "3")
-        try await harness.send(try .request(4, TestService.echo))
+        try await harness.send(try .request(4, TestService.echo.path))
         let refused = try await harness.nextFrame()
         #expect(refused.callID == 4 && refused.statusCode == .unavailable)
         #expect(!harness.isClosed)
@@ -226,7 +227,7 @@ struct ErrorsTableTests {
     }
 
     private func expectStillServing(_ harness: ServerHarness, nextCallID: UInt32) async throws {
-        try await harness.send(try .request(nextCallID, HealthService.checkMethod))
+        try await harness.send(try .request(nextCallID, Methods.HealthService.check.path))
         let response = try await harness.nextFrame()
         #expect(response.callID == nextCallID)
         #expect(response.statusCode == .ok)

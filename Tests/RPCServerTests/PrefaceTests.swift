@@ -1,3 +1,4 @@
+import Contract
 import NIOCore
 import RPCCore
 @testable import RPCServer
@@ -21,7 +22,7 @@ struct PrefaceTests {
         let harness = try await ServerHarness(router: router)
         var bytes = ByteBuffer()
         Preface.current.write(to: &bytes)
-        try FrameEncoder.write(try .request(1, HealthService.checkMethod), to: &bytes)
+        try FrameEncoder.write(try .request(1, Methods.HealthService.check.path), to: &bytes)
         try await harness.send(Array(bytes.readableBytesView))
         #expect(try await harness.readPreface() == .current)
         let response = try await harness.nextFrame()

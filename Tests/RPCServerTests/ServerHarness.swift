@@ -1,3 +1,4 @@
+import Contract
 import Logging
 import NIOCore
 import NIOEmbedded

@@ -27,8 +27,16 @@ public enum Executables {
     public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
                            timeoutSeconds: Double = 60,
                            input: (@Sendable (FileHandle) async throws -> Void)? = nil) async throws -> Result {
+        try await run(executable: URL(fileURLWithPath: path(name)), arguments, environment: environment,
+                      timeoutSeconds: timeoutSeconds, input: input)
+    }
+
+    /// Runs any program (a script of the repository, say) like `run(_:_:)`.
+    public static func run(executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                           timeoutSeconds: Double = 60,
+                           input: (@Sendable (FileHandle) async throws -> Void)? = nil) async throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(name))
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // A development server keeps a generated secret; never in the working tree.

@@ -1,3 +1,5 @@
+import API
+import Contract
 import RPCCore
 import RPCServer
 import Synchronization
@@ -6,19 +8,20 @@ import Wire
 /// Methods for protocol tests: one that answers at once, one that hangs until cancelled.
 /// (`HealthCheckRequest.service` carries the test's argument, to avoid a test-only proto.)
 public struct TestService: RPCService {
-    public static let echo = "/careerai.v1.TestService/Echo"
-    public static let hang = "/careerai.v1.TestService/Hang"
-    public static let sleep = "/careerai.v1.TestService/Sleep"
+    public typealias Method = MethodDescriptor<HealthCheckRequest, HealthCheckResponse>
+    public static let echo = Method(service: "careerai.v1.TestService", method: "Echo", kind: .unary, access: .public)
+    public static let hang = Method(service: "careerai.v1.TestService", method: "Hang", kind: .unary, access: .public)
+    public static let sleep = Method(service: "careerai.v1.TestService", method: "Sleep", kind: .unary, access: .public)
 
     let probe: Probe
 
     public init(probe: Probe) { self.probe = probe }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.echo, access: .public) { (request: HealthCheckRequest, context) in
+        router.unary(Self.echo) { (request: HealthCheckRequest, context) in
             HealthCheckResponse(status: request.service, version: context.requestID, uptimeMs: UInt64(context.callID))
         }
-        router.unary(Self.hang, access: .public) { [probe] (_: HealthCheckRequest, _) -> HealthCheckResponse in
+        router.unary(Self.hang) { [probe] (_: HealthCheckRequest, _) -> HealthCheckResponse in
             probe.started()
             do {
                 try await Task.sleep(for: .seconds(3600))
@@ -28,7 +31,7 @@ public struct TestService: RPCService {
             }
             return HealthCheckResponse()
         }
-        router.unary(Self.sleep, access: .public) { [probe] (request: HealthCheckRequest, _) in
+        router.unary(Self.sleep) { [probe] (request: HealthCheckRequest, _) in
             probe.started()
             try await Task.sleep(for: .milliseconds(Int(request.service) ?? 0))
             return HealthCheckResponse(status: "slept", version: "", uptimeMs: 0)
@@ -47,8 +50,8 @@ public final class Probe: Sendable {
 }
 
 public func makeTestRouter(probe: Probe, health: HealthStatus = HealthStatus()) -> RPCRouter {
-    var router = RPCRouter()
-    router.register(HealthService(status: health))
+    var router = APIRouter.make()
+    router.register(HealthRPCService(status: health))
     router.register(TestService(probe: probe))
     return router
 }

@@ -1,21 +1,25 @@
 import CareerAIProtoC
+import Contract
 import Testing
 @testable import Wire
 
+/// The envelope's messages and the API's, all generated from Proto/.
+private let allMessageTypes: [any WireMessage.Type] = WireRegistry.allMessageTypes + ContractRegistry.allMessageTypes
+
 @Suite("Wire codec")
 struct WireCodecTests {
-    @Test("every Swift message agrees with its C descriptor", arguments: WireRegistry.allMessageTypes.map { TypeBox($0) })
+    @Test("every Swift message agrees with its C descriptor", arguments: allMessageTypes.map { TypeBox($0) })
     func agreesWithDescriptor(_ box: TypeBox) {
         #expect(box.mismatches() == [], "\(box.name)")
     }
 
-    @Test("every Swift message round-trips through protobuf-c", arguments: WireRegistry.allMessageTypes.map { TypeBox($0) })
+    @Test("every Swift message round-trips through protobuf-c", arguments: allMessageTypes.map { TypeBox($0) })
     func roundTrips(_ box: TypeBox) throws {
         let checked = try box.roundTrip(count: 300)
         #expect(checked == 300)
     }
 
-    @Test("every C allocation made while encoding and decoding is freed", arguments: WireRegistry.allMessageTypes.map { TypeBox($0) })
+    @Test("every C allocation made while encoding and decoding is freed", arguments: allMessageTypes.map { TypeBox($0) })
     func freesEverything(_ box: TypeBox) throws {
         let counter = CountingAllocator()
         try box.encodeAndDecode(count: 100, allocator: counter.allocator)

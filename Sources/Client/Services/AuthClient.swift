@@ -1,3 +1,4 @@
+import Contract
 import Wire
 
 /// Typed calls of `careerai.v1.AuthService`. The tenant comes from the client's `x-tenant`; signed-in
@@ -6,30 +7,30 @@ public struct AuthClient: Sendable {
     let client: CareerAIClient
 
     public func requestEmailOtp(email: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RequestEmailOtpResponse {
-        try await client.unary("/careerai.v1.AuthService/RequestEmailOtp", RequestEmailOtpRequest(email: email), timeoutMs: timeoutMs)
+        try await client.unary(Methods.AuthService.requestEmailOtp, RequestEmailOtpRequest(email: email), timeoutMs: timeoutMs)
     }
 
     public func verifyEmailOtp(email: String, code: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> SessionMessage {
-        try await client.unary("/careerai.v1.AuthService/VerifyEmailOtp", VerifyEmailOtpRequest(email: email, code: code),
+        try await client.unary(Methods.AuthService.verifyEmailOtp, VerifyEmailOtpRequest(email: email, code: code),
                                timeoutMs: timeoutMs)
     }
 
     public func googleAuthURL(redirectURI: String, state: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> GoogleAuthUrlResponse {
-        try await client.unary("/careerai.v1.AuthService/GoogleAuthUrl", GoogleAuthUrlRequest(redirectURI: redirectURI, state: state),
+        try await client.unary(Methods.AuthService.googleAuthUrl, GoogleAuthUrlRequest(redirectURI: redirectURI, state: state),
                                timeoutMs: timeoutMs)
     }
 
     public func googleSignIn(code: String, redirectURI: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> SessionMessage {
-        try await client.unary("/careerai.v1.AuthService/GoogleSignIn", GoogleSignInRequest(code: code, redirectURI: redirectURI),
+        try await client.unary(Methods.AuthService.googleSignIn, GoogleSignInRequest(code: code, redirectURI: redirectURI),
                                timeoutMs: timeoutMs)
     }
 
     public func me(timeoutMs: UInt32? = nil) async throws(RPCError) -> UserMessage {
-        try await client.unary("/careerai.v1.AuthService/GetMe", GetMeRequest(), timeoutMs: timeoutMs)
+        try await client.unary(Methods.AuthService.getMe, GetMeRequest(), timeoutMs: timeoutMs)
     }
 
     public func signOut(timeoutMs: UInt32? = nil) async throws(RPCError) {
-        let _: SignOutResponse = try await client.unary("/careerai.v1.AuthService/SignOut", SignOutRequest(), timeoutMs: timeoutMs)
+        let _: SignOutResponse = try await client.unary(Methods.AuthService.signOut, SignOutRequest(), timeoutMs: timeoutMs)
     }
 }
 

@@ -1,3 +1,4 @@
+import Contract
 import Wire
 
 /// Typed calls of `careerai.v1.HealthService`.
@@ -5,11 +6,11 @@ public struct HealthClient: Sendable {
     let client: CareerAIClient
 
     public func check(timeoutMs: UInt32? = nil) async throws(RPCError) -> HealthCheckResponse {
-        try await client.unary("/careerai.v1.HealthService/Check", HealthCheckRequest(), timeoutMs: timeoutMs)
+        try await client.unary(Methods.HealthService.check, HealthCheckRequest(), timeoutMs: timeoutMs)
     }
 
     /// The current status, then one message per change.
     public func watch() async throws(RPCError) -> RPCResponseStream<HealthCheckResponse> {
-        try await client.serverStreaming("/careerai.v1.HealthService/Watch", HealthCheckRequest())
+        try await client.serverStreaming(Methods.HealthService.watch, HealthCheckRequest())
     }
 }

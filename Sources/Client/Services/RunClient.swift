@@ -1,3 +1,4 @@
+import Contract
 import RPCCore
 import Wire
 
@@ -6,34 +7,34 @@ public struct RunClient: Sendable {
     let client: CareerAIClient
 
     public func startJobPack(_ request: StartJobPackRequest, idempotencyKey: String? = nil, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
-        try await client.unary("/careerai.v1.RunService/StartJobPack", request,
+        try await client.unary(Methods.RunService.startJobPack, request,
                                metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func startSkillMapper(_ request: StartSkillMapperRequest, idempotencyKey: String? = nil,
                                  timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
-        try await client.unary("/careerai.v1.RunService/StartSkillMapper", request,
+        try await client.unary(Methods.RunService.startSkillMapper, request,
                                metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func get(id: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
         var request = GetRunRequest()
         request.id = id
-        return try await client.unary("/careerai.v1.RunService/GetRun", request, timeoutMs: timeoutMs)
+        return try await client.unary(Methods.RunService.getRun, request, timeoutMs: timeoutMs)
     }
 
     public func list(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> ListRunsResponse {
         var request = ListRunsRequest()
         request.pageSize = pageSize
         request.pageToken = pageToken
-        return try await client.unary("/careerai.v1.RunService/ListRuns", request, timeoutMs: timeoutMs)
+        return try await client.unary(Methods.RunService.listRuns, request, timeoutMs: timeoutMs)
     }
 
     /// One message per status change until a final state.
     public func watch(id: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RPCResponseStream<RunMessage> {
         var request = WatchRunRequest()
         request.id = id
-        return try await client.serverStreaming("/careerai.v1.RunService/WatchRun", request, timeoutMs: timeoutMs)
+        return try await client.serverStreaming(Methods.RunService.watchRun, request, timeoutMs: timeoutMs)
     }
 }
 

@@ -1,3 +1,4 @@
+import Contract
 import Wire
 
 /// Typed calls of `careerai.v1.UniversityService`.
@@ -6,23 +7,23 @@ public struct UniversityClient: Sendable {
 
     /// The university at a subdomain (public).
     public func resolve(subdomain: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
-        try await client.unary("/careerai.v1.UniversityService/ResolveUniversity",
+        try await client.unary(Methods.UniversityService.resolveUniversity,
                                ResolveUniversityRequest(subdomain: subdomain), timeoutMs: timeoutMs)
     }
 
     /// The university this client's `x-tenant` names.
     public func current(timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
-        try await client.unary("/careerai.v1.UniversityService/GetCurrentUniversity", GetCurrentUniversityRequest(), timeoutMs: timeoutMs)
+        try await client.unary(Methods.UniversityService.getCurrentUniversity, GetCurrentUniversityRequest(), timeoutMs: timeoutMs)
     }
 
     /// Platform admins only.
     public func create(_ request: CreateUniversityRequest, timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
-        try await client.unary("/careerai.v1.UniversityService/CreateUniversity", request, timeoutMs: timeoutMs)
+        try await client.unary(Methods.UniversityService.createUniversity, request, timeoutMs: timeoutMs)
     }
 
     /// Platform admins only.
     public func update(_ request: UpdateUniversityRequest, timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
-        try await client.unary("/careerai.v1.UniversityService/UpdateUniversity", request, timeoutMs: timeoutMs)
+        try await client.unary(Methods.UniversityService.updateUniversity, request, timeoutMs: timeoutMs)
     }
 }
 

@@ -1,3 +1,4 @@
+import Contract
 import RPCCore
 import Wire
 
@@ -6,14 +7,14 @@ public struct WalletClient: Sendable {
     let client: CareerAIClient
 
     public func wallet(timeoutMs: UInt32? = nil) async throws(RPCError) -> WalletMessage {
-        try await client.unary("/careerai.v1.WalletService/GetWallet", GetWalletRequest(), timeoutMs: timeoutMs)
+        try await client.unary(Methods.WalletService.getWallet, GetWalletRequest(), timeoutMs: timeoutMs)
     }
 
     public func transactions(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> ListTransactionsResponse {
         var request = ListTransactionsRequest()
         request.pageSize = pageSize
         request.pageToken = pageToken
-        return try await client.unary("/careerai.v1.WalletService/ListTransactions", request, timeoutMs: timeoutMs)
+        return try await client.unary(Methods.WalletService.listTransactions, request, timeoutMs: timeoutMs)
     }
 
     /// University admins and platform admins; `idempotencyKey` makes a retry safe.
@@ -24,12 +25,12 @@ public struct WalletClient: Sendable {
         request.currency = currency
         request.amount = amount
         request.reason = reason
-        return try await client.unary("/careerai.v1.WalletService/TopUp", request,
+        return try await client.unary(Methods.WalletService.topUp, request,
                                       metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func featureCosts(timeoutMs: UInt32? = nil) async throws(RPCError) -> GetFeatureCostsResponse {
-        try await client.unary("/careerai.v1.WalletService/GetFeatureCosts", GetFeatureCostsRequest(), timeoutMs: timeoutMs)
+        try await client.unary(Methods.WalletService.getFeatureCosts, GetFeatureCostsRequest(), timeoutMs: timeoutMs)
     }
 }
 

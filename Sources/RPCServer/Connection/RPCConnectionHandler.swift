@@ -14,7 +14,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     private struct ActiveCall {
         let method: String
-        let kind: RPCMethod.Kind
+        let kind: MethodKind
         let requestID: String
         let startedAt: NIODeadline
         let deadline: NIODeadline?

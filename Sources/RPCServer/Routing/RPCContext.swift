@@ -1,4 +1,3 @@
-import Domain
 import Logging
 import NIOCore
 
@@ -15,8 +14,10 @@ public struct RPCContext: Sendable {
     public let requestID: String
     /// The TCP peer, `ip:port`, or nil when unknown.
     public let peerAddress: String?
-    /// The signed-in caller; set by the router for every method that is not public.
-    public internal(set) var principal: Principal?
+    /// What interceptors attached to the call (e.g. the signed-in caller).
+    public var values = RPCContextValues()
+    /// Added to every line of `logger` (e.g. `user_id`, set by the interceptor that signs the caller in).
+    public var loggerMetadata: Logger.Metadata = [:]
     private let baseLogger: Logger
 
     /// The server's logger with this call's `request_id` attached. Built on use: most calls never log,
@@ -24,7 +25,7 @@ public struct RPCContext: Sendable {
     public var logger: Logger {
         var logger = baseLogger
         logger[metadataKey: "request_id"] = .string(requestID)
-        if let principal { logger[metadataKey: "user_id"] = .string(principal.user.id) }
+        for (key, value) in loggerMetadata { logger[metadataKey: key] = value }
         return logger
     }
 
@@ -39,15 +40,5 @@ public struct RPCContext: Sendable {
         self.requestID = requestID
         self.peerAddress = peerAddress
         self.baseLogger = logger
-    }
-}
-
-extension RPCContext {
-    /// The principal of a method that is not public (the router has set it); a bug otherwise.
-    public func requirePrincipal() throws -> Principal {
-        guard let principal else {
-            throw DomainError(.internal, reason: "ACCESS_NOT_DECLARED", "\(method) reads the caller but is declared public")
-        }
-        return principal
     }
 }

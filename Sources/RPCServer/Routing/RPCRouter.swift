@@ -1,4 +1,3 @@
-import Domain
 import RPCCore
 import Wire
 
@@ -9,25 +8,23 @@ public protocol RPCService: Sendable {
 
 /// One callable method, its request and response types erased to bytes.
 public struct RPCMethod: Sendable {
-    public enum Kind: Sendable { case unary, serverStreaming }
-
-    public let path: String
-    public let kind: Kind
-    /// Who may call it; enforced by the router before the request is even decoded.
-    public let access: AccessLevel
+    public let descriptor: AnyMethodDescriptor
+    public var path: String { descriptor.path }
+    public var kind: MethodKind { descriptor.kind }
     /// Unary: returns the encoded response. Streaming: sends through the sink and returns `[]`.
     let invoke: @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8]
 }
 
-/// Maps `/careerai.v1.<Service>/<Method>` to typed handlers. Every method declares its access level;
-/// the router resolves the caller's session once (through `authenticator`) and checks the level
-/// before the handler runs, so no handler can forget to.
+/// Maps `/<package>.<Service>/<Method>` to typed handlers, each registered under the method's
+/// descriptor (so its path, message types and kind are the ones the client uses). Every call passes
+/// through the interceptors, first to last, before its request is decoded; they see the descriptor,
+/// and with it the method's declared access level.
 public struct RPCRouter: Sendable {
     public private(set) var methods: [String: RPCMethod] = [:]
-    private let authenticator: any SessionAuthenticator
+    private let interceptors: [any RPCServerInterceptor]
 
-    public init(authenticator: any SessionAuthenticator = NoSessions()) {
-        self.authenticator = authenticator
+    public init(interceptors: [any RPCServerInterceptor] = []) {
+        self.interceptors = interceptors
     }
 
     public mutating func register(_ service: some RPCService) {
@@ -37,11 +34,11 @@ public struct RPCRouter: Sendable {
     public func method(_ path: String) -> RPCMethod? { methods[path] }
 
     public mutating func unary<Request: WireMessage, Response: WireMessage>(
-        _ path: String,
-        access: AccessLevel,
+        _ descriptor: MethodDescriptor<Request, Response>,
         _ handler: @escaping @Sendable (Request, RPCContext) async throws -> Response
     ) {
-        add(path, .unary, access) { payload, context, _ in
+        precondition(descriptor.kind == .unary, "\(descriptor.path) is \(descriptor.kind), registered as unary")
+        add(AnyMethodDescriptor(descriptor)) { payload, context, _ in
             let request: Request = try Self.decodeRequest(payload)
             let response = try await handler(request, context)
             return try Self.encodeResponse(response)
@@ -49,11 +46,11 @@ public struct RPCRouter: Sendable {
     }
 
     public mutating func serverStreaming<Request: WireMessage, Response: WireMessage>(
-        _ path: String,
-        access: AccessLevel,
+        _ descriptor: MethodDescriptor<Request, Response>,
         _ handler: @escaping @Sendable (Request, RPCContext, RPCResponseWriter<Response>) async throws -> Void
     ) {
-        add(path, .serverStreaming, access) { payload, context, sink in
+        precondition(descriptor.kind == .serverStreaming, "\(descriptor.path) is \(descriptor.kind), registered as streaming")
+        add(AnyMethodDescriptor(descriptor)) { payload, context, sink in
             let request: Request = try Self.decodeRequest(payload)
             try await handler(request, context, RPCResponseWriter(sink: sink))
             return []
@@ -61,20 +58,21 @@ public struct RPCRouter: Sendable {
     }
 
     private mutating func add(
-        _ path: String, _ kind: RPCMethod.Kind, _ access: AccessLevel,
+        _ descriptor: AnyMethodDescriptor,
         _ invoke: @escaping @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8]
     ) {
-        precondition(methods[path] == nil, "\(path) is registered twice")
-        precondition(path.hasPrefix("/careerai.v1."), "\(path) is not /careerai.v1.<Service>/<Method>")
-        let authenticator = self.authenticator
-        methods[path] = RPCMethod(path: path, kind: kind, access: access) { payload, context, sink in
-            guard access != .public else { return try await invoke(payload, context, sink) }
-            var context = context
-            context.principal = try await authenticator.authenticate(
-                authorization: context.metadata[MetadataKey.authorization], tenant: context.metadata[MetadataKey.tenant])
-            try access.check(context.principal)
-            return try await invoke(payload, context, sink)
+        precondition(methods[descriptor.path] == nil, "\(descriptor.path) is registered twice")
+        // Wrap innermost first, so that interceptors[0] is the outermost and runs first.
+        var chain: @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8] = invoke
+        for interceptor in interceptors.reversed() {
+            let next = chain
+            chain = { payload, context, sink in
+                try await interceptor.intercept(context, method: descriptor) { context in
+                    try await next(payload, context, sink)
+                }
+            }
         }
+        methods[descriptor.path] = RPCMethod(descriptor: descriptor, invoke: chain)
     }
 
     static func decodeRequest<Request: WireMessage>(_ payload: [UInt8]) throws(RPCError) -> Request {

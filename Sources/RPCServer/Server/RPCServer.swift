@@ -66,6 +66,9 @@ public final class RPCServer: Sendable {
 
     public var openConnections: Int { connections.count }
 
+    /// Every method this server routes.
+    public var methods: [AnyMethodDescriptor] { router.methods.values.map(\.descriptor) }
+
     /// Graceful shutdown: NOT_SERVING, stop accepting, GOAWAY to every connection, let calls in flight
     /// finish for at most `limits.drainTimeoutMs`, then close whatever is left.
     public func drain() async {

@@ -1,4 +1,5 @@
 import BoundedIO
+import Contract
 import Domain
 import Foundation
 import Logging

@@ -1,4 +1,6 @@
+import API
 import BoundedIO
+import Contract
 import Domain
 import Foundation
 import Logging
@@ -78,8 +80,8 @@ public struct ServerRuntime: Sendable {
         self.assembly = assembly
         self.outboundThreads = outboundThreads
         health = HealthStatus()
-        var router = RPCRouter(authenticator: auth)
-        router.register(HealthService(status: health))
+        var router = APIRouter.make(authenticator: auth)
+        router.register(HealthRPCService(status: health))
         router.register(UniversityRPCService(universities: universities))
         router.register(AuthRPCService(auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
         router.register(WalletRPCService(wallets: assembly.wallets))

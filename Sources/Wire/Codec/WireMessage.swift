@@ -2,9 +2,8 @@ import CareerAIProtoC
 
 /// A Swift value type for one protobuf message of `Proto/`, encoded and decoded by protobuf-c.
 ///
-/// Adding a message: declare it in `Proto/`, run `scripts/generate-proto.sh`, then write a struct
-/// conforming to `WireMessage` whose `wireSchema` lists its fields by number (see `Messages/`), and add
-/// it to `WireRegistry.allMessageTypes` so the descriptor-agreement test covers it.
+/// Adding a message: declare it in `Proto/` and run `scripts/generate-proto.sh`, which writes the
+/// struct, its `wireSchema` (fields by number) and its place in the registry the codec tests cover.
 public protocol WireMessage: Sendable, Equatable {
     init()
     static var wireSchema: WireSchema<Self> { get }

@@ -1,4 +1,5 @@
 import Client
+import Contract
 import Domain
 import Foundation
 import RPCCore

@@ -1,4 +1,5 @@
 import Client
+import Contract
 import Domain
 import Foundation
 import RPCCore
@@ -145,7 +146,7 @@ struct EmailOtpTests {
         #expect(limited?.code == .resourceExhausted && limited?.reason == "TOO_MANY_CODE_REQUESTS" && limited?.details["retry_after_s"] == "3600")
         // Not a trusted proxy: a forged x-forwarded-for changes nothing.
         let forged = await AuthHarness.error { () async throws(RPCError) in
-            try await client.unary("/careerai.v1.AuthService/RequestEmailOtp", RequestEmailOtpRequest(email: "s5@demo.edu"),
+            try await client.unary(Methods.AuthService.requestEmailOtp, RequestEmailOtpRequest(email: "s5@demo.edu"),
                                    metadata: ["x-forwarded-for": "203.0.113.9"]) as RequestEmailOtpResponse
         }
         #expect(forged?.reason == "TOO_MANY_CODE_REQUESTS")
@@ -157,7 +158,7 @@ struct EmailOtpTests {
         ]) else { return }
         let adapter = trusted.client()
         func request(_ email: String, from browser: String) async throws(RPCError) -> RequestEmailOtpResponse {
-            try await adapter.unary("/careerai.v1.AuthService/RequestEmailOtp", RequestEmailOtpRequest(email: email),
+            try await adapter.unary(Methods.AuthService.requestEmailOtp, RequestEmailOtpRequest(email: email),
                                     metadata: ["x-forwarded-for": "198.51.100.7, \(browser)"])
         }
         _ = try await request("b1@demo.edu", from: "203.0.113.1")

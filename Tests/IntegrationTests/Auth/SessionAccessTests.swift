@@ -1,4 +1,6 @@
+import API
 import Client
+import Contract
 import Domain
 import Foundation
 import Logging
@@ -11,16 +13,22 @@ import Wire
 
 /// One method per access level, so the guard can be driven through a real server and real sessions.
 private struct AccessProbeService: RPCService {
-    static let levels: [(String, AccessLevel)] = [
+    static let levels: [(String, MethodAccess)] = [
         ("Public", .public), ("SignedIn", .signedIn), ("Verified", .verified),
         ("UniversityAdmin", .universityAdmin), ("PlatformAdmin", .platformAdmin),
     ]
 
-    static func path(_ name: String) -> String { "/careerai.v1.AccessProbe/\(name)" }
+    static func method(_ name: String) -> MethodDescriptor<HealthCheckRequest, HealthCheckResponse> {
+        levels.first { $0.0 == name }.map { Self.method(name, $0.1) }!
+    }
+
+    static func method(_ name: String, _ level: MethodAccess) -> MethodDescriptor<HealthCheckRequest, HealthCheckResponse> {
+        MethodDescriptor(service: "careerai.v1.AccessProbe", method: name, kind: .unary, access: level)
+    }
 
     func registerMethods(with router: inout RPCRouter) {
         for (name, level) in Self.levels {
-            router.unary(Self.path(name), access: level) { (_: HealthCheckRequest, context) in
+            router.unary(Self.method(name, level)) { (_: HealthCheckRequest, context) in
                 HealthCheckResponse(status: context.principal?.user.email ?? "anonymous", version: "", uptimeMs: 0)
             }
         }
@@ -42,7 +50,7 @@ struct SessionAccessTests {
         for bad in ["Bearer cai_notarealtoken", "Basic dXNlcjpwYXNz", "Bearer", "cai_x", "Bearer " + String(repeating: "a", count: 300)] {
             let client = harness.server.client(tenant: "demo")
             let error = await AuthHarness.error { () async throws(RPCError) in
-                try await client.unary(AuthRPCService.getMeMethod, GetMeRequest(), metadata: ["authorization": bad]) as UserMessage
+                try await client.unary(Methods.AuthService.getMe, GetMeRequest(), metadata: ["authorization": bad]) as UserMessage
             }
             #expect(error?.code == .unauthenticated && error?.reason == "SESSION_INVALID", "\(bad.prefix(20)): \(String(describing: error))")
             await client.close()
@@ -96,7 +104,7 @@ struct SessionAccessTests {
     func accessLevels(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         // The real AuthService resolves sessions for a router that also serves the probe methods.
-        var router = RPCRouter(authenticator: harness.server.runtime.auth)
+        var router = APIRouter.make(authenticator: harness.server.runtime.auth)
         router.register(AccessProbeService())
         let probeServer = RPCServer(router: router, health: HealthStatus(), logger: TestDatabase.logger)
         let port = try await probeServer.start(host: "127.0.0.1", port: 0).port!
@@ -138,7 +146,7 @@ struct SessionAccessTests {
             let client = CareerAIClient(configuration: configuration)
             for (column, (name, _)) in AccessProbeService.levels.enumerated() {
                 do {
-                    let _: HealthCheckResponse = try await client.unary(AccessProbeService.path(name), HealthCheckRequest())
+                    let _: HealthCheckResponse = try await client.unary(AccessProbeService.method(name), HealthCheckRequest())
                     #expect(expected[row][column] == nil, "\(who) was let into \(name)")
                 } catch {
                     #expect(error.reason == expected[row][column], "\(who) → \(name): \(error)")

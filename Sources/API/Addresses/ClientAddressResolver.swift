@@ -1,5 +1,6 @@
 import Foundation
 import RPCCore
+import RPCServer
 
 /// The address a request comes from, for per-address limits: the TCP peer's IP, or — when the peer is
 /// a trusted REST adapter — the last address in its `x-forwarded-for` (the one the adapter itself saw;

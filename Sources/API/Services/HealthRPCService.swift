@@ -1,11 +1,11 @@
+import Contract
 import Domain
 import RPCCore
+import RPCServer
 import Wire
 
 /// `careerai.v1.HealthService`: liveness and readiness, like gRPC's health service.
-public struct HealthService: RPCService {
-    public static let checkMethod = "/careerai.v1.HealthService/Check"
-    public static let watchMethod = "/careerai.v1.HealthService/Watch"
+public struct HealthRPCService: RPCService {
     static let maxServiceNameBytes = 256
 
     let status: HealthStatus
@@ -15,11 +15,11 @@ public struct HealthService: RPCService {
     }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.checkMethod, access: .public) { (request: HealthCheckRequest, _) in
+        router.unary(Methods.HealthService.check) { (request: HealthCheckRequest, _) in
             try validate(request)
             return response(status.current)
         }
-        router.serverStreaming(Self.watchMethod, access: .public) { (request: HealthCheckRequest, _, writer: RPCResponseWriter<HealthCheckResponse>) in
+        router.serverStreaming(Methods.HealthService.watch) { (request: HealthCheckRequest, _, writer: RPCResponseWriter<HealthCheckResponse>) in
             try validate(request)
             for await serving in status.updates() {
                 try Task.checkCancellation()

@@ -1,14 +1,11 @@
+import Contract
 import Domain
 import RPCCore
+import RPCServer
 import Wire
 
 /// `careerai.v1.RunService` over the domain's RunService.
 public struct RunRPCService: RPCService {
-    public static let startJobPackMethod = "/careerai.v1.RunService/StartJobPack"
-    public static let startSkillMapperMethod = "/careerai.v1.RunService/StartSkillMapper"
-    public static let getRunMethod = "/careerai.v1.RunService/GetRun"
-    public static let listRunsMethod = "/careerai.v1.RunService/ListRuns"
-    public static let watchRunMethod = "/careerai.v1.RunService/WatchRun"
 
     private let runs: RunService
 
@@ -17,27 +14,27 @@ public struct RunRPCService: RPCService {
     }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.startJobPackMethod, access: .verified) { (request: StartJobPackRequest, context) in
+        router.unary(Methods.RunService.startJobPack) { (request: StartJobPackRequest, context) in
             Self.message(try await runs.start(
                 .jobPack(jobTitle: request.jobTitle, company: request.company, jobDescription: request.jobDescription, resumeText: request.resumeText),
                 by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
         }
-        router.unary(Self.startSkillMapperMethod, access: .verified) { (request: StartSkillMapperRequest, context) in
+        router.unary(Methods.RunService.startSkillMapper) { (request: StartSkillMapperRequest, context) in
             Self.message(try await runs.start(
                 .skillMapper(profilePortalURL: request.profilePortalURL, profileText: request.profileText, resumeText: request.resumeText),
                 by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
         }
-        router.unary(Self.getRunMethod, access: .signedIn) { (request: GetRunRequest, context) in
+        router.unary(Methods.RunService.getRun) { (request: GetRunRequest, context) in
             Self.message(try await runs.get(id: request.id, by: try context.requirePrincipal()))
         }
-        router.unary(Self.listRunsMethod, access: .signedIn) { (request: ListRunsRequest, context) in
+        router.unary(Methods.RunService.listRuns) { (request: ListRunsRequest, context) in
             let page = try await runs.list(by: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
             var response = ListRunsResponse()
             response.runs = page.runs.map(Self.message)
             response.nextPageToken = page.next
             return response
         }
-        router.serverStreaming(Self.watchRunMethod, access: .signedIn) { (request: WatchRunRequest, context, writer: RPCResponseWriter<RunMessage>) in
+        router.serverStreaming(Methods.RunService.watchRun) { (request: WatchRunRequest, context, writer: RPCResponseWriter<RunMessage>) in
             try await runs.watch(id: request.id, by: try context.requirePrincipal()) { run in try await writer.send(Self.message(run)) }
         }
     }

@@ -1,13 +1,11 @@
+import Contract
 import Domain
 import RPCCore
+import RPCServer
 import Wire
 
 /// `careerai.v1.UniversityService` over the domain's UniversityService.
 public struct UniversityRPCService: RPCService {
-    public static let resolveMethod = "/careerai.v1.UniversityService/ResolveUniversity"
-    public static let currentMethod = "/careerai.v1.UniversityService/GetCurrentUniversity"
-    public static let createMethod = "/careerai.v1.UniversityService/CreateUniversity"
-    public static let updateMethod = "/careerai.v1.UniversityService/UpdateUniversity"
 
     private let universities: UniversityService
 
@@ -16,18 +14,18 @@ public struct UniversityRPCService: RPCService {
     }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.resolveMethod, access: .public) { (request: ResolveUniversityRequest, _) in
+        router.unary(Methods.UniversityService.resolveUniversity) { (request: ResolveUniversityRequest, _) in
             Self.message(try await universities.resolve(subdomain: request.subdomain))
         }
-        router.unary(Self.currentMethod, access: .public) { (_: GetCurrentUniversityRequest, context) in
+        router.unary(Methods.UniversityService.getCurrentUniversity) { (_: GetCurrentUniversityRequest, context) in
             Self.message(try await universities.resolveTenant(context.metadata[MetadataKey.tenant]))
         }
-        router.unary(Self.createMethod, access: .platformAdmin) { (request: CreateUniversityRequest, _) in
+        router.unary(Methods.UniversityService.createUniversity) { (request: CreateUniversityRequest, _) in
             Self.message(try await universities.create(UniversityDraft(
                 name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
                 defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
         }
-        router.unary(Self.updateMethod, access: .platformAdmin) { (request: UpdateUniversityRequest, _) in
+        router.unary(Methods.UniversityService.updateUniversity) { (request: UpdateUniversityRequest, _) in
             var fields = Set<UniversityService.Field>()
             for name in request.updateMask {
                 guard let field = UniversityService.Field(rawValue: name) else {

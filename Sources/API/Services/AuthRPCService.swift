@@ -1,15 +1,11 @@
+import Contract
 import Domain
 import RPCCore
+import RPCServer
 import Wire
 
 /// `careerai.v1.AuthService` over the domain's AuthService.
 public struct AuthRPCService: RPCService {
-    public static let requestEmailOtpMethod = "/careerai.v1.AuthService/RequestEmailOtp"
-    public static let verifyEmailOtpMethod = "/careerai.v1.AuthService/VerifyEmailOtp"
-    public static let googleAuthURLMethod = "/careerai.v1.AuthService/GoogleAuthUrl"
-    public static let googleSignInMethod = "/careerai.v1.AuthService/GoogleSignIn"
-    public static let getMeMethod = "/careerai.v1.AuthService/GetMe"
-    public static let signOutMethod = "/careerai.v1.AuthService/SignOut"
 
     private let auth: AuthService
     private let clientAddresses: ClientAddressResolver
@@ -20,7 +16,7 @@ public struct AuthRPCService: RPCService {
     }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.requestEmailOtpMethod, access: .public) { (request: RequestEmailOtpRequest, context) in
+        router.unary(Methods.AuthService.requestEmailOtp) { (request: RequestEmailOtpRequest, context) in
             let issued = try await auth.requestEmailOtp(email: request.email, tenant: context.metadata[MetadataKey.tenant],
                                                         clientAddress: clientAddresses.address(of: context))
             var response = RequestEmailOtpResponse()
@@ -28,11 +24,11 @@ public struct AuthRPCService: RPCService {
             response.resendAfterS = Int32(clamping: issued.resendAfterSeconds)
             return response
         }
-        router.unary(Self.verifyEmailOtpMethod, access: .public) { (request: VerifyEmailOtpRequest, context) in
+        router.unary(Methods.AuthService.verifyEmailOtp) { (request: VerifyEmailOtpRequest, context) in
             Self.message(try await auth.verifyEmailOtp(email: request.email, code: request.code,
                                                        tenant: context.metadata[MetadataKey.tenant]))
         }
-        router.unary(Self.googleAuthURLMethod, access: .public) { (request: GoogleAuthUrlRequest, context) in
+        router.unary(Methods.AuthService.googleAuthUrl) { (request: GoogleAuthUrlRequest, context) in
             let authorization = try await auth.googleAuthorizationURL(redirectURI: request.redirectURI, state: request.state,
                                                                       tenant: context.metadata[MetadataKey.tenant])
             var response = GoogleAuthUrlResponse()
@@ -40,14 +36,14 @@ public struct AuthRPCService: RPCService {
             response.state = authorization.state
             return response
         }
-        router.unary(Self.googleSignInMethod, access: .public) { (request: GoogleSignInRequest, context) in
+        router.unary(Methods.AuthService.googleSignIn) { (request: GoogleSignInRequest, context) in
             Self.message(try await auth.googleSignIn(code: request.code, redirectURI: request.redirectURI,
                                                      tenant: context.metadata[MetadataKey.tenant]))
         }
-        router.unary(Self.getMeMethod, access: .signedIn) { (_: GetMeRequest, context) in
+        router.unary(Methods.AuthService.getMe) { (_: GetMeRequest, context) in
             Self.message(try context.requirePrincipal().user)
         }
-        router.unary(Self.signOutMethod, access: .signedIn) { (_: SignOutRequest, context) in
+        router.unary(Methods.AuthService.signOut) { (_: SignOutRequest, context) in
             try await auth.signOut(try context.requirePrincipal())
             return SignOutResponse()
         }

@@ -1,13 +1,11 @@
+import Contract
 import Domain
 import RPCCore
+import RPCServer
 import Wire
 
 /// `careerai.v1.WalletService` over the domain's WalletService.
 public struct WalletRPCService: RPCService {
-    public static let getWalletMethod = "/careerai.v1.WalletService/GetWallet"
-    public static let listTransactionsMethod = "/careerai.v1.WalletService/ListTransactions"
-    public static let topUpMethod = "/careerai.v1.WalletService/TopUp"
-    public static let getFeatureCostsMethod = "/careerai.v1.WalletService/GetFeatureCosts"
 
     private let wallets: WalletService
 
@@ -16,17 +14,17 @@ public struct WalletRPCService: RPCService {
     }
 
     public func registerMethods(with router: inout RPCRouter) {
-        router.unary(Self.getWalletMethod, access: .verified) { (_: GetWalletRequest, context) in
+        router.unary(Methods.WalletService.getWallet) { (_: GetWalletRequest, context) in
             Self.message(try await wallets.wallet(of: try context.requirePrincipal()))
         }
-        router.unary(Self.listTransactionsMethod, access: .verified) { (request: ListTransactionsRequest, context) in
+        router.unary(Methods.WalletService.listTransactions) { (request: ListTransactionsRequest, context) in
             let page = try await wallets.transactions(of: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
             var response = ListTransactionsResponse()
             response.transactions = page.entries.map(Self.message)
             response.nextPageToken = page.next
             return response
         }
-        router.unary(Self.topUpMethod, access: .universityAdmin) { (request: TopUpRequest, context) in
+        router.unary(Methods.WalletService.topUp) { (request: TopUpRequest, context) in
             let result = try await wallets.topUp(
                 by: try context.requirePrincipal(), userID: request.userID, currency: request.currency, amount: request.amount,
                 reason: request.reason, idempotencyKey: context.metadata[MetadataKey.idempotencyKey])
@@ -35,7 +33,7 @@ public struct WalletRPCService: RPCService {
             response.transaction = Self.message(result.entry)
             return response
         }
-        router.unary(Self.getFeatureCostsMethod, access: .public) { (_: GetFeatureCostsRequest, _) in
+        router.unary(Methods.WalletService.getFeatureCosts) { (_: GetFeatureCostsRequest, _) in
             var response = GetFeatureCostsResponse()
             for feature in Feature.allCases {
                 for plan in Plan.allCases {

@@ -1,0 +1,14 @@
+import RPCCore
+
+/// Code that wraps every call of a router, in one place: authentication and access checks, error
+/// mapping, logging. It runs before the request is decoded, sees the method's descriptor (and so its
+/// declared access level), may change the context it passes on (attach the caller), may refuse the
+/// call by throwing, and sees whatever the rest of the chain throws.
+public protocol RPCServerInterceptor: Sendable {
+    /// - Parameter next: the rest of the chain: later interceptors, then the handler. A streaming
+    ///   method's messages go out while `next` runs; it returns `[]` for them.
+    func intercept(
+        _ context: RPCContext, method: AnyMethodDescriptor,
+        next: @Sendable (RPCContext) async throws -> [UInt8]
+    ) async throws -> [UInt8]
+}
