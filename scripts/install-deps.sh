@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages CareerAI builds and tests with (Debian 12), only those missing.
-#   scripts/install-deps.sh          build and run: C libraries, protobuf-c, Redis, PostgreSQL
+#   scripts/install-deps.sh          build and run: C libraries, protobuf-c, Redis, PostgreSQL,
+#                                    and python3-protobuf for the Swift code generator (scripts/protogen)
 set -euo pipefail
 
 packages=(
   pkg-config libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   libpq-dev libsqlite3-dev libhiredis-dev libcurl4-openssl-dev
-  postgresql redis-server
+  postgresql redis-server python3-protobuf
 )
 
 command -v swift >/dev/null || { echo "install-deps: Swift is not on PATH; install Swift 6 first (https://www.swift.org/install/)" >&2; exit 1; }
