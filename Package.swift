@@ -26,8 +26,11 @@ let package = Package(
         ),
         // Swift value types for every message and the protobuf-c codec behind them.
         .target(name: "Wire", dependencies: ["CareerAIProtoC"]),
+        // The catalog of every ErrorInfo.reason, one file per area (no dependencies: the domain, the
+        // transport and every client share it).
+        .target(name: "ErrorReasons"),
         // Business rules and ports; imports no C module and no networking.
-        .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Domain", dependencies: ["ErrorReasons", .product(name: "Crypto", package: "swift-crypto")]),
         // libcurl plus typed wrappers for its variadic setopt/getinfo calls.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CMallocTuning"),
@@ -61,7 +64,7 @@ let package = Package(
         // What server and client share of PROTOCOL.md: status codes, errors, preface and frame codecs.
         .target(
             name: "RPCCore",
-            dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["Wire", "ErrorReasons", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // The API's contract, generated from Proto/: every message type and one descriptor per method
         // (path, message types, kind, access level), shared by server, client, CLI and benchmarks.
@@ -153,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
-                "RPCServer", "RPCCore", "Wire", "Contract", "API", "Domain", "TestSupport",
+                "RPCServer", "RPCCore", "Wire", "Contract", "API", "Domain", "ErrorReasons", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -53,7 +53,7 @@ struct LoginCommand: AsyncParsableCommand {
             switch outcome {
             case .success(let session):
                 return session
-            case .failure(let error) where error.reason == "OTP_INVALID" || error.reason == "INVALID_CODE_FORMAT":
+            case .failure(let error) where error.has(.otpInvalid) || error.has(.invalidCodeFormat):
                 Prompt.say(error.message)
             case .failure(let error):
                 throw error

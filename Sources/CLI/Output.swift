@@ -27,7 +27,7 @@ enum Output {
     static func fail(_ error: any Error, target: String) -> Never {
         let message: String
         switch error {
-        case let error as RPCError where error.reason == "CONNECT_FAILED":
+        case let error as RPCError where error.has(.connectFailed):
             message = "\(error.message) — is careerai-server running?"
         case let error as RPCError:
             var text = "\(error.message) (\(error.code)"

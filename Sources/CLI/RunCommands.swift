@@ -92,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as RPCError {
             throw error
         } catch {
-            throw RPCError(.unknown, "\(error)", reason: "WATCH_FAILED")
+            throw RPCError(.unknown, "\(error)", reason: .watchFailed)
         }
         if live { FileHandle.standardError.write(Data("\n".utf8)) }
         return last

@@ -87,7 +87,7 @@ public final class CareerAIClient: Sendable {
         } catch {
             var details: [String: String] = [:]
             if let field = error.field { details["field"] = field }
-            throw RPCError(.invalidArgument, "the request cannot be encoded: \(error)", reason: "INVALID_REQUEST", details: details)
+            throw RPCError(.invalidArgument, "the request cannot be encoded: \(error)", reason: .invalidRequest, details: details)
         }
     }
 
@@ -96,15 +96,15 @@ public final class CareerAIClient: Sendable {
             return try Response(wireBytes: payload)
         } catch {
             throw RPCError(.internal, "the server's response is not a valid \(Response.wireSchema.protoName): \(error)",
-                           reason: "MALFORMED_RESPONSE")
+                           reason: .malformedResponse)
         }
     }
 
     static func rpcError(_ error: any Error) -> RPCError {
         switch error {
         case let error as RPCError: return error
-        case is CancellationError: return RPCError(.cancelled, "the call was cancelled", reason: "CANCELLED")
-        default: return RPCError(.unknown, "\(error)", reason: "UNKNOWN")
+        case is CancellationError: return RPCError(.cancelled, "the call was cancelled", reason: .cancelled)
+        default: return RPCError(.unknown, "\(error)", reason: .unknown)
         }
     }
 }
@@ -126,7 +126,7 @@ public struct RPCResponseStream<Response: WireMessage>: AsyncSequence, Sendable 
             }
             guard let payload else {
                 // AsyncThrowingStream ends quietly when its consumer is cancelled; say so, as a unary call would.
-                if Task.isCancelled { throw RPCError(.cancelled, "the call was cancelled", reason: "CANCELLED") }
+                if Task.isCancelled { throw RPCError(.cancelled, "the call was cancelled", reason: .cancelled) }
                 return nil
             }
             return try CareerAIClient.decode(payload)

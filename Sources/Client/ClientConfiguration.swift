@@ -20,7 +20,7 @@ public struct ClientConfiguration: Sendable {
     /// Parses `host:port` (IPv6 as `[::1]:7420`).
     public init(target: String) throws(RPCError) {
         guard let parsed = HostPort.parse(target) else {
-            throw RPCError(.invalidArgument, "'\(target)' is not host:port", reason: "INVALID_TARGET")
+            throw RPCError(.invalidArgument, "'\(target)' is not host:port", reason: .invalidTarget)
         }
         self.init(host: parsed.host, port: parsed.port)
     }

@@ -54,7 +54,7 @@ extension RPCContext {
     /// The principal of a method that is not public (the interceptor has set it); a bug otherwise.
     public func requirePrincipal() throws -> Principal {
         guard let principal else {
-            throw DomainError(.internal, reason: "ACCESS_NOT_DECLARED", "\(method) reads the caller but is declared public")
+            throw DomainError(.internal, reason: .accessNotDeclared, "\(method) reads the caller but is declared public")
         }
         return principal
     }

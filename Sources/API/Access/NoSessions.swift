@@ -7,7 +7,7 @@ public struct NoSessions: SessionAuthenticator {
 
     public func authenticate(authorization: String?, tenant: String?) async throws -> Principal? {
         guard authorization == nil else {
-            throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "this server has no sessions")
+            throw DomainError(.unauthenticated, reason: .sessionInvalid, "this server has no sessions")
         }
         return nil
     }

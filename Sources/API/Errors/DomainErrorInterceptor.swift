@@ -20,7 +20,7 @@ public struct DomainErrorInterceptor: RPCServerInterceptor {
     }
 
     public static func rpcError(_ error: DomainError) -> RPCError {
-        RPCError(statusCode(for: error.kind), error.message, reason: error.reason, details: error.details)
+        RPCError(statusCode(for: error.kind), error.message, wireReason: error.reason, details: error.details)
     }
 
     static func statusCode(for kind: DomainError.Kind) -> StatusCode {

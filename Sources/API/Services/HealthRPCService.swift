@@ -35,7 +35,7 @@ public struct HealthRPCService: RPCService {
         // Only the whole server is checked today; per-service health can come later.
         guard request.service.isEmpty else {
             throw RPCError(.notFound, "no health status for service '\(request.service)'; send an empty service for the server",
-                           reason: "UNKNOWN_SERVICE")
+                           reason: .unknownService)
         }
     }
 

@@ -42,10 +42,10 @@ final class ClientCallsHandler: ChannelInboundHandler {
         if cancellation.isCancelled { return sink.fail(CancellationError()) }
         if let closedError { return sink.fail(closedError) }
         guard let context, context.channel.isActive else {
-            return sink.fail(RPCError(.unavailable, "the connection to the server is closed", reason: "CONNECTION_CLOSED"))
+            return sink.fail(RPCError(.unavailable, "the connection to the server is closed", reason: .connectionClosed))
         }
         guard calls[frame.callID] == nil else {
-            return sink.fail(RPCError(.internal, "call id \(frame.callID) is already in flight", reason: "CALL_ID_IN_USE"))
+            return sink.fail(RPCError(.internal, "call id \(frame.callID) is already in flight", reason: .callIdInUse))
         }
         var entry = Entry(sink: sink)
         if let localTimeoutMs {
@@ -65,7 +65,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
 
     func ping(payload: UInt64, promise: EventLoopPromise<Void>) {
         guard let context, context.channel.isActive else {
-            return promise.fail(RPCError(.unavailable, "the connection to the server is closed", reason: "CONNECTION_CLOSED"))
+            return promise.fail(RPCError(.unavailable, "the connection to the server is closed", reason: .connectionClosed))
         }
         pings[payload] = promise
         var bytes: [UInt8] = []
@@ -86,7 +86,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
         let next = EarliestDeadlineTimer.sweep(calls.map { ($0.key, $0.value.deadline) }, now: now) { callID in
             guard let entry = calls.removeValue(forKey: callID) else { return }
             write(Frame(callID: callID, type: .cancel))
-            entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: "DEADLINE_EXCEEDED"))
+            entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: .deadlineExceeded))
         }
         if let next { armDeadlineTimer(at: next) }
     }
@@ -101,7 +101,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
             if case .unary(let continuation) = entry.sink {
                 continuation.resume(returning: frame)
             } else {
-                entry.sink.fail(RPCError(.internal, "the server answered a streaming call with RESPONSE", reason: "PROTOCOL_ERROR"))
+                entry.sink.fail(RPCError(.internal, "the server answered a streaming call with RESPONSE", reason: .protocolError))
             }
         case .streamMessage:
             guard let entry = calls[frame.callID], case .stream(let continuation) = entry.sink else { return }
@@ -139,7 +139,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
         // Calls above last-call-id were never processed: they may be retried on a new connection.
         for callID in calls.keys where callID > lastCallID {
             let entry = calls.removeValue(forKey: callID)!
-            entry.sink.fail(RPCError(.unavailable, "the server went away before taking the call; retry", reason: "GOAWAY"))
+            entry.sink.fail(RPCError(.unavailable, "the server went away before taking the call; retry", reason: .goaway))
         }
         if calls.isEmpty { context?.close(promise: nil) }
     }
@@ -147,7 +147,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         var message = "the connection to the server closed"
         if let goawayMessage { message += " (\(goawayMessage))" }
-        let error = RPCError(.unavailable, message, reason: "CONNECTION_CLOSED")
+        let error = RPCError(.unavailable, message, reason: .connectionClosed)
         closedError = error
         let entries = calls
         calls.removeAll()

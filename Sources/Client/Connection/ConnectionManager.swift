@@ -41,7 +41,7 @@ final class ConnectionManager: Sendable {
             case .connecting(let future):
                 return .wait(future)
             case .shutDown:
-                return .fail(RPCError(.unavailable, "the client was closed", reason: "CLIENT_CLOSED"))
+                return .fail(RPCError(.unavailable, "the client was closed", reason: .clientClosed))
             case .idle, .ready:
                 let future = connect()
                 state = .connecting(future)
@@ -149,7 +149,7 @@ final class ConnectionManager: Sendable {
         default:
             why = Self.describe(error)
         }
-        return RPCError(.unavailable, "cannot reach \(target) (\(why))", reason: "CONNECT_FAILED", details: ["target": target])
+        return RPCError(.unavailable, "cannot reach \(target) (\(why))", reason: .connectFailed, details: ["target": target])
     }
 
     private static func describe(_ error: any Error) -> String {

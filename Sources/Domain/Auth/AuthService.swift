@@ -46,7 +46,7 @@ public struct AuthService: SessionAuthenticator {
         try Self.requireAllowed(domain: domain, in: university)
         let now = clock.nowUnix
         if let clientAddress, let retryAfter = addressLimiter.admit(clientAddress, nowUnix: now) {
-            throw Self.rateLimited("TOO_MANY_CODE_REQUESTS", "too many code requests from your address", retryAfter: retryAfter)
+            throw Self.rateLimited(.tooManyCodeRequests, "too many code requests from your address", retryAfter: retryAfter)
         }
 
         let code = OtpCode.generate()
@@ -60,11 +60,11 @@ public struct AuthService: SessionAuthenticator {
             try tx.lockOtpRequests(in: university.id, email: email)
             let lastHour = try tx.otps(in: university.id, email: email, sinceUnix: now - 3600 + 1, limit: settings.otpMaxPerEmailPerHour)
             if let newest = lastHour.first, now - newest.createdAtUnix < settings.otpResendCooldownSeconds {
-                return Self.rateLimited("OTP_RESEND_TOO_SOON", "a code was sent moments ago; wait before asking for another",
+                return Self.rateLimited(.otpResendTooSoon, "a code was sent moments ago; wait before asking for another",
                                         retryAfter: settings.otpResendCooldownSeconds - (now - newest.createdAtUnix))
             }
             if lastHour.count >= settings.otpMaxPerEmailPerHour, let oldest = lastHour.last {
-                return Self.rateLimited("OTP_HOURLY_LIMIT", "at most \(settings.otpMaxPerEmailPerHour) codes an hour for one email",
+                return Self.rateLimited(.otpHourlyLimit, "at most \(settings.otpMaxPerEmailPerHour) codes an hour for one email",
                                         retryAfter: oldest.createdAtUnix + 3600 - now)
             }
             try tx.retireOtps(in: university.id, email: email)
@@ -88,7 +88,7 @@ public struct AuthService: SessionAuthenticator {
         let university = try await universities.resolveTenant(tenant)
         let (email, domain) = try EmailAddress.normalize(rawEmail)
         guard OtpCode.isWellFormed(code) else {
-            throw DomainError.invalidField("code", "the code is the \(OtpCode.digits) digits from the email", reason: "INVALID_CODE_FORMAT")
+            throw DomainError.invalidField("code", "the code is the \(OtpCode.digits) digits from the email", reason: .invalidCodeFormat)
         }
         try Self.requireAllowed(domain: domain, in: university)
         let now = clock.nowUnix
@@ -103,7 +103,7 @@ public struct AuthService: SessionAuthenticator {
             if otp.attempts >= settings.otpMaxAttempts { return .refused(Self.tooManyAttempts(settings)) }
             if otp.expiresAtUnix <= now {
                 try tx.retireOtps(in: university.id, email: email)
-                return .refused(DomainError(.unauthenticated, reason: "OTP_EXPIRED", "the code has expired; request a new one"))
+                return .refused(DomainError(.unauthenticated, reason: .otpExpired, "the code has expired; request a new one"))
             }
             guard OtpCode.matches(code, storedHash: otp.codeHash, otpID: otp.id, university: university.id, email: email, secret: secret) else {
                 guard let attempts = try tx.countWrongAttempt(otpID: otp.id, maxAttempts: settings.otpMaxAttempts) else {
@@ -114,7 +114,7 @@ public struct AuthService: SessionAuthenticator {
                     return .refused(Self.tooManyAttempts(settings))
                 }
                 let left = settings.otpMaxAttempts - attempts
-                return .refused(DomainError(.unauthenticated, reason: "OTP_INVALID", "the code is not right; \(left) tries left",
+                return .refused(DomainError(.unauthenticated, reason: .otpInvalid, "the code is not right; \(left) tries left",
                                             details: ["attempts_left": "\(left)"]))
             }
             guard try tx.consumeOtp(otpID: otp.id) else { return .refused(Self.noLiveCode) }
@@ -162,12 +162,12 @@ public struct AuthService: SessionAuthenticator {
         try Self.validateRedirectURI(redirectURI)
         let identity = try await google.identity(code: code, redirectURI: redirectURI)
         guard identity.emailVerified else {
-            throw DomainError(.failedPrecondition, reason: "GOOGLE_EMAIL_NOT_VERIFIED",
+            throw DomainError(.failedPrecondition, reason: .googleEmailNotVerified,
                               "Google has not verified this account's email; verify it with Google or sign in with an email code")
         }
         // The address is Google's, not the caller's input: a bad one is not an INVALID_ARGUMENT of theirs.
         guard let (email, domain) = try? EmailAddress.normalize(identity.email) else {
-            throw DomainError(.failedPrecondition, reason: "GOOGLE_EMAIL_MISSING",
+            throw DomainError(.failedPrecondition, reason: .googleEmailMissing,
                               "Google did not share a usable email address for this account; sign in with an email code")
         }
         if !university.allows(emailDomain: domain) {
@@ -204,7 +204,7 @@ public struct AuthService: SessionAuthenticator {
     public func authenticate(authorization: String?, tenant: String?) async throws -> Principal? {
         guard let authorization, !authorization.isEmpty else { return nil }
         guard let token = SessionToken.fromAuthorization(authorization) else {
-            throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "the authorization metadata is not 'Bearer <session token>'")
+            throw DomainError(.unauthenticated, reason: .sessionInvalid, "the authorization metadata is not 'Bearer <session token>'")
         }
         let tokenHash = SessionToken.hash(token)
         let found: (session: SessionRecord, user: User, subdomain: String)
@@ -212,16 +212,16 @@ public struct AuthService: SessionAuthenticator {
             found = (cached.session, cached.user, cached.subdomain)
         } else {
             guard let stored = try await store.read({ tx in try tx.session(tokenHash: tokenHash) }), stored.session.revokedAtUnix == nil else {
-                throw DomainError(.unauthenticated, reason: "SESSION_INVALID", "the session is not valid (signed out or unknown); sign in again")
+                throw DomainError(.unauthenticated, reason: .sessionInvalid, "the session is not valid (signed out or unknown); sign in again")
             }
             found = stored
             sessions.put(tokenHash, session: stored.session, user: stored.user, subdomain: stored.subdomain)
         }
         guard found.session.expiresAtUnix > clock.nowUnix else {
-            throw DomainError(.unauthenticated, reason: "SESSION_EXPIRED", "the session has expired; sign in again")
+            throw DomainError(.unauthenticated, reason: .sessionExpired, "the session has expired; sign in again")
         }
         if let tenant, !tenant.isEmpty, tenant != found.subdomain {
-            throw DomainError(.permissionDenied, reason: "TENANT_MISMATCH",
+            throw DomainError(.permissionDenied, reason: .tenantMismatch,
                               "this session belongs to another university than x-tenant '\(tenant.prefix(63))'")
         }
         return Principal(user: found.user, universitySubdomain: found.subdomain, sessionTokenHash: tokenHash,
@@ -263,7 +263,7 @@ public struct AuthService: SessionAuthenticator {
     }
 
     private static func domainNotAllowed(_ domain: String, in university: University) -> DomainError {
-        DomainError(.permissionDenied, reason: "EMAIL_DOMAIN_NOT_ALLOWED",
+        DomainError(.permissionDenied, reason: .emailDomainNotAllowed,
                     "\(university.name) accepts sign-ups from \(university.allowedDomains.joined(separator: ", ")), not \(domain.prefix(80))",
                     details: ["field": "email"])
     }
@@ -275,17 +275,17 @@ public struct AuthService: SessionAuthenticator {
         }
     }
 
-    static func rateLimited(_ reason: String, _ message: String, retryAfter: Int64) -> DomainError {
+    static func rateLimited(_ reason: ErrorReason, _ message: String, retryAfter: Int64) -> DomainError {
         let seconds = max(1, retryAfter)
         return DomainError(.resourceExhausted, reason: reason, "\(message); try again in \(seconds) s",
                            details: ["retry_after_s": "\(seconds)"])
     }
 
-    private static let noLiveCode = DomainError(.unauthenticated, reason: "OTP_EXPIRED",
+    private static let noLiveCode = DomainError(.unauthenticated, reason: .otpExpired,
                                                 "no code is waiting for this email (used, replaced or expired); request a new one")
 
     private static func tooManyAttempts(_ settings: AuthSettings) -> DomainError {
-        DomainError(.resourceExhausted, reason: "OTP_TOO_MANY_ATTEMPTS",
+        DomainError(.resourceExhausted, reason: .otpTooManyAttempts,
                     "\(settings.otpMaxAttempts) wrong tries: the code no longer works; request a new one",
                     details: ["attempts_left": "0"])
     }

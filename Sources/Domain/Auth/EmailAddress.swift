@@ -11,7 +11,7 @@ public enum EmailAddress {
     public static func normalize(_ raw: String, field: String = "email") throws -> (address: String, domain: String) {
         let address = raw.trimmingCharacters(in: .whitespaces).lowercased()
         func invalid(_ why: String) -> DomainError {
-            DomainError.invalidField(field, "'\(address.prefix(80))' is not an email address: \(why)", reason: "INVALID_EMAIL")
+            DomainError.invalidField(field, "'\(address.prefix(80))' is not an email address: \(why)", reason: .invalidEmail)
         }
         guard !address.isEmpty else { throw invalid("it is empty") }
         guard address.utf8.count <= maxBytes else { throw invalid("longer than \(maxBytes) bytes") }

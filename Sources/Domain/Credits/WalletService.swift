@@ -20,7 +20,7 @@ public struct WalletService: Sendable {
         let user = principal.user
         return try await store.transaction { tx in
             guard let wallet = try tx.wallet(in: user.universityID, userID: user.id) else {
-                throw DomainError(.notFound, reason: "WALLET_NOT_FOUND", "you have no wallet yet; sign in again to open it")
+                throw DomainError(.notFound, reason: .walletNotFound, "you have no wallet yet; sign in again to open it")
             }
             return wallet
         }
@@ -56,13 +56,13 @@ public struct WalletService: Sendable {
             let university = platformWide ? try tx.universityOfUser(id: userID) ?? callerUniversity : callerUniversity
             if let key, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: key) {
                 guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount else {
-                    throw DomainError(.alreadyExists, reason: "IDEMPOTENCY_KEY_REUSED",
+                    throw DomainError(.alreadyExists, reason: .idempotencyKeyReused,
                                       "this idempotency-key was used for a different request")
                 }
                 return (try tx.wallet(in: university, userID: userID)!, earlier)
             }
             guard try tx.user(in: university, id: userID) != nil, try tx.wallet(in: university, userID: userID) != nil else {
-                throw DomainError(.notFound, reason: "USER_NOT_FOUND",
+                throw DomainError(.notFound, reason: .userNotFound,
                                   platformWide ? "no user \(userID.prefix(64))" : "no user \(userID.prefix(64)) at your university")
             }
             try tx.credit(in: university, userID: userID, currency: currency, amount: amount, nowUnix: now)

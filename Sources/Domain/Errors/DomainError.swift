@@ -1,3 +1,5 @@
+@_exported import ErrorReasons
+
 /// The one error type of the business rules. Its `kind` says what class of failure it is (and so
 /// which status code an adapter gives it); `reason` is the stable UPPER_SNAKE name clients branch on;
 /// `message` tells a person what was wrong and what to do; `details` carries the figures.
@@ -21,9 +23,9 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var details: [String: String]
 
-    public init(_ kind: Kind, reason: String, _ message: String, details: [String: String] = [:]) {
+    public init(_ kind: Kind, reason: ErrorReason, _ message: String, details: [String: String] = [:]) {
         self.kind = kind
-        self.reason = reason
+        self.reason = reason.rawValue
         self.message = message
         self.details = details
     }
@@ -31,7 +33,7 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(reason): \(message)" }
 
     /// A field of the request outside its bounds; `field` is named in the details.
-    public static func invalidField(_ field: String, _ message: String, reason: String = "INVALID_ARGUMENT") -> DomainError {
+    public static func invalidField(_ field: String, _ message: String, reason: ErrorReason = .invalidArgument) -> DomainError {
         DomainError(.invalidArgument, reason: reason, message, details: ["field": field])
     }
 }

@@ -15,7 +15,7 @@ public struct PageCursor: Sendable, Equatable {
         guard !token.isEmpty else { return nil }
         let parts = token.split(separator: ".", maxSplits: 1)
         guard token.utf8.count <= 128, parts.count == 2, let time = Int64(parts[0]), !parts[1].isEmpty else {
-            throw DomainError.invalidField("page_token", "not a page token from this server", reason: "INVALID_PAGE_TOKEN")
+            throw DomainError.invalidField("page_token", "not a page token from this server", reason: .invalidPageToken)
         }
         return PageCursor(createdAtUnix: time, id: String(parts[1]))
     }

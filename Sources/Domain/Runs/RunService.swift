@@ -44,7 +44,7 @@ public struct RunService: Sendable {
         let runID = TimeOrderedID.make()
 
         guard principal.user.emailVerified else {
-            throw DomainError(.failedPrecondition, reason: "EMAIL_NOT_VERIFIED", "verify your email before running tools")
+            throw DomainError(.failedPrecondition, reason: .emailNotVerified, "verify your email before running tools")
         }
         let run = Run(id: runID, universityID: university, userID: userID, kind: input.kind, status: .queued, cost: cost,
                       attempts: 0, maxAttempts: Self.defaultMaxAttempts, errorReason: nil, resultJSON: nil,
@@ -60,12 +60,12 @@ public struct RunService: Sendable {
             return run
         case .existing(let earlier, let earlierHash):
             guard earlierHash == requestHash else {
-                throw DomainError(.alreadyExists, reason: "IDEMPOTENCY_KEY_REUSED",
+                throw DomainError(.alreadyExists, reason: .idempotencyKeyReused,
                                   "this idempotency-key started a different run; use a new key for a new request")
             }
             return earlier
         case .insufficient(let available):
-            throw DomainError(.resourceExhausted, reason: "INSUFFICIENT_CREDITS",
+            throw DomainError(.resourceExhausted, reason: .insufficientCredits,
                               "\(input.kind.feature.rawValue) costs \(cost.amount) \(cost.currency.rawValue); you have \(available)",
                               details: ["currency": cost.currency.rawValue, "required": "\(cost.amount)", "available": "\(available)"])
         }
@@ -77,7 +77,7 @@ public struct RunService: Sendable {
         let user = principal.user
         let run = try await store.transaction { tx in try tx.run(in: user.universityID, id: id) }
         guard let run, run.userID == user.id || user.role != .student else {
-            throw DomainError(.notFound, reason: "RUN_NOT_FOUND", "no run \(id.prefix(64)) of yours")
+            throw DomainError(.notFound, reason: .runNotFound, "no run \(id.prefix(64)) of yours")
         }
         return run
     }

@@ -41,7 +41,7 @@ public struct UniversityService: Sendable {
     public func resolve(subdomain: String) async throws -> University {
         try UniversityRules.validateSubdomain(subdomain)
         guard let university = try await repository.find(subdomain: subdomain) else {
-            throw DomainError(.notFound, reason: "UNKNOWN_TENANT", "no university has the subdomain '\(subdomain)'",
+            throw DomainError(.notFound, reason: .unknownTenant, "no university has the subdomain '\(subdomain)'",
                               details: ["subdomain": subdomain])
         }
         return university
@@ -51,7 +51,7 @@ public struct UniversityService: Sendable {
     public func resolveTenant(_ subdomain: String?) async throws -> University {
         guard let subdomain, !subdomain.isEmpty else {
             throw DomainError.invalidField("x-tenant", "this call needs x-tenant metadata naming your university's subdomain",
-                                           reason: "TENANT_REQUIRED")
+                                           reason: .tenantRequired)
         }
         return try await resolve(subdomain: subdomain)
     }

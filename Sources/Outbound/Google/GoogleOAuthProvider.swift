@@ -37,7 +37,7 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
 
     public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String {
         guard var components = URLComponents(string: configuration.authorizationURL) else {
-            throw DomainError(.internal, reason: "GOOGLE_MISCONFIGURED", "the Google authorization URL is not a URL")
+            throw DomainError(.internal, reason: .googleMisconfigured, "the Google authorization URL is not a URL")
         }
         var items = [
             URLQueryItem(name: "client_id", value: configuration.clientID),
@@ -52,7 +52,7 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
         // URLComponents leaves '+' and '&'-safe characters alone in query values; encode them for form decoding.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         guard let url = components.string else {
-            throw DomainError(.internal, reason: "GOOGLE_MISCONFIGURED", "the Google authorization URL could not be built")
+            throw DomainError(.internal, reason: .googleMisconfigured, "the Google authorization URL could not be built")
         }
         return url
     }
@@ -77,23 +77,23 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
             ])
         } catch {
             logger.error("Google token endpoint unreachable", metadata: ["error": "\(error)"])
-            throw DomainError(.unavailable, reason: "GOOGLE_UNAVAILABLE", "Google could not be reached; try again or use an email code")
+            throw DomainError(.unavailable, reason: .googleUnavailable, "Google could not be reached; try again or use an email code")
         }
         let body = try? JSONDecoder().decode(TokenResponse.self, from: Data(response.body))
         switch response.status {
         case 200:
             guard let idToken = body?.id_token, !idToken.isEmpty else {
-                throw DomainError(.unavailable, reason: "GOOGLE_UNAVAILABLE", "Google's token answer carried no ID token")
+                throw DomainError(.unavailable, reason: .googleUnavailable, "Google's token answer carried no ID token")
             }
             return idToken
         case 400, 401:
             let why = body?.error ?? "refused"
-            throw DomainError(.unauthenticated, reason: "GOOGLE_CODE_REJECTED",
+            throw DomainError(.unauthenticated, reason: .googleCodeRejected,
                               "Google refused the authorization code (\(why.prefix(64))); start the Google sign-in again",
                               details: ["google_error": String(why.prefix(64))])
         default:
             logger.error("Google token endpoint failed", metadata: ["status": "\(response.status)"])
-            throw DomainError(.unavailable, reason: "GOOGLE_UNAVAILABLE", "Google answered HTTP \(response.status); try again later")
+            throw DomainError(.unavailable, reason: .googleUnavailable, "Google answered HTTP \(response.status); try again later")
         }
     }
 
@@ -107,7 +107,7 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
             throw error
         } catch {
             logger.info("Google ID token refused", metadata: ["error": "\(error)"])
-            throw DomainError(.unauthenticated, reason: "GOOGLE_TOKEN_INVALID",
+            throw DomainError(.unauthenticated, reason: .googleTokenInvalid,
                               "Google's ID token did not verify (\(Self.summary(error))); start the Google sign-in again")
         }
         return GoogleIdentity(subject: token.subject.value, email: token.email ?? "", emailVerified: token.emailVerified?.value ?? false,

@@ -72,7 +72,7 @@ actor JWKSCache {
     private func stale(orThrow message: String) throws -> JWTKeyCollection {
         logger.warning("Google keys refresh failed", metadata: ["error": "\(message)"])
         if let keys { return keys }  // keep signing in with the keys we have rather than fail everyone
-        throw DomainError(.unavailable, reason: "GOOGLE_UNAVAILABLE", "Google sign-in is unavailable just now; try again or use an email code")
+        throw DomainError(.unavailable, reason: .googleUnavailable, "Google sign-in is unavailable just now; try again or use an email code")
     }
 
     /// `max-age` of a Cache-Control value, bounded; the default when absent.

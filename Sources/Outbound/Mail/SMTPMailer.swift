@@ -65,7 +65,7 @@ public struct SMTPMailer: Mailer {
             logger.info("one-time code mailed", metadata: ["to": "\(mail.to)", "smtp_reply": "\(reply)"])
         } catch let error as CurlError {
             logger.error("mail not sent", metadata: ["to": "\(mail.to)", "error": "\(error)"])
-            throw DomainError(.unavailable, reason: "MAIL_UNAVAILABLE", "the code could not be mailed just now; try again in a minute")
+            throw DomainError(.unavailable, reason: .mailUnavailable, "the code could not be mailed just now; try again in a minute")
         }
     }
 }

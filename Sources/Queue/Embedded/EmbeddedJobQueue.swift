@@ -27,7 +27,7 @@ public final class EmbeddedJobQueue: JobQueue {
     public func enqueue(runID: String) async throws {
         let waiter: CheckedContinuation<Void, Never>? = try state.withLock { state in
             guard state.ready.count - state.readyHead < Self.maxLength else {
-                throw DomainError(.unavailable, reason: "QUEUE_FULL", "the run queue is full; try again shortly")
+                throw DomainError(.unavailable, reason: .queueFull, "the run queue is full; try again shortly")
             }
             state.ready.append(runID)
             guard let id = state.waiters.keys.min() else { return nil }

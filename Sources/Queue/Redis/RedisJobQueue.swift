@@ -169,7 +169,7 @@ public final class RedisJobQueue: JobQueue {
     }
 
     static func unavailable(_ why: String) -> DomainError {
-        DomainError(.unavailable, reason: "QUEUE_UNAVAILABLE", "the run queue (Redis) is unavailable: \(why)")
+        DomainError(.unavailable, reason: .queueUnavailable, "the run queue (Redis) is unavailable: \(why)")
     }
 }
 

@@ -1,3 +1,4 @@
+@_exported import ErrorReasons
 import Wire
 
 /// A call's failure as it travels on the wire: a status code, a message for people, and a stable
@@ -8,17 +9,28 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String
     public var details: [String: String]
 
-    public init(_ code: StatusCode, _ message: String, reason: String = "", details: [String: String] = [:]) {
+    public init(_ code: StatusCode, _ message: String, reason: ErrorReason? = nil, details: [String: String] = [:]) {
         self.code = code
         self.message = message
-        self.reason = reason
+        self.reason = reason?.rawValue ?? ""
         self.details = details
     }
+
+    /// An error as a peer sent it: its reason may be one this build does not know.
+    public init(_ code: StatusCode, _ message: String, wireReason: String, details: [String: String] = [:]) {
+        self.code = code
+        self.message = message
+        self.reason = wireReason
+        self.details = details
+    }
+
+    /// Whether the error carries `reason`.
+    public func has(_ reason: ErrorReason) -> Bool { self.reason == reason.rawValue }
 
     public init(status: Status) {
         self.init(
             StatusCode(wireValue: status.code), status.message,
-            reason: status.errorInfo?.reason ?? "", details: status.errorInfo?.metadata ?? [:])
+            wireReason: status.errorInfo?.reason ?? "", details: status.errorInfo?.metadata ?? [:])
     }
 
     public var status: Status {
@@ -36,7 +48,7 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A request field outside its documented bounds; `field` is reported in the details.
-    public static func invalidField(_ field: String, _ message: String, reason: String = "INVALID_ARGUMENT") -> RPCError {
+    public static func invalidField(_ field: String, _ message: String, reason: ErrorReason = .invalidArgument) -> RPCError {
         RPCError(.invalidArgument, message, reason: reason, details: ["field": field])
     }
 }

@@ -113,18 +113,18 @@ struct ConnectionStateMachine {
         }
 
         guard phase == .open else {
-            return refuse(RPCError(.unavailable, "the server is shutting down; retry on a new connection", reason: "SERVER_DRAINING"))
+            return refuse(RPCError(.unavailable, "the server is shutting down; retry on a new connection", reason: .serverDraining))
         }
         guard ProtocolDefaults.metadataBytes(frame.metadata) <= limits.maxMetadataBytes else {
             return refuse(RPCError(.invalidArgument, "request metadata exceeds \(limits.maxMetadataBytes) bytes",
-                                   reason: "METADATA_TOO_LARGE", details: ["field": "metadata", "max_bytes": "\(limits.maxMetadataBytes)"]))
+                                   reason: .metadataTooLarge, details: ["field": "metadata", "max_bytes": "\(limits.maxMetadataBytes)"]))
         }
         guard calls.count < limits.maxConcurrentCalls else {
             return refuse(RPCError(.resourceExhausted, "more than \(limits.maxConcurrentCalls) calls in flight on this connection",
-                                   reason: "TOO_MANY_CONCURRENT_CALLS", details: ["max_concurrent_calls": "\(limits.maxConcurrentCalls)"]))
+                                   reason: .tooManyConcurrentCalls, details: ["max_concurrent_calls": "\(limits.maxConcurrentCalls)"]))
         }
         guard let method else {
-            return refuse(RPCError(.unimplemented, "unknown method '\(frame.method.prefix(200))'", reason: "UNKNOWN_METHOD"))
+            return refuse(RPCError(.unimplemented, "unknown method '\(frame.method.prefix(200))'", reason: .unknownMethod))
         }
 
         let timeoutMs: Int64? = frame.timeoutMs > 0
@@ -136,7 +136,7 @@ struct ConnectionStateMachine {
     }
 
     mutating func receivedCancel(callID: UInt32) -> EndAction {
-        end(callID, with: RPCError(.cancelled, "the client cancelled the call", reason: "CANCELLED"), cancelTask: true)
+        end(callID, with: RPCError(.cancelled, "the client cancelled the call", reason: .cancelled), cancelTask: true)
     }
 
     mutating func receivedPing(_ frame: Frame) -> PingAction {
@@ -167,7 +167,7 @@ struct ConnectionStateMachine {
         switch outcome {
         case .success(let payload) where !streaming && payload.count + Self.frameOverheadBytes > limits.maxFrameBytes:
             return end(callID, with: RPCError(.resourceExhausted, "the response is larger than max_frame_bytes",
-                                              reason: "RESPONSE_TOO_LARGE"), cancelTask: false)
+                                              reason: .responseTooLarge), cancelTask: false)
         case .success(let payload):
             calls[callID] = nil
             let frame = Frame(callID: callID, type: streaming ? .streamEnd : .response,
@@ -183,17 +183,17 @@ struct ConnectionStateMachine {
     mutating func deadlinesPassed(now: NIODeadline) -> (ended: [EndAction], next: NIODeadline?) {
         var expired: [UInt32] = []
         let next = EarliestDeadlineTimer.sweep(calls.map { ($0.key, $0.value.deadline) }, now: now) { expired.append($0) }
-        let error = RPCError(.deadlineExceeded, "the call's deadline passed before it finished", reason: "DEADLINE_EXCEEDED")
+        let error = RPCError(.deadlineExceeded, "the call's deadline passed before it finished", reason: .deadlineExceeded)
         return (expired.sorted().map { end($0, with: error, cancelTask: true) }, next)
     }
 
     /// Whether a server-streaming handler may still send on `callID`; the error it gets otherwise.
     func streamMessageAllowed(callID: UInt32, payloadBytes: Int) -> RPCError? {
         guard calls[callID] != nil, phase != .closed else {
-            return RPCError(.cancelled, "the call has ended", reason: "CANCELLED")
+            return RPCError(.cancelled, "the call has ended", reason: .cancelled)
         }
         guard payloadBytes + Self.frameOverheadBytes <= limits.maxFrameBytes else {
-            return RPCError(.resourceExhausted, "a stream message is larger than max_frame_bytes", reason: "RESPONSE_TOO_LARGE")
+            return RPCError(.resourceExhausted, "a stream message is larger than max_frame_bytes", reason: .responseTooLarge)
         }
         return nil
     }

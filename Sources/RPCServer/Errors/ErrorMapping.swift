@@ -10,10 +10,10 @@ enum ErrorMapping {
         case let error as RPCError:
             return error
         case is CancellationError:
-            return RPCError(.cancelled, "the call was cancelled", reason: "CANCELLED")
+            return RPCError(.cancelled, "the call was cancelled", reason: .cancelled)
         default:
             logger.error("unexpected handler error", metadata: ["error": "\(String(reflecting: error))"])
-            return RPCError(.internal, "internal error; the server logged it", reason: "INTERNAL")
+            return RPCError(.internal, "internal error; the server logged it", reason: .internal)
         }
     }
 }

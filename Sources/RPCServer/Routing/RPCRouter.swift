@@ -82,7 +82,7 @@ public struct RPCRouter: Sendable {
             var details: [String: String] = [:]
             if let field = error.field { details["field"] = field }
             throw RPCError(.invalidArgument, "the payload is not a valid \(Request.wireSchema.protoName): \(error)",
-                           reason: "MALFORMED_REQUEST", details: details)
+                           reason: .malformedRequest, details: details)
         }
     }
 
@@ -90,7 +90,7 @@ public struct RPCRouter: Sendable {
         do {
             return try response.wireEncoded()
         } catch {
-            throw RPCError(.internal, "the server could not encode its response: \(error)", reason: "RESPONSE_ENCODING_FAILED")
+            throw RPCError(.internal, "the server could not encode its response: \(error)", reason: .responseEncodingFailed)
         }
     }
 }

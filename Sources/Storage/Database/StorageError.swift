@@ -33,13 +33,13 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     public var domainError: DomainError {
         switch self {
         case .unavailable:
-            return DomainError(.unavailable, reason: "DATABASE_UNAVAILABLE", "the database is unavailable; retry shortly")
+            return DomainError(.unavailable, reason: .databaseUnavailable, "the database is unavailable; retry shortly")
         case .conflict:
-            return DomainError(.aborted, reason: "TRANSACTION_CONFLICT", "a concurrent change conflicted; retry")
+            return DomainError(.aborted, reason: .transactionConflict, "a concurrent change conflicted; retry")
         case .timeout:
-            return DomainError(.deadlineExceeded, reason: "DATABASE_TIMEOUT", "the database took too long")
+            return DomainError(.deadlineExceeded, reason: .databaseTimeout, "the database took too long")
         case .uniqueViolation, .constraintViolation, .unexpectedValue, .failed:
-            return DomainError(.internal, reason: "DATABASE_ERROR", "a database error occurred; the server logged it")
+            return DomainError(.internal, reason: .databaseError, "a database error occurred; the server logged it")
         }
     }
 }

@@ -62,7 +62,7 @@ enum PostgresRunStatements {
                 throw error.domainError
             }
         }
-        throw DomainError(.aborted, reason: "CONFLICT", "the run could not be started for conflicting retries; try again")
+        throw DomainError(.aborted, reason: .transactionConflict, "the run could not be started for conflicting retries; try again")
     }
 
     private static func earlierRun(_ store: SQLCreditsStore, run: Run, key: String) async throws -> StartRunOutcome? {

@@ -23,7 +23,7 @@ public struct SQLUniversityRepository: UniversityRepository {
                           .integer(draft.defaultSilver), .integer(draft.defaultGold), .integer(nowUnix)])
             }
         } catch StorageError.uniqueViolation {
-            throw DomainError(.alreadyExists, reason: "SUBDOMAIN_TAKEN", "the subdomain '\(draft.subdomain)' is taken",
+            throw DomainError(.alreadyExists, reason: .subdomainTaken, "the subdomain '\(draft.subdomain)' is taken",
                               details: ["field": "subdomain"])
         } catch let error as StorageError {
             throw error.domainError
@@ -41,7 +41,7 @@ public struct SQLUniversityRepository: UniversityRepository {
                       .integer(university.defaultSilver), .integer(university.defaultGold), .integer(nowUnix)])
         }
         guard changed == 1 else {
-            throw DomainError(.notFound, reason: "UNKNOWN_TENANT", "the university no longer exists")
+            throw DomainError(.notFound, reason: .unknownTenant, "the university no longer exists")
         }
         return university
     }

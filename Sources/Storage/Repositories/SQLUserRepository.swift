@@ -20,7 +20,7 @@ public struct SQLUserRepository: UserRepository {
                     """, [.text(user.id), .text(university.rawValue), .text(user.email), .text(name), .text(role.rawValue), .integer(nowUnix)])
             }
         } catch StorageError.uniqueViolation {
-            throw DomainError(.alreadyExists, reason: "EMAIL_TAKEN", "a user with this email exists", details: ["field": "email"])
+            throw DomainError(.alreadyExists, reason: .emailTaken, "a user with this email exists", details: ["field": "email"])
         } catch let error as StorageError {
             throw error.domainError
         }
