@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Runs the RPC server until SIGTERM or SIGINT, then drains gracefully.
 struct ServeCommand: AsyncParsableCommand {
@@ -28,27 +29,30 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             Self.fail("\(error)")
         }
-        let address: SocketAddress
+        // One group runs the whole process; SIGTERM/SIGINT shut it down gracefully (the RPC server
+        // drains first, the database closes last), bounded by the drain timeout plus the runs' own.
+        let addressFile = self.addressFile
+        let services = runtime.services { address in
+            let boundAddress = "\(address.ipAddress ?? configuration.rpcHost):\(address.port ?? configuration.rpcPort)"
+            logger.info("careerai-server started", metadata: [
+                "environment": "\(configuration.environment.rawValue)", "address": "\(boundAddress)",
+                "mock": "\(configuration.mock)", "pid": "\(getpid())",
+            ])
+            if let addressFile {
+                do {
+                    try (boundAddress + "\n").write(toFile: addressFile, atomically: true, encoding: .utf8)
+                } catch {
+                    Self.fail("cannot write --address-file \(addressFile): \(error.localizedDescription)")
+                }
+            }
+        }
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
-            address = try await runtime.start()
+            try await group.run()
         } catch {
             Self.fail("cannot listen on \(configuration.rpcHost):\(configuration.rpcPort) (\(Self.describe(error)))")
         }
-        let boundAddress = "\(address.ipAddress ?? configuration.rpcHost):\(address.port ?? configuration.rpcPort)"
-        logger.info("careerai-server started", metadata: [
-            "environment": "\(configuration.environment.rawValue)", "address": "\(boundAddress)",
-            "mock": "\(configuration.mock)", "pid": "\(getpid())",
-        ])
-        if let addressFile {
-            do {
-                try (boundAddress + "\n").write(toFile: addressFile, atomically: true, encoding: .utf8)
-            } catch {
-                Self.fail("cannot write --address-file \(addressFile): \(error.localizedDescription)")
-            }
-        }
-        let signal = await SignalWaiter.wait()
-        logger.info("shutting down", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
-        await runtime.shutdown()
+        logger.info("careerai-server stopped")
         ServerLogging.flush()
     }
 

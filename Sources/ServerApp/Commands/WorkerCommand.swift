@@ -2,6 +2,7 @@ import ArgumentParser
 import Domain
 import Foundation
 import Logging
+import ServiceLifecycle
 import Storage
 
 /// `careerai-server worker [QUEUE]`: processes runs from the Redis stream until SIGTERM/SIGINT, then
@@ -46,16 +47,23 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let concurrency = self.concurrency ?? configuration.worker.concurrency
         let worker = assembly.worker(concurrency: concurrency)
-        let task = Task { await worker.run { logger.error("worker error", metadata: ["error": "\(String(describing: $0))"]) } }
         logger.info("careerai-server worker started", metadata: [
             "queue": "\(configuration.queueName)", "concurrency": "\(concurrency)", "pid": "\(getpid())",
         ])
-        let signal = await SignalWaiter.wait()
-        logger.info("worker stopping: finishing runs in flight", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
-        task.cancel()
-        await task.value
-        await assembly.redis?.shutdown()
-        await database.close()
+        // SIGTERM/SIGINT: the worker stops taking runs and finishes those in flight; then the queue and
+        // the database close (a group shuts down in reverse order).
+        let redis = assembly.redis
+        let services: [any Service] = [
+            ResourceService(description: "database") { await database.close() },
+            ResourceService(description: "redis queue") { await redis?.shutdown() },
+            RunWorkerService(worker: worker, logger: logger),
+        ]
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            ServeCommand.fail("\(error)")
+        }
         logger.info("worker stopped")
         ServerLogging.flush()
     }

@@ -9,6 +9,7 @@ import NIOPosix
 import Outbound
 import Queue
 import RPCServer
+import ServiceLifecycle
 import Storage
 import Synchronization
 
@@ -26,7 +27,7 @@ public struct ServerRuntime: Sendable {
     public var sweeper: RunSweeper { assembly.sweeper }
     /// Threads for blocking outgoing calls (libcurl: SMTP, Google).
     private let outboundThreads: NIOThreadPool
-    private let background = BackgroundTasks()
+    private let running = RunningGroup()
 
     /// Opens the database, migrates it when configured to, and (in development) creates the demo
     /// university on an empty database. `clock` is the time the business rules see (tests move it).
@@ -92,28 +93,57 @@ public struct ServerRuntime: Sendable {
 
     private let logger: Logger
 
-    /// Starts the RPC server and the sweeper, and with the embedded queue the in-process worker.
-    public func start() async throws -> SocketAddress {
-        let address = try await server.start(host: configuration.rpcHost, port: configuration.rpcPort)
-        let (sweeper, logger, interval) = (self.sweeper, self.logger, configuration.worker.sweepIntervalMs)
-        background.start([
-            Task { await sweeper.run(intervalMs: interval) { logger.error("sweeper error", metadata: ["error": "\(String(describing: $0))"]) } },
-        ])
-        // With Redis, `careerai-server worker` processes runs; with the embedded queue, this process does.
-        if assembly.redis == nil {
-            let worker = assembly.worker(concurrency: configuration.worker.concurrency)
-            background.start([Task { await worker.run { logger.error("worker error", metadata: ["error": "\(String(describing: $0))"]) } }])
+    /// The process as services, in start order: the resources first (the group shuts down in reverse
+    /// order, so they close last), then the sweeper, the in-process worker (embedded queue only: with
+    /// Redis, `careerai-server worker` processes runs), and the RPC server, which drains first.
+    public func services(onListening: @escaping @Sendable (SocketAddress) -> Void) -> [any Service] {
+        let (database, redis, outboundThreads) = (self.database, assembly.redis, self.outboundThreads)
+        var services: [any Service] = [
+            ResourceService(description: "database") { await database.close() },
+            ResourceService(description: "outbound threads") { try? await outboundThreads.shutdownGracefully() },
+        ]
+        if let redis {
+            services.append(ResourceService(description: "redis queue") { await redis.shutdown() })
         }
-        return address
+        services.append(RunSweeperService(sweeper: sweeper, intervalMs: configuration.worker.sweepIntervalMs, logger: logger))
+        if redis == nil {
+            services.append(RunWorkerService(worker: assembly.worker(concurrency: configuration.worker.concurrency), logger: logger))
+        }
+        services.append(RPCServerService(
+            server: server, host: configuration.rpcHost, port: configuration.rpcPort, onListening: onListening))
+        return services
     }
 
-    /// Drains the RPC server, lets runs in flight finish, then closes the database.
+    /// Runs `services` in a group of their own until `shutdown()` (how tests and embedders run a
+    /// server; `careerai-server serve` runs the same services under signal handling instead).
+    public func start() async throws -> SocketAddress {
+        let (listening, listened) = AsyncStream<Result<SocketAddress, any Error>>.makeStream()
+        let group = ServiceGroup(
+            services: services(onListening: { listened.yield(.success($0)) }), logger: logger)
+        let task = Task {
+            do {
+                try await group.run()
+            } catch {
+                listened.yield(.failure(error))
+            }
+            listened.finish()
+        }
+        running.set(group: group, task: task)
+        for await outcome in listening { return try outcome.get() }
+        throw StartupError("the server stopped before it listened")
+    }
+
+    /// Graceful shutdown of what `start()` runs: the RPC server drains, runs in flight finish, then the
+    /// database and the queue close. Without `start()`, just closes the resources.
     public func shutdown() async {
-        await server.drain()
-        await background.stop()
-        await assembly.redis?.shutdown()
-        await database.close()
-        try? await outboundThreads.shutdownGracefully()
+        if let (group, task) = running.take() {
+            await group.triggerGracefulShutdown()
+            await task.value
+        } else {
+            await assembly.redis?.shutdown()
+            await database.close()
+            try? await outboundThreads.shutdownGracefully()
+        }
     }
 
     /// CAREERAI_SECRET, or in development the secret kept in `secretFile` (made on first start, mode 0600).
@@ -171,20 +201,18 @@ public struct StartupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// The runtime's long-running tasks (worker, sweeper), stopped on shutdown.
-final class BackgroundTasks: Sendable {
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+/// The service group `start()` runs, kept for `shutdown()`.
+final class RunningGroup: Sendable {
+    private let state = Mutex<(group: ServiceGroup, task: Task<Void, Never>)?>(nil)
 
-    func start(_ new: [Task<Void, Never>]) {
-        tasks.withLock { $0 += new }
+    func set(group: ServiceGroup, task: Task<Void, Never>) {
+        state.withLock { $0 = (group, task) }
     }
 
-    func stop() async {
-        let running = tasks.withLock { tasks in
-            defer { tasks.removeAll() }
-            return tasks
+    func take() -> (ServiceGroup, Task<Void, Never>)? {
+        state.withLock { state in
+            defer { state = nil }
+            return state
         }
-        for task in running { task.cancel() }
-        for task in running { await task.value }
     }
 }
