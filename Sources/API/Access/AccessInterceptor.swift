@@ -4,8 +4,8 @@ import RPCServer
 
 /// Enforces the access level every method declares in `Proto/` (carried by its descriptor), once, for
 /// every call: resolves the caller's session from `authorization` and `x-tenant`, checks the level,
-/// and attaches the caller to the context. A public method's call is passed on without looking at
-/// its token, so a stale token never breaks a sign-in page.
+/// and attaches the caller to the context. Public methods are left alone (their token is never looked
+/// at, so a stale token never breaks a sign-in page).
 public struct AccessInterceptor: RPCServerInterceptor {
     private let authenticator: any SessionAuthenticator
 
@@ -13,12 +13,14 @@ public struct AccessInterceptor: RPCServerInterceptor {
         self.authenticator = authenticator
     }
 
+    /// Public methods are not wrapped at all: their calls never look at a token.
+    public func applies(to method: AnyMethodDescriptor) -> Bool { method.access != .public }
+
     public func intercept(
         _ context: RPCContext, method: AnyMethodDescriptor,
         next: @Sendable (RPCContext) async throws -> [UInt8]
     ) async throws -> [UInt8] {
         let level = AccessLevel(method.access)
-        guard level != .public else { return try await next(context) }
         let principal = try await authenticator.authenticate(
             authorization: context.metadata[MetadataKey.authorization], tenant: context.metadata[MetadataKey.tenant])
         try level.check(principal)

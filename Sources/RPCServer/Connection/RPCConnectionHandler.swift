@@ -125,12 +125,13 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 try await eventLoop.flatSubmit { loopBound.value.sendStreamMessage(callID: callID, payload: bytes) }.get()
             }
             let payload = frame.payload
+            let errorMapper = router.errorMapper
             tasks[callID] = Task(executorPreference: executor) {
                 let outcome: Result<[UInt8], RPCError>
                 do {
                     outcome = .success(try await method.invoke(payload, rpcContext, sink))
                 } catch {
-                    outcome = .failure(ErrorMapping.rpcError(for: error, logger: rpcContext.logger))
+                    outcome = .failure(ErrorMapping.rpcError(for: error, mapper: errorMapper, logger: rpcContext.logger))
                 }
                 if eventLoop.inEventLoop {
                     loopBound.value.callFinished(callID, outcome)

@@ -2,10 +2,11 @@ import Logging
 import RPCCore
 
 /// Turns whatever a handler (or an interceptor) threw into the status the client sees. `RPCError`s
-/// pass through; anything unexpected becomes INTERNAL without leaking its text to the client. The API
-/// maps its own errors to `RPCError` in an interceptor, so the transport needs to know no other type.
+/// pass through; the router's mapper translates the API's own errors (so the transport needs to know
+/// no other type); anything else becomes INTERNAL without leaking its text to the client.
 enum ErrorMapping {
-    static func rpcError(for error: any Error, logger: Logger) -> RPCError {
+    static func rpcError(for error: any Error, mapper: RPCRouter.ErrorMapper, logger: Logger) -> RPCError {
+        if let mapped = mapper(error) { return mapped }
         switch error {
         case let error as RPCError:
             return error

@@ -17,14 +17,21 @@ public struct RPCMethod: Sendable {
 
 /// Maps `/<package>.<Service>/<Method>` to typed handlers, each registered under the method's
 /// descriptor (so its path, message types and kind are the ones the client uses). Every call passes
-/// through the interceptors, first to last, before its request is decoded; they see the descriptor,
-/// and with it the method's declared access level.
+/// through the interceptors that apply to it, first to last, before its request is decoded; they see
+/// the descriptor, and with it the method's declared access level.
 public struct RPCRouter: Sendable {
+    /// Turns an error the transport does not know (the API's own type) into the status the client
+    /// sees; nil for errors it does not know either (they become INTERNAL). Consulted only when a call
+    /// fails, so a call that succeeds pays nothing for it.
+    public typealias ErrorMapper = @Sendable (any Error) -> RPCError?
+
     public private(set) var methods: [String: RPCMethod] = [:]
     private let interceptors: [any RPCServerInterceptor]
+    let errorMapper: ErrorMapper
 
-    public init(interceptors: [any RPCServerInterceptor] = []) {
+    public init(interceptors: [any RPCServerInterceptor] = [], errorMapper: @escaping ErrorMapper = { _ in nil }) {
         self.interceptors = interceptors
+        self.errorMapper = errorMapper
     }
 
     public mutating func register(_ service: some RPCService) {
@@ -64,7 +71,7 @@ public struct RPCRouter: Sendable {
         precondition(methods[descriptor.path] == nil, "\(descriptor.path) is registered twice")
         // Wrap innermost first, so that interceptors[0] is the outermost and runs first.
         var chain: @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8] = invoke
-        for interceptor in interceptors.reversed() {
+        for interceptor in interceptors.reversed() where interceptor.applies(to: descriptor) {
             let next = chain
             chain = { payload, context, sink in
                 try await interceptor.intercept(context, method: descriptor) { context in
