@@ -113,7 +113,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "ServerMain",
-            dependencies: ["ServerApp", "CMallocTuning", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "ServerApp", "CMallocTuning", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "CLI",
@@ -167,7 +170,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ServerApp", "API", "Contract", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage", "Outbound", "Queue", "TestSupport",
+                "ServerApp", "API", "Contract", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Storage",
+                "Outbound", "Queue", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

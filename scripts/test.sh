@@ -9,6 +9,7 @@ source scripts/services.sh
 
 scripts/install-deps.sh
 scripts/generate-proto.sh --check
+scripts/check-format.sh
 
 trap stop_services EXIT
 start_services

@@ -5,6 +5,7 @@ import RPCServer
 /// domain errors to statuses, and whatever services the caller registers on it.
 public enum APIRouter {
     public static func make(authenticator: any SessionAuthenticator = NoSessions()) -> RPCRouter {
-        RPCRouter(interceptors: [AccessInterceptor(authenticator: authenticator)], errorMapper: DomainErrorMapping.rpcError)
+        RPCRouter(
+            interceptors: [AccessInterceptor(authenticator: authenticator)], errorMapper: DomainErrorMapping.rpcError)
     }
 }

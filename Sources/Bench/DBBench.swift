@@ -17,7 +17,10 @@ struct DBBench: AsyncParsableCommand {
     @Option(help: "The careerai-server binary (default: beside this one).")
     var server: String?
 
-    @Option(help: "A PostgreSQL database to use (default: $CAREERAI_TEST_POSTGRES_URL); without one the PostgreSQL case is skipped.")
+    @Option(
+        help:
+            "A PostgreSQL database to use (default: $CAREERAI_TEST_POSTGRES_URL); without one the PostgreSQL case is skipped."
+    )
     var postgresURL: String?
 
     @Option(help: "The server's CAREERAI_LOG_LEVEL.")
@@ -33,15 +36,19 @@ struct DBBench: AsyncParsableCommand {
         for (engine, url) in engines {
             var environment = ["CAREERAI_LOG_LEVEL": serverLogLevel]
             if let url { environment["CAREERAI_DATABASE_URL"] = url }
-            let serverUnderTest = try await ServerUnderTest(binary: LoadGenerator.serverBinary(server), environment: environment)
+            let serverUnderTest = try await ServerUnderTest(
+                binary: LoadGenerator.serverBinary(server), environment: environment)
             defer { serverUnderTest.stop() }
             let generator = LoadGenerator(target: serverUnderTest.target, seconds: seconds) { client in
                 let university = try await client.universities.resolve(subdomain: "demo")
                 precondition(university.subdomain == "demo")
             }
-            try await generator.measure(connections: 1, inFlight: 64, labels: [
-                "bench": "db", "method": "UniversityService/ResolveUniversity", "engine": engine, "server_log_level": serverLogLevel,
-            ])
+            try await generator.measure(
+                connections: 1, inFlight: 64,
+                labels: [
+                    "bench": "db", "method": "UniversityService/ResolveUniversity", "engine": engine,
+                    "server_log_level": serverLogLevel,
+                ])
         }
     }
 }

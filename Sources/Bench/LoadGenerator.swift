@@ -28,7 +28,8 @@ struct LoadGenerator {
 
         _ = await load(clients: clients, loops: loops, inFlight: inFlight, duration: .seconds(seconds / 4))  // warm-up
         let started = ContinuousClock.now
-        let (latencies, errors) = await load(clients: clients, loops: loops, inFlight: inFlight, duration: .seconds(seconds))
+        let (latencies, errors) = await load(
+            clients: clients, loops: loops, inFlight: inFlight, duration: .seconds(seconds))
         let elapsed = ContinuousClock.now - started
         for client in clients { await client.close() }
 
@@ -48,7 +49,9 @@ struct LoadGenerator {
     }
 
     /// `inFlight` tasks per client, each calling back to back until `duration` passes.
-    private func load(clients: [CareerAIClient], loops: [any EventLoop], inFlight: Int, duration: Duration) async -> ([[Int64]], Int) {
+    private func load(clients: [CareerAIClient], loops: [any EventLoop], inFlight: Int, duration: Duration) async -> (
+        [[Int64]], Int
+    ) {
         let end = ContinuousClock.now + duration
         let call = self.call
         return await withTaskGroup(of: ([Int64], Int).self) { group in
@@ -82,7 +85,8 @@ struct LoadGenerator {
     }
 
     static func serverBinary(_ explicit: String?) -> String {
-        explicit ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        explicit
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("careerai-server").path
     }
 }

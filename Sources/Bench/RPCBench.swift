@@ -7,7 +7,8 @@ import Wire
 struct RPCBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rpc",
-        abstract: "HealthService/Check throughput and p50/p99 latency for 1x1, 1x16, 1x64 and 4x16 (connections x calls in flight)."
+        abstract:
+            "HealthService/Check throughput and p50/p99 latency for 1x1, 1x16, 1x64 and 4x16 (connections x calls in flight)."
     )
 
     @Option(help: "Seconds to measure each case (after a warm-up of a quarter of that).")
@@ -32,9 +33,11 @@ struct RPCBench: AsyncParsableCommand {
         for spec in cases.split(separator: ",") {
             let parts = spec.split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("bad case '\(spec)'") }
-            try await generator.measure(connections: parts[0], inFlight: parts[1], labels: [
-                "bench": "rpc", "method": "HealthService/Check", "server_log_level": serverLogLevel,
-            ])
+            try await generator.measure(
+                connections: parts[0], inFlight: parts[1],
+                labels: [
+                    "bench": "rpc", "method": "HealthService/Check", "server_log_level": serverLogLevel,
+                ])
         }
     }
 }

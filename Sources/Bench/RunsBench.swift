@@ -9,7 +9,9 @@ import Wire
 struct RunsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "Run starts per second on SQLite and PostgreSQL, and MOCK jobs per second through Redis with 1 and 2 workers.")
+        abstract:
+            "Run starts per second on SQLite and PostgreSQL, and MOCK jobs per second through Redis with 1 and 2 workers."
+    )
 
     @Option(help: "Seconds to measure each start case.") var seconds: Double = 5
     @Option(help: "Runs per end-to-end case.") var jobs = 2_000
@@ -23,11 +25,14 @@ struct RunsBench: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let postgres = postgresURL ?? environment["CAREERAI_TEST_POSTGRES_URL"]
         guard let redis = redisURL ?? environment["CAREERAI_TEST_REDIS_URL"] else {
-            throw BenchError("runs needs Redis: --redis-url or CAREERAI_TEST_REDIS_URL (scripts/services.sh starts one)")
+            throw BenchError(
+                "runs needs Redis: --redis-url or CAREERAI_TEST_REDIS_URL (scripts/services.sh starts one)")
         }
         let binary = LoadGenerator.serverBinary(server)
         var engines: [(String, String?)] = [("sqlite", nil)]
-        if let postgres { engines.append(("postgres", postgres)) } else {
+        if let postgres {
+            engines.append(("postgres", postgres))
+        } else {
             print(#"{"bench":"runs","engine":"postgres","skipped":"no --postgres-url or CAREERAI_TEST_POSTGRES_URL"}"#)
         }
         for (engine, url) in engines {
@@ -37,9 +42,12 @@ struct RunsBench: AsyncParsableCommand {
             let generator = LoadGenerator(target: setup.server.target, seconds: seconds) { client in
                 _ = try await client.runs.startJobPack(Self.request)
             }
-            try await generator.measure(connections: 1, inFlight: 16, labels: [
-                "bench": "runs", "case_name": "start_job_pack", "engine": engine, "queue": "redis", "server_log_level": "notice",
-            ], signedIn: setup.token)
+            try await generator.measure(
+                connections: 1, inFlight: 16,
+                labels: [
+                    "bench": "runs", "case_name": "start_job_pack", "engine": engine, "queue": "redis",
+                    "server_log_level": "notice",
+                ], signedIn: setup.token)
         }
         let e2eEngine = postgres == nil ? "sqlite" : "postgres"
         for workers in [1, 2] {
@@ -66,7 +74,9 @@ struct RunsBench: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<16 {
                 group.addTask {
-                    for _ in stride(from: lane, to: jobs, by: 16) { _ = try await client.runs.startJobPack(Self.request) }
+                    for _ in stride(from: lane, to: jobs, by: 16) {
+                        _ = try await client.runs.startJobPack(Self.request)
+                    }
                 }
             }
             try await group.waitForAll()
@@ -75,15 +85,21 @@ struct RunsBench: AsyncParsableCommand {
         let processes = try (0..<workers).map { _ in try setup.startWorker(concurrency: workerConcurrency) }
         defer {
             for process in processes {
-                if process.isRunning { process.terminate(); process.waitUntilExit() }
+                if process.isRunning {
+                    process.terminate()
+                    process.waitUntilExit()
+                }
                 ChildProcesses.forget(process)
             }
         }
-        var succeeded = 0, failed = 0
+        var succeeded = 0
+        var failed = 0
         while true {
             (succeeded, failed) = try await Self.count(client, expected: jobs)
             if succeeded + failed >= jobs { break }
-            guard ContinuousClock.now - started < .seconds(600) else { throw BenchError("end-to-end: only \(succeeded) of \(jobs) after 600 s") }
+            guard ContinuousClock.now - started < .seconds(600) else {
+                throw BenchError("end-to-end: only \(succeeded) of \(jobs) after 600 s")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         let elapsed = ContinuousClock.now - started
@@ -100,11 +116,18 @@ struct RunsBench: AsyncParsableCommand {
 
     /// Succeeded and failed among the newest `expected` runs (all of this case's).
     private static func count(_ client: CareerAIClient, expected: Int) async throws -> (Int, Int) {
-        var succeeded = 0, failed = 0, seen = 0, token = ""
+        var succeeded = 0
+        var failed = 0
+        var seen = 0
+        var token = ""
         repeat {
             let page = try await client.runs.list(pageSize: 100, pageToken: token)
             for run in page.runs.prefix(expected - seen) {
-                switch run.statusValue { case .succeeded: succeeded += 1; case .failed: failed += 1; default: break }
+                switch run.statusValue {
+                case .succeeded: succeeded += 1
+                case .failed: failed += 1
+                default: break
+                }
             }
             seen += page.runs.count
             token = page.nextPageToken
@@ -121,9 +144,11 @@ struct RunsBench: AsyncParsableCommand {
 
         /// The server logs at notice: no line per call, but the sign-in code the bench reads.
         static func start(binary: String, databaseURL: String?, redisURL: String) async throws -> Setup {
-            var environment = ["CAREERAI_LOG_LEVEL": "warning", "CAREERAI_REDIS_URL": redisURL,
-                               "CAREERAI_QUEUE": "bench_\(UUID().uuidString.prefix(8))", "MOCK": "1",
-                               "CAREERAI_OTP_MAX_PER_ADDRESS_PER_HOUR": "100000"]
+            var environment = [
+                "CAREERAI_LOG_LEVEL": "warning", "CAREERAI_REDIS_URL": redisURL,
+                "CAREERAI_QUEUE": "bench_\(UUID().uuidString.prefix(8))", "MOCK": "1",
+                "CAREERAI_OTP_MAX_PER_ADDRESS_PER_HOUR": "100000",
+            ]
             if let databaseURL { environment["CAREERAI_DATABASE_URL"] = databaseURL }
             // Codes are logged at notice; the bench reads its own from the log.
             var serverEnvironment = environment
@@ -140,7 +165,8 @@ struct RunsBench: AsyncParsableCommand {
             await client.close()
             try Self.promote(binary: binary, email: email, environment: environment)
             let admin = CareerAIClient(configuration: configuration.signedIn(token: session.token))
-            _ = try await admin.wallet.topUp(userID: session.user!.id, currency: "silver", amount: 1_000_000, reason: "bench")
+            _ = try await admin.wallet.topUp(
+                userID: session.user!.id, currency: "silver", amount: 1_000_000, reason: "bench")
             await admin.close()
             return Setup(server: server, token: session.token, environment: environment, binary: binary)
         }

@@ -13,7 +13,9 @@ struct LoginCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Your university email; a one-time code is sent to it.") var email: String?
-    @Flag(name: .long, help: "Sign in with Google: open the printed URL, then paste the code (or the whole address you were sent to).")
+    @Flag(
+        name: .long,
+        help: "Sign in with Google: open the printed URL, then paste the code (or the whole address you were sent to).")
     var google = false
     @Option(name: .long, help: "With --google: the redirect URI registered for the OAuth client.")
     var redirectURI = "http://localhost:8765/callback"
@@ -33,9 +35,13 @@ struct LoginCommand: AsyncParsableCommand {
                 server: global.target, tenant: tenant)
             await client.close()
             if global.json {
-                Output.json(["email": session.user?.email ?? "", "expires_at_unix": session.expiresAtUnix, "tenant": tenant])
+                Output.json([
+                    "email": session.user?.email ?? "", "expires_at_unix": session.expiresAtUnix, "tenant": tenant,
+                ])
             } else {
-                Output.line("Signed in as \(session.user?.email ?? "?") at \(tenant) until \(Output.date(session.expiresAtUnix)).")
+                Output.line(
+                    "Signed in as \(session.user?.email ?? "?") at \(tenant) until \(Output.date(session.expiresAtUnix))."
+                )
             }
         } catch {
             Output.fail(error, target: global.target)
@@ -49,7 +55,9 @@ struct LoginCommand: AsyncParsableCommand {
             let code = try Prompt.ask("Code: ")
             // A Result rather than `catch where` on the typed error: Swift 6.3 crashes compiling the latter in a loop.
             let outcome: Result<SessionMessage, RPCError>
-            do { outcome = .success(try await client.auth.verifyEmailOtp(email: email, code: code)) } catch { outcome = .failure(error) }
+            do { outcome = .success(try await client.auth.verifyEmailOtp(email: email, code: code)) } catch {
+                outcome = .failure(error)
+            }
             switch outcome {
             case .success(let session):
                 return session
@@ -63,7 +71,9 @@ struct LoginCommand: AsyncParsableCommand {
 
     private func googleSession(_ client: CareerAIClient) async throws -> SessionMessage {
         let authorization = try await client.auth.googleAuthURL(redirectURI: redirectURI)
-        Prompt.say("Open this address in a browser and sign in with your university Google account:\n\n  \(authorization.url)\n")
+        Prompt.say(
+            "Open this address in a browser and sign in with your university Google account:\n\n  \(authorization.url)\n"
+        )
         let answer = try Prompt.ask("Paste the code (or the address Google sent you to): ")
         let code = try Self.code(from: answer, expectedState: authorization.state)
         return try await client.auth.googleSignIn(code: code, redirectURI: redirectURI)
@@ -83,7 +93,8 @@ struct LoginCommand: AsyncParsableCommand {
 }
 
 struct LogoutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Sign out: revoke the stored session and forget it.")
+    static let configuration = CommandConfiguration(
+        commandName: "logout", abstract: "Sign out: revoke the stored session and forget it.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -116,8 +127,9 @@ struct MeCommand: AsyncParsableCommand {
     func run() async throws {
         let tenant = try global.requireTenant()
         guard CredentialStore.default().entry(server: global.target, tenant: tenant) != nil else {
-            Output.fail(CLIError("not signed in at \(tenant); run: careerai login --tenant \(tenant) --email YOU@UNIVERSITY"),
-                        target: global.target)
+            Output.fail(
+                CLIError("not signed in at \(tenant); run: careerai login --tenant \(tenant) --email YOU@UNIVERSITY"),
+                target: global.target)
         }
         let client = try global.makeClient()
         do {
@@ -126,12 +138,14 @@ struct MeCommand: AsyncParsableCommand {
             if global.json {
                 Output.json([
                     "id": user.id, "name": user.name, "email": user.email, "email_verified": user.emailVerified,
-                    "google_id": user.googleID, "university_id": user.universityID, "role": user.role, "is_pro": user.isPro,
+                    "google_id": user.googleID, "university_id": user.universityID, "role": user.role,
+                    "is_pro": user.isPro,
                     "created_at_unix": user.createdAtUnix,
                 ])
             } else {
                 let name = user.name.isEmpty ? "" : "\(user.name) "
-                Output.line("""
+                Output.line(
+                    """
                     \(name)<\(user.email)> at \(tenant)
                       role: \(user.role)\(user.isPro ? ", pro" : "")
                       email verified: \(user.emailVerified ? "yes" : "no")\(user.googleID.isEmpty ? "" : ", Google linked")

@@ -34,7 +34,8 @@ struct CredentialStore {
     /// The live entry for this server and tenant; nil when none or expired.
     func entry(server: String, tenant: String) -> Entry? {
         guard let entry = load().sessions[Self.key(server: server, tenant: tenant)],
-              entry.expiresAtUnix > Int64(Date().timeIntervalSince1970) else { return nil }
+            entry.expiresAtUnix > Int64(Date().timeIntervalSince1970)
+        else { return nil }
         return entry
     }
 
@@ -55,19 +56,24 @@ struct CredentialStore {
 
     private func load() -> File {
         guard let data = try? BoundedFile.read(path.path, maxBytes: Self.maxFileBytes),
-              let file = try? JSONDecoder().decode(File.self, from: data) else { return File() }
+            let file = try? JSONDecoder().decode(File.self, from: data)
+        else { return File() }
         return file
     }
 
     private func write(_ file: File) throws {
         let directory = path.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(file)
         // Created 0600 before any byte is written, then renamed over the old file: never readable by others, never half-written.
         let temporary = directory.appendingPathComponent(".credentials.\(getpid()).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
+        else {
             throw CLIError("cannot write \(temporary.path)")
         }
         guard rename(temporary.path, path.path) == 0 else {

@@ -6,17 +6,20 @@ import Foundation
 import Wire
 
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Start a tool run, or show one.",
-                                                    subcommands: [JobPack.self, Get.self])
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Start a tool run, or show one.",
+        subcommands: [JobPack.self, Get.self])
 
     struct JobPack: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "job-pack",
-                                                        abstract: "Tailored resume bullets, cover letter and interview questions for one job.")
+        static let configuration = CommandConfiguration(
+            commandName: "job-pack",
+            abstract: "Tailored resume bullets, cover letter and interview questions for one job.")
 
         @OptionGroup var global: GlobalOptions
         @Option(help: "The job title.") var title: String
         @Option(help: "The company.") var company: String
-        @Option(name: .customLong("jd"), help: "A file with the job description (≤ 20,000 characters).") var jobDescription: String
+        @Option(name: .customLong("jd"), help: "A file with the job description (≤ 20,000 characters).")
+        var jobDescription: String
         @Option(help: "A file with your resume as text (≤ 30,000 characters).") var resume: String
         @Flag(help: "Wait for the result, showing the status as it changes.") var wait = false
         @Option(help: "Makes a retry safe: the same key starts (and charges) once.") var idempotencyKey: String?
@@ -30,7 +33,8 @@ struct RunCommand: AsyncParsableCommand {
             request.resumeText = try RunCommand.read(resume, "--resume")
             let client = try global.makeClient()
             do {
-                var run = try await client.runs.startJobPack(request, idempotencyKey: idempotencyKey ?? UUID().uuidString)
+                var run = try await client.runs.startJobPack(
+                    request, idempotencyKey: idempotencyKey ?? UUID().uuidString)
                 if wait { run = try await RunCommand.follow(client, run, json: global.json) }
                 await client.close()
                 RunCommand.show(run, json: global.json)
@@ -84,7 +88,8 @@ struct RunCommand: AsyncParsableCommand {
             for try await update in try await client.runs.watch(id: run.id, timeoutMs: 15 * 60 * 1000) {
                 last = update
                 if live {
-                    FileHandle.standardError.write(Data("\r\u{1B}[K  run \(update.id.prefix(8))…  \(update.status)".utf8))
+                    FileHandle.standardError.write(
+                        Data("\r\u{1B}[K  run \(update.id.prefix(8))…  \(update.status)".utf8))
                 } else if !json {
                     Prompt.say("  \(update.status)")
                 }
@@ -103,16 +108,20 @@ struct RunCommand: AsyncParsableCommand {
             Output.json(object(run))
             return
         }
-        var text = "run \(run.id)  \(run.kind)  \(run.status)  cost \(run.cost?.amount ?? 0) \(run.cost?.currency ?? "")"
+        var text =
+            "run \(run.id)  \(run.kind)  \(run.status)  cost \(run.cost?.amount ?? 0) \(run.cost?.currency ?? "")"
         if !run.errorReason.isEmpty { text += "\n  failed: \(run.errorReason) (credits refunded)" }
         if !run.resultJSON.isEmpty { text += "\n\(run.resultJSON)" }
         Output.line(text)
     }
 
     static func object(_ run: RunMessage) -> [String: Any] {
-        ["id": run.id, "kind": run.kind, "status": run.status, "cost": ["currency": run.cost?.currency ?? "", "amount": run.cost?.amount ?? 0],
-         "created_at_unix": run.createdAtUnix, "updated_at_unix": run.updatedAtUnix, "error_reason": run.errorReason,
-         "result_json": run.resultJSON]
+        [
+            "id": run.id, "kind": run.kind, "status": run.status,
+            "cost": ["currency": run.cost?.currency ?? "", "amount": run.cost?.amount ?? 0],
+            "created_at_unix": run.createdAtUnix, "updated_at_unix": run.updatedAtUnix, "error_reason": run.errorReason,
+            "result_json": run.resultJSON,
+        ]
     }
 }
 

@@ -57,7 +57,8 @@ struct UniversityCommand: AsyncParsableCommand {
                 "default_gold": university.defaultGold, "created_at_unix": university.createdAtUnix,
             ])
         } else {
-            Output.line("""
+            Output.line(
+                """
                 \(university.name) (\(university.subdomain))
                   sign-up domains: \(university.allowedDomains.isEmpty ? "none yet" : university.allowedDomains.joined(separator: ", "))
                   new students start with \(university.defaultSilver) silver and \(university.defaultGold) gold credits

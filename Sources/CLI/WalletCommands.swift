@@ -5,7 +5,8 @@ import Foundation
 import Wire
 
 struct WalletCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "wallet", abstract: "Show your silver and gold credits.")
+    static let configuration = CommandConfiguration(
+        commandName: "wallet", abstract: "Show your silver and gold credits.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -27,7 +28,8 @@ struct WalletCommand: AsyncParsableCommand {
 }
 
 struct TransactionsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "transactions", abstract: "List your credit ledger, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "transactions", abstract: "List your credit ledger, newest first.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Rows per page (1…100).") var pageSize: Int32 = 20
@@ -46,8 +48,10 @@ struct TransactionsCommand: AsyncParsableCommand {
             if page.transactions.isEmpty { Output.line("no transactions") }
             for row in page.transactions {
                 let date = Output.date(row.timestamp)
-                let what = [row.type, row.feature, row.runID.isEmpty ? "" : "run \(row.runID)"].filter { !$0.isEmpty }.joined(separator: " ")
-                Output.line("\(date)  \(row.amount > 0 ? "+" : "")\(row.amount) \(row.currency)  \(what)  [\(row.status)]")
+                let what = [row.type, row.feature, row.runID.isEmpty ? "" : "run \(row.runID)"].filter { !$0.isEmpty }
+                    .joined(separator: " ")
+                Output.line(
+                    "\(date)  \(row.amount > 0 ? "+" : "")\(row.amount) \(row.currency)  \(what)  [\(row.status)]")
             }
             if !page.nextPageToken.isEmpty { Output.line("more: careerai transactions --page \(page.nextPageToken)") }
         } catch {
@@ -56,17 +60,22 @@ struct TransactionsCommand: AsyncParsableCommand {
     }
 
     static func object(_ row: CreditTransactionMessage) -> [String: Any] {
-        ["id": row.id, "user_id": row.userID, "university_id": row.universityID, "feature": row.feature, "currency": row.currency,
-         "amount": row.amount, "type": row.type, "run_id": row.runID, "status": row.status, "metadata": row.metadata,
-         "timestamp": row.timestamp]
+        [
+            "id": row.id, "user_id": row.userID, "university_id": row.universityID, "feature": row.feature,
+            "currency": row.currency,
+            "amount": row.amount, "type": row.type, "run_id": row.runID, "status": row.status, "metadata": row.metadata,
+            "timestamp": row.timestamp,
+        ]
     }
 }
 
 struct AdminCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "admin", abstract: "University admin tasks.", subcommands: [TopUp.self])
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "University admin tasks.", subcommands: [TopUp.self])
 
     struct TopUp: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "topup", abstract: "Give a student of your university credits.")
+        static let configuration = CommandConfiguration(
+            commandName: "topup", abstract: "Give a student of your university credits.")
 
         @OptionGroup var global: GlobalOptions
         @Option(help: "The user's id (careerai me --json shows it).") var user: String
@@ -87,14 +96,19 @@ struct AdminCommand: AsyncParsableCommand {
             let client = try global.makeClient()
             let (currency, amount) = silver > 0 ? ("silver", silver) : ("gold", gold)
             do {
-                let result = try await client.wallet.topUp(userID: user, currency: currency, amount: amount, reason: reason,
-                                                           idempotencyKey: idempotencyKey ?? UUID().uuidString)
+                let result = try await client.wallet.topUp(
+                    userID: user, currency: currency, amount: amount, reason: reason,
+                    idempotencyKey: idempotencyKey ?? UUID().uuidString)
                 await client.close()
                 let wallet = result.wallet ?? WalletMessage()
                 if global.json {
-                    Output.json(["silver": wallet.silver, "gold": wallet.gold, "transaction_id": result.transaction?.id ?? ""])
+                    Output.json([
+                        "silver": wallet.silver, "gold": wallet.gold, "transaction_id": result.transaction?.id ?? "",
+                    ])
                 } else {
-                    Output.line("Added \(amount) \(currency); the wallet now holds \(wallet.silver) silver, \(wallet.gold) gold.")
+                    Output.line(
+                        "Added \(amount) \(currency); the wallet now holds \(wallet.silver) silver, \(wallet.gold) gold."
+                    )
                 }
             } catch {
                 Output.fail(error, target: global.target)

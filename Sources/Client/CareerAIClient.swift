@@ -3,11 +3,11 @@ import NIOPosix
 import RPCCore
 import Wire
 
-@_exported import struct RPCCore.RPCError
-@_exported import enum RPCCore.StatusCode
+@_exported import enum Contract.Methods
 @_exported import enum RPCCore.MetadataKey
 @_exported import struct RPCCore.MethodDescriptor
-@_exported import enum Contract.Methods
+@_exported import struct RPCCore.RPCError
+@_exported import enum RPCCore.StatusCode
 
 /// The Swift client of careerai-server. Connects lazily, multiplexes concurrent calls over one
 /// connection, and reconnects when the connection drops. Every failure is an `RPCError`.
@@ -34,8 +34,9 @@ public final class CareerAIClient: Sendable {
         let timeoutMs = timeoutMs ?? configuration.defaultUnaryTimeoutMs
         let payload = try Self.encode(request)
         let connection = try await connections.connection()
-        let frame = Frame(callID: connection.makeCallID(), type: .request, method: method.path,
-                          metadata: merged(metadata), timeoutMs: timeoutMs, payload: payload)
+        let frame = Frame(
+            callID: connection.makeCallID(), type: .request, method: method.path,
+            metadata: merged(metadata), timeoutMs: timeoutMs, payload: payload)
         let answer: Frame
         do {
             answer = try await connection.unary(frame, localTimeoutMs: timeoutMs)
@@ -56,8 +57,9 @@ public final class CareerAIClient: Sendable {
         precondition(method.kind == .serverStreaming, "\(method.path) is \(method.kind), called as streaming")
         let payload = try Self.encode(request)
         let connection = try await connections.connection()
-        let frame = Frame(callID: connection.makeCallID(), type: .request, method: method.path,
-                          metadata: merged(metadata), timeoutMs: timeoutMs ?? 0, payload: payload)
+        let frame = Frame(
+            callID: connection.makeCallID(), type: .request, method: method.path,
+            metadata: merged(metadata), timeoutMs: timeoutMs ?? 0, payload: payload)
         return RPCResponseStream(bytes: connection.serverStreaming(frame, localTimeoutMs: timeoutMs))
     }
 
@@ -87,7 +89,8 @@ public final class CareerAIClient: Sendable {
         } catch {
             var details: [String: String] = [:]
             if let field = error.field { details["field"] = field }
-            throw RPCError(.invalidArgument, "the request cannot be encoded: \(error)", reason: .invalidRequest, details: details)
+            throw RPCError(
+                .invalidArgument, "the request cannot be encoded: \(error)", reason: .invalidRequest, details: details)
         }
     }
 
@@ -95,8 +98,9 @@ public final class CareerAIClient: Sendable {
         do {
             return try Response(wireBytes: payload)
         } catch {
-            throw RPCError(.internal, "the server's response is not a valid \(Response.wireSchema.protoName): \(error)",
-                           reason: .malformedResponse)
+            throw RPCError(
+                .internal, "the server's response is not a valid \(Response.wireSchema.protoName): \(error)",
+                reason: .malformedResponse)
         }
     }
 

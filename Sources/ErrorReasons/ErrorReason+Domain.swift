@@ -5,6 +5,6 @@ extension ErrorReason {
 
     /// Every reason of any request field out of bounds.
     public static let domainReasons: [ErrorReason] = [
-        .invalidArgument,
+        .invalidArgument
     ]
 }

@@ -1,10 +1,11 @@
 import Domain
 import Foundation
 import Logging
-@testable import Outbound
-@testable import API
 import RPCServer
 import Testing
+
+@testable import API
+@testable import Outbound
 
 @Suite("Sign-in building blocks: codes, tokens, emails, limits, headers")
 struct AuthPrimitivesTests {
@@ -19,14 +20,29 @@ struct AuthPrimitivesTests {
         #expect(Set(codes.map { $0.first! }).count == 10, "every leading digit occurs, zero included")
         let hash = OtpCode.hash("123456", otpID: "o1", university: university, email: "a@x.edu", secret: secret)
         #expect(hash.count == 64 && !hash.contains("123456"))
-        #expect(OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: secret))
-        #expect(!OtpCode.matches("123457", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: secret))
-        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o2", university: university, email: "a@x.edu", secret: secret))
-        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: UniversityID("u-2"), email: "a@x.edu", secret: secret))
-        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: university, email: "b@x.edu", secret: secret))
+        #expect(
+            OtpCode.matches(
+                "123456", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: secret))
+        #expect(
+            !OtpCode.matches(
+                "123457", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: secret))
+        #expect(
+            !OtpCode.matches(
+                "123456", storedHash: hash, otpID: "o2", university: university, email: "a@x.edu", secret: secret))
+        #expect(
+            !OtpCode.matches(
+                "123456", storedHash: hash, otpID: "o1", university: UniversityID("u-2"), email: "a@x.edu",
+                secret: secret))
+        #expect(
+            !OtpCode.matches(
+                "123456", storedHash: hash, otpID: "o1", university: university, email: "b@x.edu", secret: secret))
         let otherSecret = try ServerSecret(String(repeating: "z", count: 32))
-        #expect(!OtpCode.matches("123456", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: otherSecret))
-        #expect(!OtpCode.matches("123456", storedHash: "not-hex", otpID: "o1", university: university, email: "a@x.edu", secret: secret))
+        #expect(
+            !OtpCode.matches(
+                "123456", storedHash: hash, otpID: "o1", university: university, email: "a@x.edu", secret: otherSecret))
+        #expect(
+            !OtpCode.matches(
+                "123456", storedHash: "not-hex", otpID: "o1", university: university, email: "a@x.edu", secret: secret))
         for bad in ["12345", "1234567", "12345a", "١٢٣٤٥٦", " 123456"] { #expect(!OtpCode.isWellFormed(bad)) }
         #expect(throws: DomainError.self) { try ServerSecret("short") }
     }
@@ -38,7 +54,10 @@ struct AuthPrimitivesTests {
         let token = tokens[0]
         #expect(SessionToken.fromAuthorization("Bearer \(token)") == token)
         #expect(SessionToken.fromAuthorization("bearer \(token)") == token)
-        for bad in ["", "Bearer", "Basic \(token)", "Bearer abc", "Bearer cai_a+b", "Bearer cai_" + String(repeating: "a", count: 200), token] {
+        for bad in [
+            "", "Bearer", "Basic \(token)", "Bearer abc", "Bearer cai_a+b",
+            "Bearer cai_" + String(repeating: "a", count: 200), token,
+        ] {
             #expect(SessionToken.fromAuthorization(bad) == nil, "\(bad.prefix(20))")
         }
         #expect(SessionToken.hash(token).count == 64 && SessionToken.hash(token) == SessionToken.hash(token))
@@ -47,8 +66,10 @@ struct AuthPrimitivesTests {
     @Test("emails are trimmed, lowercased and bounded; odd ones are refused naming the field")
     func emails() throws {
         #expect(try EmailAddress.normalize("  Ada.Lovelace+cv@Demo.EDU ") == ("ada.lovelace+cv@demo.edu", "demo.edu"))
-        for bad in ["", "ada", "@demo.edu", "ada@", "a@@demo.edu", "a b@demo.edu", ".a@demo.edu", "a..b@demo.edu", "a@demo",
-                    "a@demo..edu", "\"q\"@demo.edu", "a@[127.0.0.1]", String(repeating: "a", count: 65) + "@demo.edu"] {
+        for bad in [
+            "", "ada", "@demo.edu", "ada@", "a@@demo.edu", "a b@demo.edu", ".a@demo.edu", "a..b@demo.edu", "a@demo",
+            "a@demo..edu", "\"q\"@demo.edu", "a@[127.0.0.1]", String(repeating: "a", count: 65) + "@demo.edu",
+        ] {
             #expect(throws: DomainError.self, "\(bad)") { try EmailAddress.normalize(bad) }
         }
     }
@@ -77,7 +98,8 @@ struct AuthPrimitivesTests {
     @Test("a JWT's kid is read from its header, garbage gives nil")
     func keyID() {
         let header = Data(#"{"alg":"RS256","kid":"abc123","typ":"JWT"}"#.utf8).base64EncodedString()
-            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+                of: "/", with: "_")
         #expect(GoogleOAuthProvider.keyID(of: header + ".payload.sig") == "abc123")
         #expect(GoogleOAuthProvider.keyID(of: "%%%.x.y") == nil)
         #expect(GoogleOAuthProvider.keyID(of: "") == nil)
@@ -90,7 +112,9 @@ struct AuthPrimitivesTests {
         #expect(!message.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "every line ends in CRLF")
         #expect(message.contains("Subject: Your CareerAI sign-in code: 042917\r\n"))
         #expect(message.contains("A&amp;B &lt;Uni&gt;") && message.contains("sign in to A&B <Uni>."))
-        #expect(message.contains("multipart/alternative") && message.contains("text/plain") && message.contains("text/html"))
+        #expect(
+            message.contains("multipart/alternative") && message.contains("text/plain") && message.contains("text/html")
+        )
     }
 
     @Test("the client address is the TCP peer, or the last x-forwarded-for entry from a trusted adapter")
@@ -98,18 +122,23 @@ struct AuthPrimitivesTests {
         #expect(ClientAddressResolver.ip(ofPeer: "127.0.0.1:5000") == "127.0.0.1")
         #expect(ClientAddressResolver.ip(ofPeer: "::1:5000") == "::1")
         func context(peer: String?, forwardedFor: String?) -> RPCContext {
-            RPCContext(method: "/careerai.v1.AuthService/RequestEmailOtp", callID: 1,
-                       metadata: forwardedFor.map { ["x-forwarded-for": $0] } ?? [:], deadline: nil, requestID: "r",
-                       peerAddress: peer, logger: Logger(label: "test"))
+            RPCContext(
+                method: "/careerai.v1.AuthService/RequestEmailOtp", callID: 1,
+                metadata: forwardedFor.map { ["x-forwarded-for": $0] } ?? [:], deadline: nil, requestID: "r",
+                peerAddress: peer, logger: Logger(label: "test"))
         }
         let resolver = ClientAddressResolver(trustedProxies: ["10.0.0.5"])
-        #expect(resolver.address(of: context(peer: "198.51.100.1:4000", forwardedFor: "203.0.113.9")) == "198.51.100.1",
-                "an untrusted peer's header is ignored")
-        #expect(resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: "1.1.1.1, 203.0.113.9")) == "203.0.113.9",
-                "from the adapter: the last entry, the one it saw")
+        #expect(
+            resolver.address(of: context(peer: "198.51.100.1:4000", forwardedFor: "203.0.113.9")) == "198.51.100.1",
+            "an untrusted peer's header is ignored")
+        #expect(
+            resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: "1.1.1.1, 203.0.113.9")) == "203.0.113.9",
+            "from the adapter: the last entry, the one it saw")
         #expect(resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: nil)) == "10.0.0.5")
-        #expect(resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: String(repeating: "9", count: 2000))) == "10.0.0.5",
-                "an oversized header is ignored")
+        #expect(
+            resolver.address(of: context(peer: "10.0.0.5:4000", forwardedFor: String(repeating: "9", count: 2000)))
+                == "10.0.0.5",
+            "an oversized header is ignored")
         #expect(resolver.address(of: context(peer: nil, forwardedFor: "203.0.113.9")) == nil)
     }
 }

@@ -1,11 +1,14 @@
-@testable import Domain
 import Testing
+
+@testable import Domain
 
 @Suite("The per-process session cache")
 struct SessionCacheTests {
-    static let user = User(id: "u1", universityID: UniversityID("x"), email: "a@x.edu", name: "", emailVerified: true,
-                           googleID: nil, role: .student, isPro: false, createdAtUnix: 0)
-    static let session = SessionRecord(tokenHash: "h", userID: "u1", universityID: UniversityID("x"), createdAtUnix: 0, expiresAtUnix: 100)
+    static let user = User(
+        id: "u1", universityID: UniversityID("x"), email: "a@x.edu", name: "", emailVerified: true,
+        googleID: nil, role: .student, isPro: false, createdAtUnix: 0)
+    static let session = SessionRecord(
+        tokenHash: "h", userID: "u1", universityID: UniversityID("x"), createdAtUnix: 0, expiresAtUnix: 100)
 
     @Test("entries live for the TTL, go on remove, and a TTL of 0 caches nothing")
     func lifetime() async throws {

@@ -4,8 +4,8 @@ import Foundation
 import NIOCore
 import RPCCore
 import RPCServer
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 @Suite("Client and server on loopback")
@@ -45,14 +45,18 @@ struct ClientServerTests {
         var bytes = ByteBuffer()
         Preface.current.write(to: &bytes)
         for callID in UInt32(1)...1_000 {
-            try FrameEncoder.write(try Frame(callID: callID, type: .request, method: TestService.echo.path,
-                                             payload: HealthCheckRequest(service: "\(callID)").wireEncoded()), to: &bytes)
+            try FrameEncoder.write(
+                try Frame(
+                    callID: callID, type: .request, method: TestService.echo.path,
+                    payload: HealthCheckRequest(service: "\(callID)").wireEncoded()), to: &bytes)
         }
         socket.send(Array(bytes.readableBytesView))
         #expect(socket.read(count: 8) == Array(Preface.current.bytes.readableBytesView))
         var answered: [UInt32: Int] = [:]
         for _ in 0..<1_000 {
-            guard let length = socket.read(count: 4), let body = socket.read(count: Int(length.reduce(0) { $0 << 8 | UInt32($1) })) else {
+            guard let length = socket.read(count: 4),
+                let body = socket.read(count: Int(length.reduce(0) { $0 << 8 | UInt32($1) }))
+            else {
                 Issue.record("the server stopped answering after \(answered.count) responses")
                 break
             }
@@ -147,7 +151,10 @@ struct ClientServerTests {
         await server.server.drain()
         #expect(ContinuousClock.now - started < .seconds(10))
         let result = await call.result
-        guard case .failure(let error) = result else { Issue.record("the call survived the drain"); return }
+        guard case .failure(let error) = result else {
+            Issue.record("the call survived the drain")
+            return
+        }
         #expect((error as? RPCError)?.code == .unavailable)
         #expect(await eventually { server.probe.cancelledCount == 1 })
         await client.close()
@@ -237,7 +244,8 @@ struct ClientServerTests {
         let server = try await InProcessServer.start()
         let client = server.client()
         do {
-            _ = try await client.unary(Methods.HealthService.check, HealthCheckRequest(service: String(repeating: "s", count: 300)))
+            _ = try await client.unary(
+                Methods.HealthService.check, HealthCheckRequest(service: String(repeating: "s", count: 300)))
             Issue.record("an out-of-bounds field was accepted")
         } catch {
             #expect(error.code == .invalidArgument)
@@ -245,7 +253,10 @@ struct ClientServerTests {
             #expect(!error.message.isEmpty)
         }
         do {
-            _ = try await client.unary(MethodDescriptor<HealthCheckRequest, HealthCheckResponse>(service: "careerai.v1.Nope", method: "Nothing", kind: .unary, access: .public), HealthCheckRequest())
+            _ = try await client.unary(
+                MethodDescriptor<HealthCheckRequest, HealthCheckResponse>(
+                    service: "careerai.v1.Nope", method: "Nothing", kind: .unary, access: .public), HealthCheckRequest()
+            )
             Issue.record("an unknown method answered")
         } catch {
             #expect(error.code == .unimplemented)

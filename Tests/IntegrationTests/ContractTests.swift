@@ -2,8 +2,8 @@ import Contract
 import Foundation
 import RPCCore
 import ServerApp
-import Testing
 import TestSupport
+import Testing
 
 /// What protoc itself says the services of `Proto/` are (scripts/generate-proto.sh --describe reads
 /// protoc's descriptor set), so that this test does not trust the generated code it checks.
@@ -24,9 +24,11 @@ private struct DescribedServices: Decodable {
     let services: [Service]
 
     static func load() async throws -> DescribedServices {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let result = try await Executables.run(
-            executable: URL(fileURLWithPath: "/bin/bash"), [root.appendingPathComponent("scripts/generate-proto.sh").path, "--describe"])
+            executable: URL(fileURLWithPath: "/bin/bash"),
+            [root.appendingPathComponent("scripts/generate-proto.sh").path, "--describe"])
         guard result.status == 0 else {
             throw TestFailure("generate-proto.sh --describe failed: \(result.stderr)")
         }
@@ -64,8 +66,12 @@ struct ContractTests {
 
         let fromProto = Set(protoMethods.map(Self.shape))
         let fromRoutes = Set(routed.map(Self.shape))
-        #expect(fromProto.subtracting(fromRoutes).sorted() == [], "declared in Proto/ but not routed (or routed differently)")
-        #expect(fromRoutes.subtracting(fromProto).sorted() == [], "routed but not declared in Proto/ (or declared differently)")
+        #expect(
+            fromProto.subtracting(fromRoutes).sorted() == [],
+            "declared in Proto/ but not routed (or routed differently)")
+        #expect(
+            fromRoutes.subtracting(fromProto).sorted() == [],
+            "routed but not declared in Proto/ (or declared differently)")
         #expect(routed.count == Set(routed.map(\.path)).count)
     }
 

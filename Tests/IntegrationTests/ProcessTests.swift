@@ -4,8 +4,8 @@ import Foundation
 import NIOCore
 import RPCCore
 import Storage
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 /// careerai-server and careerai as real processes, the way a user runs them.
@@ -26,9 +26,11 @@ struct ProcessTests {
         // One structured line per call: method, code, duration, request id.
         let callLines = server.log.split(separator: "\n").filter { $0.contains("msg=rpc ") }
         #expect(callLines.count == 2)
-        #expect(callLines.allSatisfy {
-            $0.contains("method=/careerai.v1.HealthService/Check") && $0.contains("code=OK") && $0.contains("duration_ms=") && $0.contains("request_id=")
-        })
+        #expect(
+            callLines.allSatisfy {
+                $0.contains("method=/careerai.v1.HealthService/Check") && $0.contains("code=OK")
+                    && $0.contains("duration_ms=") && $0.contains("request_id=")
+            })
     }
 
     @Test("careerai without a server: exit 1 and one line a person understands")
@@ -36,24 +38,27 @@ struct ProcessTests {
         let result = try await Executables.run("careerai", ["health", "--server", "127.0.0.1:1"])
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr == "careerai: cannot reach 127.0.0.1:1 (connection refused) — is careerai-server running?\n")
+        #expect(
+            result.stderr == "careerai: cannot reach 127.0.0.1:1 (connection refused) — is careerai-server running?\n")
     }
 
-    @Test("a bad configuration value stops the server with one line naming it", arguments: [
-        ("CAREERAI_RPC_ADDR", "nonsense", "CAREERAI_RPC_ADDR"),
-        ("CAREERAI_DATABASE_URL", "mysql://x", "CAREERAI_DATABASE_URL"),
-        ("CAREERAI_REDIS_URL", "http://x", "CAREERAI_REDIS_URL"),
-        ("CAREERAI_RPC_MAX_FRAME_BYTES", "12", "CAREERAI_RPC_MAX_FRAME_BYTES"),
-        ("CAREERAI_ENV", "staging", "CAREERAI_ENV"),
-        ("CAREERAI_LOG_LEVEL", "loud", "CAREERAI_LOG_LEVEL"),
-        ("MOCK", "maybe", "MOCK"),
-        ("CAREERAI_SECRET", "too-short", "CAREERAI_SECRET"),
-        ("CAREERAI_SMTP_URL", "http://mail.example", "CAREERAI_SMTP_URL"),
-        ("CAREERAI_OTP_TTL_S", "5", "CAREERAI_OTP_TTL_S"),
-        ("CAREERAI_SESSION_TTL_S", "-1", "CAREERAI_SESSION_TTL_S"),
-        ("CAREERAI_TRUSTED_PROXIES", "10.0.0.1,not-an-ip", "CAREERAI_TRUSTED_PROXIES"),
-        ("GOOGLE_CLIENT_ID", "id-without-secret", "GOOGLE_CLIENT_SECRET"),
-    ])
+    @Test(
+        "a bad configuration value stops the server with one line naming it",
+        arguments: [
+            ("CAREERAI_RPC_ADDR", "nonsense", "CAREERAI_RPC_ADDR"),
+            ("CAREERAI_DATABASE_URL", "mysql://x", "CAREERAI_DATABASE_URL"),
+            ("CAREERAI_REDIS_URL", "http://x", "CAREERAI_REDIS_URL"),
+            ("CAREERAI_RPC_MAX_FRAME_BYTES", "12", "CAREERAI_RPC_MAX_FRAME_BYTES"),
+            ("CAREERAI_ENV", "staging", "CAREERAI_ENV"),
+            ("CAREERAI_LOG_LEVEL", "loud", "CAREERAI_LOG_LEVEL"),
+            ("MOCK", "maybe", "MOCK"),
+            ("CAREERAI_SECRET", "too-short", "CAREERAI_SECRET"),
+            ("CAREERAI_SMTP_URL", "http://mail.example", "CAREERAI_SMTP_URL"),
+            ("CAREERAI_OTP_TTL_S", "5", "CAREERAI_OTP_TTL_S"),
+            ("CAREERAI_SESSION_TTL_S", "-1", "CAREERAI_SESSION_TTL_S"),
+            ("CAREERAI_TRUSTED_PROXIES", "10.0.0.1,not-an-ip", "CAREERAI_TRUSTED_PROXIES"),
+            ("GOOGLE_CLIENT_ID", "id-without-secret", "GOOGLE_CLIENT_SECRET"),
+        ])
     func badConfiguration(variable: String, value: String, named: String) async throws {
         var environment = ["CAREERAI_RPC_ADDR": "127.0.0.1:0"]
         environment[variable] = value
@@ -67,9 +72,12 @@ struct ProcessTests {
     @Test("an unreachable database stops the server with one clear line")
     func unreachableDatabase() async throws {
         let closedPort = try ClosedPort()
-        let result = try await Executables.run("careerai-server", ["serve"], environment: [
-            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": "postgres://careerai@127.0.0.1:\(closedPort.port)/careerai",
-        ])
+        let result = try await Executables.run(
+            "careerai-server", ["serve"],
+            environment: [
+                "CAREERAI_RPC_ADDR": "127.0.0.1:0",
+                "CAREERAI_DATABASE_URL": "postgres://careerai@127.0.0.1:\(closedPort.port)/careerai",
+            ])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
@@ -93,7 +101,9 @@ struct ProcessTests {
         for output in outputs {
             if output.hasPrefix("applied ") {
                 let list = output.dropFirst("applied ".count).prefix { $0 != ";" }
-                applied += list.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces).dropFirst()) }
+                applied += list.split(separator: ",").compactMap {
+                    Int64($0.trimmingCharacters(in: .whitespaces).dropFirst())
+                }
                 #expect(output.hasSuffix("; schema version \(versions.last!)\n"), "\(output)")
             } else {
                 #expect(output == "schema is up to date (version \(versions.last!))\n", "\(output)")
@@ -104,42 +114,66 @@ struct ProcessTests {
         await test.close()
     }
 
-    @Test("a bad feature-cost file stops the server with one line saying what is wrong", arguments: [
-        (#"{"job_pack": {"free": {"currency": "silver", "amount": 1}}}"#, "no price for the pro plan"),
-        (#"{"resume_roaster": {}}"#, "unknown feature 'resume_roaster'"),
-        (#"{"job_pack": {"free": {"currency": "bronze", "amount": 1}, "pro": {"currency": "gold", "amount": 1}}}"#, "unknown currency 'bronze'"),
-        (#"{"job_pack": {"free": {"currency": "silver", "amount": -1}, "pro": {"currency": "gold", "amount": 1}}}"#, "amount -1 is outside"),
-        (#"{"job_pack": {"free": {"currency": "silver", "amount": 1.5}, "pro": {"currency": "gold", "amount": 1}}}"#, "amounts are whole numbers"),
-        ("not json", "not valid JSON"),
-    ])
+    @Test(
+        "a bad feature-cost file stops the server with one line saying what is wrong",
+        arguments: [
+            (#"{"job_pack": {"free": {"currency": "silver", "amount": 1}}}"#, "no price for the pro plan"),
+            (#"{"resume_roaster": {}}"#, "unknown feature 'resume_roaster'"),
+            (
+                #"{"job_pack": {"free": {"currency": "bronze", "amount": 1}, "pro": {"currency": "gold", "amount": 1}}}"#,
+                "unknown currency 'bronze'"
+            ),
+            (
+                #"{"job_pack": {"free": {"currency": "silver", "amount": -1}, "pro": {"currency": "gold", "amount": 1}}}"#,
+                "amount -1 is outside"
+            ),
+            (
+                #"{"job_pack": {"free": {"currency": "silver", "amount": 1.5}, "pro": {"currency": "gold", "amount": 1}}}"#,
+                "amounts are whole numbers"
+            ),
+            ("not json", "not valid JSON"),
+        ])
     func badFeatureCosts(json: String, message: String) async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("costs-\(UUID().uuidString).json")
         try json.write(to: file, atomically: true, encoding: .utf8)
-        let result = try await Executables.run("careerai-server", ["serve"], environment: [
-            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_FEATURE_COSTS": file.path])
+        let result = try await Executables.run(
+            "careerai-server", ["serve"],
+            environment: [
+                "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_FEATURE_COSTS": file.path,
+            ])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 1 && lines[0].hasPrefix("careerai-server: configuration: CAREERAI_FEATURE_COSTS: "), "\(result.stderr)")
+        #expect(
+            lines.count == 1 && lines[0].hasPrefix("careerai-server: configuration: CAREERAI_FEATURE_COSTS: "),
+            "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         try? FileManager.default.removeItem(at: file)
     }
 
     @Test("a feature-cost path to something huge is refused without reading it all")
     func hugeFeatureCosts() async throws {
-        let result = try await Executables.run("careerai-server", ["serve"], environment: [
-            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_FEATURE_COSTS": "/dev/zero"])
+        let result = try await Executables.run(
+            "careerai-server", ["serve"],
+            environment: [
+                "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_FEATURE_COSTS": "/dev/zero",
+            ])
         #expect(result.status == 1)
-        #expect(result.stderr == "careerai-server: configuration: CAREERAI_FEATURE_COSTS: '/dev/zero' is larger than 65536 bytes\n",
-                "\(result.stderr)")
+        #expect(
+            result.stderr
+                == "careerai-server: configuration: CAREERAI_FEATURE_COSTS: '/dev/zero' is larger than 65536 bytes\n",
+            "\(result.stderr)")
     }
 
     @Test("production refuses the development defaults: MOCK, a generated secret, the console mailer")
     func productionRefusesInsecureDefaults() async throws {
-        let production = ["CAREERAI_ENV": "production", "CAREERAI_RPC_ADDR": "127.0.0.1:0", "MOCK": "0", "OPENAI_API_KEY": "sk-test",
-                          "CAREERAI_SECRET": String(repeating: "ab", count: 32), "CAREERAI_SMTP_URL": "smtp://127.0.0.1:2525",
-                          "CAREERAI_MAIL_FROM": "no-reply@careerai.example"]
+        let production = [
+            "CAREERAI_ENV": "production", "CAREERAI_RPC_ADDR": "127.0.0.1:0", "MOCK": "0", "OPENAI_API_KEY": "sk-test",
+            "CAREERAI_SECRET": String(repeating: "ab", count: 32), "CAREERAI_SMTP_URL": "smtp://127.0.0.1:2525",
+            "CAREERAI_MAIL_FROM": "no-reply@careerai.example",
+        ]
         let refusals: [(String, String?, String)] = [
-            ("MOCK", "1", "MOCK"), ("CAREERAI_SECRET", nil, "CAREERAI_SECRET"), ("CAREERAI_SMTP_URL", nil, "CAREERAI_SMTP_URL"),
+            ("MOCK", "1", "MOCK"), ("CAREERAI_SECRET", nil, "CAREERAI_SECRET"),
+            ("CAREERAI_SMTP_URL", nil, "CAREERAI_SMTP_URL"),
         ]
         for (variable, value, named) in refusals {
             var environment = production
@@ -153,7 +187,8 @@ struct ProcessTests {
     @Test("a taken port is one clear line")
     func portInUse() async throws {
         let server = try await ServerProcess.start()
-        let result = try await Executables.run("careerai-server", ["serve"], environment: ["CAREERAI_RPC_ADDR": server.target])
+        let result = try await Executables.run(
+            "careerai-server", ["serve"], environment: ["CAREERAI_RPC_ADDR": server.target])
         #expect(result.status == 1)
         // Log lines may come first (migrations ran); the failure is the one last line, with no trace.
         let lines = result.stderr.split(separator: "\n")
@@ -185,8 +220,10 @@ struct ProcessTests {
         let server = try await ServerProcess.start(environment: ["CAREERAI_LOG_LEVEL": "warning"])
         let port = server.port
         var random = WireRandom(seed: 20_261_125)
-        let valid = try Frame(callID: 1, type: .request, method: "/careerai.v1.HealthService/Check",
-                              metadata: ["x-request-id": "fuzz"], payload: HealthCheckRequest().wireEncoded()).wireEncoded()
+        let valid = try Frame(
+            callID: 1, type: .request, method: "/careerai.v1.HealthService/Check",
+            metadata: ["x-request-id": "fuzz"], payload: HealthCheckRequest().wireEncoded()
+        ).wireEncoded()
         var sent = 0
         for index in 0..<10_000 {
             var bytes: [UInt8] = []
@@ -197,13 +234,17 @@ struct ProcessTests {
                 bytes = Array(Preface.current.bytes.readableBytesView) + randomBytes(&random, upTo: 256)
             case 2:  // a valid preface and a plausible length, then anything
                 let body = randomBytes(&random, upTo: 256)
-                bytes = Array(Preface.current.bytes.readableBytesView) + withUnsafeBytes(of: UInt32(body.count).bigEndian, Array.init) + body
+                bytes =
+                    Array(Preface.current.bytes.readableBytesView)
+                    + withUnsafeBytes(of: UInt32(body.count).bigEndian, Array.init) + body
             default:  // a valid frame with a few bytes flipped
                 var frame = valid
                 for _ in 0..<(1 + Int(random.next() % 3)) {
                     frame[Int(random.next() % UInt64(frame.count))] ^= UInt8(truncatingIfNeeded: random.next() | 1)
                 }
-                bytes = Array(Preface.current.bytes.readableBytesView) + withUnsafeBytes(of: UInt32(frame.count).bigEndian, Array.init) + frame
+                bytes =
+                    Array(Preface.current.bytes.readableBytesView)
+                    + withUnsafeBytes(of: UInt32(frame.count).bigEndian, Array.init) + frame
             }
             let socket = try RawSocket(port: port)
             socket.send(bytes)
@@ -217,7 +258,10 @@ struct ProcessTests {
         #expect(try await client.health.check().status == "SERVING")
         await client.close()
         let stopped = await server.stop()
-        #expect(stopped == 0, "exit \(stopped.map(String.init) ?? "none within 30 s"); the server's log ends:\n\(server.log.suffix(3_000))")
+        #expect(
+            stopped == 0,
+            "exit \(stopped.map(String.init) ?? "none within 30 s"); the server's log ends:\n\(server.log.suffix(3_000))"
+        )
     }
 
     private func randomBytes(_ random: inout WireRandom, upTo limit: Int) -> [UInt8] {

@@ -8,8 +8,8 @@ import RPCCore
 import RPCServer
 import ServerApp
 import Storage
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 /// careerai-server as the executable wires it (database, migrations, demo university), in-process.
@@ -21,11 +21,16 @@ struct RuntimeUnderTest {
         try await start(databaseURL: databaseURL, environment: environment, clock: SystemWallClock())
     }
 
-    static func start(databaseURL: String, environment: [String: String] = [:], clock: any WallClock) async throws -> RuntimeUnderTest {
-        var values = ["CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": databaseURL, "CAREERAI_SECRET": testSecret]
+    static func start(databaseURL: String, environment: [String: String] = [:], clock: any WallClock) async throws
+        -> RuntimeUnderTest
+    {
+        var values = [
+            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": databaseURL, "CAREERAI_SECRET": testSecret,
+        ]
         values.merge(environment) { _, new in new }
         let configuration = try ServerConfiguration.load(from: values)
-        let runtime = try await ServerRuntime.make(configuration: configuration, logger: TestDatabase.logger, clock: clock)
+        let runtime = try await ServerRuntime.make(
+            configuration: configuration, logger: TestDatabase.logger, clock: clock)
         let address = try await runtime.start()
         return RuntimeUnderTest(runtime: runtime, port: address.port!)
     }
@@ -100,7 +105,9 @@ struct UniversityRPCTests {
         await test.close()
     }
 
-    @Test("an admin's bad input over RPC is INVALID_ARGUMENT naming the field; a taken subdomain ALREADY_EXISTS", arguments: Engine.allCases)
+    @Test(
+        "an admin's bad input over RPC is INVALID_ARGUMENT naming the field; a taken subdomain ALREADY_EXISTS",
+        arguments: Engine.allCases)
     func adminBadInput(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         try await Migrator(database: test.database).migrate()

@@ -1,7 +1,8 @@
-@testable import RPCServer
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import RPCServer
 
 @Suite("Connection registry")
 struct ConnectionRegistryTests {

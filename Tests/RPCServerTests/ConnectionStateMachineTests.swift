@@ -1,8 +1,9 @@
 import NIOCore
 import RPCCore
-@testable import RPCServer
 import Testing
 import Wire
+
+@testable import RPCServer
 
 /// The connection's rules without a channel: every event in, every action out.
 @Suite("Connection state machine")
@@ -11,13 +12,18 @@ struct ConnectionStateMachineTests {
 
     static func method(_ name: String, _ kind: MethodKind = .unary) -> RPCMethod {
         RPCMethod(
-            descriptor: AnyMethodDescriptor(MethodDescriptor<Frame, Frame>(
-                service: "careerai.v1.Probe", method: name, kind: kind, access: .public)),
+            descriptor: AnyMethodDescriptor(
+                MethodDescriptor<Frame, Frame>(
+                    service: "careerai.v1.Probe", method: name, kind: kind, access: .public)),
             invoke: { _, _, _ in [] })
     }
 
-    static func request(_ callID: UInt32, _ name: String = "Echo", timeoutMs: UInt32 = 0, metadata: [String: String] = [:]) -> Frame {
-        Frame(callID: callID, type: .request, method: "/careerai.v1.Probe/\(name)", metadata: metadata, timeoutMs: timeoutMs)
+    static func request(
+        _ callID: UInt32, _ name: String = "Echo", timeoutMs: UInt32 = 0, metadata: [String: String] = [:]
+    ) -> Frame {
+        Frame(
+            callID: callID, type: .request, method: "/careerai.v1.Probe/\(name)", metadata: metadata,
+            timeoutMs: timeoutMs)
     }
 
     static func machine(_ configure: (inout RPCServerLimits) -> Void = { _ in }) -> ConnectionStateMachine {
@@ -31,15 +37,21 @@ struct ConnectionStateMachineTests {
     @Test("a request starts its call with the default unary deadline; its response ends it")
     func startAndFinish() {
         var machine = Self.machine()
-        let action = machine.receivedRequest(Self.request(3, metadata: ["x-request-id": "r-1"]), method: Self.method("Echo"), now: Self.start)
+        let action = machine.receivedRequest(
+            Self.request(3, metadata: ["x-request-id": "r-1"]), method: Self.method("Echo"), now: Self.start)
         #expect(action == .start(callID: 3, deadline: Self.start + .milliseconds(30_000), requestID: "r-1"))
         #expect(machine.calls.count == 1 && machine.highestCallID == 3)
 
-        guard case .answer(let frame, let record, let cancelTask, let close) = machine.callFinished(callID: 3, .success([1, 2])) else {
+        guard
+            case .answer(let frame, let record, let cancelTask, let close) = machine.callFinished(
+                callID: 3, .success([1, 2]))
+        else {
             Issue.record("no answer")
             return
         }
-        #expect(frame.type == .response && frame.callID == 3 && frame.payload == [1, 2] && frame.metadata["x-request-id"] == "r-1")
+        #expect(
+            frame.type == .response && frame.callID == 3 && frame.payload == [1, 2]
+                && frame.metadata["x-request-id"] == "r-1")
         #expect(record.code == .ok && !cancelTask && !close)
         #expect(machine.calls.isEmpty)
         // A second outcome of the same call (after a cancel, say) sends nothing.
@@ -49,7 +61,10 @@ struct ConnectionStateMachineTests {
     @Test("call id 0 and a call id in flight are protocol violations that close the connection")
     func badCallIDs() {
         var machine = Self.machine()
-        guard case .closeWithGoaway(let goaway) = machine.receivedRequest(Self.request(0), method: Self.method("Echo"), now: Self.start) else {
+        guard
+            case .closeWithGoaway(let goaway) = machine.receivedRequest(
+                Self.request(0), method: Self.method("Echo"), now: Self.start)
+        else {
             Issue.record("call id 0 accepted")
             return
         }
@@ -58,7 +73,10 @@ struct ConnectionStateMachineTests {
 
         var other = Self.machine()
         _ = other.receivedRequest(Self.request(5), method: Self.method("Echo"), now: Self.start)
-        guard case .closeWithGoaway(let again) = other.receivedRequest(Self.request(5), method: Self.method("Echo"), now: Self.start) else {
+        guard
+            case .closeWithGoaway(let again) = other.receivedRequest(
+                Self.request(5), method: Self.method("Echo"), now: Self.start)
+        else {
             Issue.record("a call id in flight was reused")
             return
         }
@@ -67,23 +85,37 @@ struct ConnectionStateMachineTests {
 
     @Test("refusals keep the connection: unknown method, metadata too large, too many calls in flight")
     func refusals() {
-        var machine = Self.machine { $0.maxConcurrentCalls = 2; $0.maxMetadataBytes = 256 }
-        guard case .refuse(let unknown, let record) = machine.receivedRequest(Self.request(1, "Nope"), method: nil, now: Self.start) else {
+        var machine = Self.machine {
+            $0.maxConcurrentCalls = 2
+            $0.maxMetadataBytes = 256
+        }
+        guard
+            case .refuse(let unknown, let record) = machine.receivedRequest(
+                Self.request(1, "Nope"), method: nil, now: Self.start)
+        else {
             Issue.record("unknown method started")
             return
         }
-        #expect(unknown.status?.code == StatusCode.unimplemented.rawValue && record.reason == "UNKNOWN_METHOD" && record.startedAt == nil)
+        #expect(
+            unknown.status?.code == StatusCode.unimplemented.rawValue && record.reason == "UNKNOWN_METHOD"
+                && record.startedAt == nil)
 
         let big = Self.request(2, metadata: ["x": String(repeating: "m", count: 300)])
-        guard case .refuse(let tooBig, _) = machine.receivedRequest(big, method: Self.method("Echo"), now: Self.start) else {
+        guard case .refuse(let tooBig, _) = machine.receivedRequest(big, method: Self.method("Echo"), now: Self.start)
+        else {
             Issue.record("large metadata accepted")
             return
         }
-        #expect(tooBig.status?.errorInfo?.reason == "METADATA_TOO_LARGE" && tooBig.status?.errorInfo?.metadata["field"] == "metadata")
+        #expect(
+            tooBig.status?.errorInfo?.reason == "METADATA_TOO_LARGE"
+                && tooBig.status?.errorInfo?.metadata["field"] == "metadata")
 
         _ = machine.receivedRequest(Self.request(3), method: Self.method("Echo"), now: Self.start)
         _ = machine.receivedRequest(Self.request(4), method: Self.method("Echo"), now: Self.start)
-        guard case .refuse(let excess, _) = machine.receivedRequest(Self.request(5), method: Self.method("Echo"), now: Self.start) else {
+        guard
+            case .refuse(let excess, _) = machine.receivedRequest(
+                Self.request(5), method: Self.method("Echo"), now: Self.start)
+        else {
             Issue.record("a third concurrent call started")
             return
         }
@@ -94,14 +126,18 @@ struct ConnectionStateMachineTests {
     @Test("goaway: new calls are refused SERVER_DRAINING, the last call to end closes the connection")
     func draining() {
         var machine = Self.machine()
-        _ = machine.receivedRequest(Self.request(1, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
+        _ = machine.receivedRequest(
+            Self.request(1, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
         guard case .sendGoaway(let goaway, let closeNow) = machine.beginGoaway() else {
             Issue.record("no goaway")
             return
         }
         #expect(goaway.metadata["last-call-id"] == "1" && goaway.status?.code == 0 && !closeNow)
         #expect(machine.beginGoaway() == .none)
-        guard case .refuse(let late, _) = machine.receivedRequest(Self.request(2), method: Self.method("Echo"), now: Self.start) else {
+        guard
+            case .refuse(let late, _) = machine.receivedRequest(
+                Self.request(2), method: Self.method("Echo"), now: Self.start)
+        else {
             Issue.record("a call started while draining")
             return
         }
@@ -122,7 +158,8 @@ struct ConnectionStateMachineTests {
         _ = machine.receivedRequest(Self.request(1, timeoutMs: 100), method: Self.method("Echo"), now: Self.start)
         _ = machine.receivedRequest(Self.request(2, timeoutMs: 50), method: Self.method("Echo"), now: Self.start)
         _ = machine.receivedRequest(Self.request(3, timeoutMs: 500), method: Self.method("Echo"), now: Self.start)
-        _ = machine.receivedRequest(Self.request(4, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
+        _ = machine.receivedRequest(
+            Self.request(4, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
 
         guard case .answer(let cancelled, _, let cancelTask, _) = machine.receivedCancel(callID: 4) else {
             Issue.record("cancel did nothing")
@@ -134,7 +171,8 @@ struct ConnectionStateMachineTests {
         let (ended, next) = machine.deadlinesPassed(now: Self.start + .milliseconds(100))
         let endedIDs = ended.compactMap { action -> UInt32? in
             guard case .answer(let frame, _, let cancelTask, _) = action, cancelTask,
-                  frame.status?.code == StatusCode.deadlineExceeded.rawValue else { return nil }
+                frame.status?.code == StatusCode.deadlineExceeded.rawValue
+            else { return nil }
             return frame.callID
         }
         #expect(endedIDs == [1, 2])
@@ -164,8 +202,13 @@ struct ConnectionStateMachineTests {
     @Test("ping: answered with its payload; over 8 bytes closes the connection")
     func ping() {
         var machine = Self.machine()
-        #expect(machine.receivedPing(Frame(callID: 0, type: .ping, payload: [1, 2, 3])) == .reply(Frame(callID: 0, type: .pong, payload: [1, 2, 3])))
-        guard case .closeWithGoaway = machine.receivedPing(Frame(callID: 0, type: .ping, payload: Array(repeating: 0, count: 9))) else {
+        #expect(
+            machine.receivedPing(Frame(callID: 0, type: .ping, payload: [1, 2, 3]))
+                == .reply(Frame(callID: 0, type: .pong, payload: [1, 2, 3])))
+        guard
+            case .closeWithGoaway = machine.receivedPing(
+                Frame(callID: 0, type: .ping, payload: Array(repeating: 0, count: 9)))
+        else {
             Issue.record("a large ping was answered")
             return
         }
@@ -176,11 +219,15 @@ struct ConnectionStateMachineTests {
     func sizes() {
         var machine = Self.machine { $0.maxFrameBytes = 2_048 }
         _ = machine.receivedRequest(Self.request(1), method: Self.method("Echo"), now: Self.start)
-        _ = machine.receivedRequest(Self.request(2, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
+        _ = machine.receivedRequest(
+            Self.request(2, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
         #expect(machine.streamMessageAllowed(callID: 2, payloadBytes: 100) == nil)
         #expect(machine.streamMessageAllowed(callID: 2, payloadBytes: 1_500)?.reason == "RESPONSE_TOO_LARGE")
         #expect(machine.streamMessageAllowed(callID: 9, payloadBytes: 1)?.code == .cancelled)
-        guard case .answer(let frame, _, _, _) = machine.callFinished(callID: 1, .success(Array(repeating: 7, count: 1_500))) else {
+        guard
+            case .answer(let frame, _, _, _) = machine.callFinished(
+                callID: 1, .success(Array(repeating: 7, count: 1_500)))
+        else {
             Issue.record("no answer")
             return
         }

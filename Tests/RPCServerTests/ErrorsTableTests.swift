@@ -1,10 +1,11 @@
 import Contract
 import NIOCore
 import RPCCore
-@testable import RPCServer
-import Testing
 import TestSupport
+import Testing
 import Wire
+
+@testable import RPCServer
 
 /// Every row of PROTOCOL.md's "Errors and limits" table, plus CANCEL, PING and deadlines.
 @Suite("Errors and limits")
@@ -90,7 +91,8 @@ struct ErrorsTableTests {
     @Test("payload that does not decode as the request: RESPONSE 3, open")
     func badPayload() async throws {
         let harness = try await connected()
-        try await harness.send(Frame(callID: 1, type: .request, method: Methods.HealthService.check.path, payload: [0x0A, 0x09, 0x01]))
+        try await harness.send(
+            Frame(callID: 1, type: .request, method: Methods.HealthService.check.path, payload: [0x0A, 0x09, 0x01]))
         let response = try await harness.nextFrame()
         #expect(response.statusCode == .invalidArgument)
         #expect(response.status?.errorInfo?.reason == "MALFORMED_REQUEST")
@@ -100,7 +102,9 @@ struct ErrorsTableTests {
     @Test("a field out of bounds: RESPONSE 3 naming the field, open")
     func fieldOutOfBounds() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(1, Methods.HealthService.check.path, HealthCheckRequest(service: String(repeating: "x", count: 300))))
+        try await harness.send(
+            try .request(
+                1, Methods.HealthService.check.path, HealthCheckRequest(service: String(repeating: "x", count: 300))))
         let response = try await harness.nextFrame()
         #expect(response.statusCode == .invalidArgument)
         #expect(response.status?.errorInfo?.metadata["field"] == "service")
@@ -130,7 +134,9 @@ struct ErrorsTableTests {
     @Test("metadata over 8 KiB: RESPONSE 3, open")
     func bigMetadata() async throws {
         let harness = try await connected()
-        try await harness.send(try .request(1, Methods.HealthService.check.path, metadata: ["x-big": String(repeating: "m", count: 8 * 1024)]))
+        try await harness.send(
+            try .request(
+                1, Methods.HealthService.check.path, metadata: ["x-big": String(repeating: "m", count: 8 * 1024)]))
         let response = try await harness.nextFrame()
         #expect(response.statusCode == .invalidArgument)
         #expect(response.status?.errorInfo?.reason == "METADATA_TOO_LARGE")

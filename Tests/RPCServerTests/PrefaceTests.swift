@@ -1,10 +1,11 @@
 import Contract
 import NIOCore
 import RPCCore
-@testable import RPCServer
-import Testing
 import TestSupport
+import Testing
 import Wire
+
+@testable import RPCServer
 
 @Suite("Server preface")
 struct PrefaceTests {

@@ -3,10 +3,11 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import RPCCore
-@testable import RPCServer
-import Testing
 import TestSupport
+import Testing
 import Wire
+
+@testable import RPCServer
 
 /// One server connection's real pipeline on a NIOAsyncTestingChannel: bytes in, bytes out, virtual time.
 final class ServerHarness {
@@ -19,7 +20,8 @@ final class ServerHarness {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let events = ConnectionEvents(opened: { _, _ in }, closed: {})
         try await channel.testingEventLoop.executeInContext { [channel] in
-            try RPCServer.addHandlers(to: channel.pipeline.syncOperations, router: router, limits: limits, logger: logger, events: events)
+            try RPCServer.addHandlers(
+                to: channel.pipeline.syncOperations, router: router, limits: limits, logger: logger, events: events)
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
     }
@@ -84,7 +86,6 @@ final class ServerHarness {
         await eventually { !self.channel.isActive }
     }
 
-
     /// Runs the loop and collects what was written until `count` bytes are there (bounded). The loop
     /// must be driven: work a handler schedules on its own loop waits for the next `run()`.
     private func fill(atLeast count: Int, timeoutMs: Int = 5_000) async throws {
@@ -115,10 +116,13 @@ final class ServerHarness {
 }
 
 extension Frame {
-    static func request(_ callID: UInt32, _ method: String, _ message: some WireMessage = HealthCheckRequest(),
-                        metadata: [String: String] = [:], timeoutMs: UInt32 = 0) throws -> Frame {
-        Frame(callID: callID, type: .request, method: method, metadata: metadata, timeoutMs: timeoutMs,
-              payload: try message.wireEncoded())
+    static func request(
+        _ callID: UInt32, _ method: String, _ message: some WireMessage = HealthCheckRequest(),
+        metadata: [String: String] = [:], timeoutMs: UInt32 = 0
+    ) throws -> Frame {
+        Frame(
+            callID: callID, type: .request, method: method, metadata: metadata, timeoutMs: timeoutMs,
+            payload: try message.wireEncoded())
     }
 
     var statusCode: StatusCode { StatusCode(wireValue: status?.code ?? 0) }

@@ -1,7 +1,7 @@
 import Foundation
 import Storage
-import Testing
 import TestSupport
+import Testing
 
 @Suite("SQL database on both engines")
 struct DatabaseTests {
@@ -12,8 +12,9 @@ struct DatabaseTests {
         let row = try await test.database.transaction { connection in
             try connection.execute("CREATE TABLE t (a BIGINT, b TEXT, c BOOLEAN, d TEXT)")
             // $2 before $1 in the statement: SQLite treats $n as names, so this catches positional binding.
-            try connection.execute("INSERT INTO t (b, a, c, d) VALUES ($2, $1, $3, $4)",
-                                   [.integer(Int64.max), .text("héllo 'quoted' 😀"), .bool(true), .null])
+            try connection.execute(
+                "INSERT INTO t (b, a, c, d) VALUES ($2, $1, $3, $4)",
+                [.integer(Int64.max), .text("héllo 'quoted' 😀"), .bool(true), .null])
             return try connection.query("SELECT a, b, c, d FROM t")[0]
         }
         #expect(try row.integer("a") == Int64.max)
@@ -50,13 +51,21 @@ struct DatabaseTests {
             _ = try await test.database.transaction { try $0.execute("INSERT INTO w (id, silver) VALUES ('a', 2)") }
             Issue.record("a duplicate key was accepted")
         } catch let error as StorageError {
-            guard case .uniqueViolation = error else { Issue.record("\(error)"); return }
+            guard case .uniqueViolation = error else {
+                Issue.record("\(error)")
+                return
+            }
         }
         do {
-            _ = try await test.database.transaction { try $0.execute("UPDATE w SET silver = silver - 5 WHERE id = 'a'") }
+            _ = try await test.database.transaction {
+                try $0.execute("UPDATE w SET silver = silver - 5 WHERE id = 'a'")
+            }
             Issue.record("a negative balance was accepted")
         } catch let error as StorageError {
-            guard case .constraintViolation = error else { Issue.record("\(error)"); return }
+            guard case .constraintViolation = error else {
+                Issue.record("\(error)")
+                return
+            }
         }
     }
 
@@ -82,7 +91,9 @@ struct DatabaseTests {
 
     /// Many transactions at once, some failing in different ways: each must stand alone — its own
     /// result, its own rollback, nothing left of a failed one.
-    @Test("300 concurrent transactions, a third throwing after writing and a third breaking a unique key: each one commits or rolls back alone", arguments: Engine.allCases)
+    @Test(
+        "300 concurrent transactions, a third throwing after writing and a third breaking a unique key: each one commits or rolls back alone",
+        arguments: Engine.allCases)
     func concurrentMixedOutcomes(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -98,20 +109,24 @@ struct DatabaseTests {
                 group.addTask {
                     let result: Result<Int64, any Error>
                     do {
-                        result = .success(try await test.database.transaction { connection in
-                            try connection.execute("UPDATE total SET n = n + 1 WHERE id = 'x'")
-                            switch index % 3 {
-                            case 0:
-                                try connection.execute("INSERT INTO m (id, note) VALUES ($1, 'kept')", [.integer(Int64(index))])
-                            case 1:
-                                try connection.execute("INSERT INTO m (id, note) VALUES ($1, 'thrown')", [.integer(Int64(index))])
-                                throw Thrown(index: index)
-                            default:
-                                try connection.execute("INSERT INTO m (id, note) VALUES ($1, 'before')", [.integer(Int64(index))])
-                                try connection.execute("INSERT INTO m (id, note) VALUES (-1, 'duplicate')")
-                            }
-                            return Int64(index)
-                        })
+                        result = .success(
+                            try await test.database.transaction { connection in
+                                try connection.execute("UPDATE total SET n = n + 1 WHERE id = 'x'")
+                                switch index % 3 {
+                                case 0:
+                                    try connection.execute(
+                                        "INSERT INTO m (id, note) VALUES ($1, 'kept')", [.integer(Int64(index))])
+                                case 1:
+                                    try connection.execute(
+                                        "INSERT INTO m (id, note) VALUES ($1, 'thrown')", [.integer(Int64(index))])
+                                    throw Thrown(index: index)
+                                default:
+                                    try connection.execute(
+                                        "INSERT INTO m (id, note) VALUES ($1, 'before')", [.integer(Int64(index))])
+                                    try connection.execute("INSERT INTO m (id, note) VALUES (-1, 'duplicate')")
+                                }
+                                return Int64(index)
+                            })
                     } catch {
                         result = .failure(error)
                     }
@@ -125,7 +140,8 @@ struct DatabaseTests {
             switch (index % 3, outcome) {
             case (0, .success(let value)): #expect(value == Int64(index), "each caller gets its own result")
             case (1, .failure(let error)): #expect((error as? Thrown)?.index == index)
-            case (2, .failure(let error)): #expect((error as? StorageError).map { if case .uniqueViolation = $0 { true } else { false } } == true)
+            case (2, .failure(let error)):
+                #expect((error as? StorageError).map { if case .uniqueViolation = $0 { true } else { false } } == true)
             default: Issue.record("transaction \(index): unexpected \(outcome)")
             }
         }
@@ -146,7 +162,9 @@ struct DatabaseTests {
         let gate = DispatchSemaphore(value: 0)
         let busy = Task { try await test.database.withConnection { _ in gate.wait() } }
         try await Task.sleep(for: .milliseconds(50))
-        let waiter = Task { try await test.database.transaction { try $0.execute("INSERT INTO w (id) VALUES ('cancelled')") } }
+        let waiter = Task {
+            try await test.database.transaction { try $0.execute("INSERT INTO w (id) VALUES ('cancelled')") }
+        }
         try await Task.sleep(for: .milliseconds(50))
         waiter.cancel()
         gate.signal()
@@ -169,13 +187,16 @@ struct MigrationTests {
         #expect(try await migrator.appliedVersions() == Schema.migrations.map(\.version))
         // The schema is really there, with its constraints.
         let tables = try await test.database.transaction { connection in
-            try connection.query(engine == .sqlite
-                ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+            try connection.query(
+                engine == .sqlite
+                    ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                    : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
             ).map { try $0.text("name") }
         }
-        for table in ["universities", "users", "credit_wallets", "credit_transactions", "runs", "job_pack_requests",
-                      "skill_mapper_runs", "otp_requests", "sessions", "schema_migrations"] {
+        for table in [
+            "universities", "users", "credit_wallets", "credit_transactions", "runs", "job_pack_requests",
+            "skill_mapper_runs", "otp_requests", "sessions", "schema_migrations",
+        ] {
             #expect(tables.contains(table), "missing table \(table)")
         }
     }
@@ -199,32 +220,41 @@ struct MigrationTests {
         defer { Task { await test.close() } }
         try await Migrator(database: test.database).migrate()
         try await test.database.transaction { c in
-            try c.execute("INSERT INTO universities (id, name, subdomain, created_at, updated_at) VALUES ('u1', 'U', 'uu', 0, 0)")
+            try c.execute(
+                "INSERT INTO universities (id, name, subdomain, created_at, updated_at) VALUES ('u1', 'U', 'uu', 0, 0)")
             try c.execute("INSERT INTO users (id, university_id, email, created_at) VALUES ('p1', 'u1', 'a@u.edu', 0)")
-            try c.execute("INSERT INTO credit_wallets (user_id, university_id, silver, gold, updated_at) VALUES ('p1', 'u1', 1, 0, 0)")
-            try c.execute("""
+            try c.execute(
+                "INSERT INTO credit_wallets (user_id, university_id, silver, gold, updated_at) VALUES ('p1', 'u1', 1, 0, 0)"
+            )
+            try c.execute(
+                """
                 INSERT INTO runs (id, university_id, user_id, kind, status, cost_currency, cost_amount, request_hash, created_at, updated_at)
                 VALUES ('r1', 'u1', 'p1', 'job_pack', 'failed', 'silver', 1, 'h', 0, 0)
                 """)
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, run_id, status, created_at)
                 VALUES ('t1', 'p1', 'u1', 'silver', 1, 'refund', 'r1', 'completed', 0)
                 """)
         }
         await #expect(throws: StorageError.self) {
             try await test.database.transaction { c in
-                try c.execute("""
+                try c.execute(
+                    """
                     INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, run_id, status, created_at)
                     VALUES ('t2', 'p1', 'u1', 'silver', 1, 'refund', 'r1', 'completed', 0)
                     """)
             }
         }
         await #expect(throws: StorageError.self) {
-            _ = try await test.database.transaction { try $0.execute("UPDATE credit_wallets SET silver = silver - 2 WHERE user_id = 'p1'") }
+            _ = try await test.database.transaction {
+                try $0.execute("UPDATE credit_wallets SET silver = silver - 2 WHERE user_id = 'p1'")
+            }
         }
         await #expect(throws: StorageError.self) {
             try await test.database.transaction { c in
-                try c.execute("""
+                try c.execute(
+                    """
                     INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, status, created_at)
                     VALUES ('t3', 'p1', 'u1', 'bronze', 1, 'topup', 'completed', 0)
                     """)
@@ -239,7 +269,9 @@ struct PostgresReconnectTests {
     func reconnectAfterKill() async throws {
         guard let test = try await TestDatabase.make(.postgres) else { return }
         defer { Task { await test.close() } }
-        let pid = try await test.database.withConnection { try $0.query("SELECT pg_backend_pid() AS pid")[0].integer("pid") }
+        let pid = try await test.database.withConnection {
+            try $0.query("SELECT pg_backend_pid() AS pid")[0].integer("pid")
+        }
         let admin = PostgresDatabase(url: TestDatabase.postgresAdminURL!, logger: TestDatabase.logger)
         _ = try await admin.withConnection { try $0.query("SELECT pg_terminate_backend($1)", [.integer(pid)]) }
         await admin.close()
@@ -249,12 +281,17 @@ struct PostgresReconnectTests {
                 let one = try await test.database.transaction { try $0.query("SELECT 1 AS one")[0].integer("one") }
                 #expect(one == 1)
             } catch let error as StorageError {
-                guard case .unavailable = error else { Issue.record("\(error)"); return }
+                guard case .unavailable = error else {
+                    Issue.record("\(error)")
+                    return
+                }
                 failures += 1
             }
         }
         #expect(failures <= 1)
-        let newPid = try await test.database.withConnection { try $0.query("SELECT pg_backend_pid() AS pid")[0].integer("pid") }
+        let newPid = try await test.database.withConnection {
+            try $0.query("SELECT pg_backend_pid() AS pid")[0].integer("pid")
+        }
         #expect(newPid != pid)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Storage
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("PostgreSQL pool")
 struct PostgresPoolTests {
@@ -37,7 +37,9 @@ struct PostgresPoolTests {
             try await gate.withConnection { try $0.execute("SELECT pg_advisory_unlock(\(gateKey))") }
         }
 
-        let waiter = Task { try await database.transaction { try $0.execute("INSERT INTO marks VALUES ('cancelled')") } }
+        let waiter = Task {
+            try await database.transaction { try $0.execute("INSERT INTO marks VALUES ('cancelled')") }
+        }
         try await Task.sleep(for: .milliseconds(100))  // lets the waiter join the line (either way the test holds)
         waiter.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiter.value }
@@ -49,7 +51,9 @@ struct PostgresPoolTests {
 
         // The permit is back: the next call runs, and the cancelled insert never did.
         _ = try await database.transaction { try $0.execute("INSERT INTO marks VALUES ('after')") }
-        let names = try await database.transaction { try $0.query("SELECT name FROM marks ORDER BY name").map { try $0.text("name") } }
+        let names = try await database.transaction {
+            try $0.query("SELECT name FROM marks ORDER BY name").map { try $0.text("name") }
+        }
         #expect(names == ["after"])
         await gate.close()
         await database.close()

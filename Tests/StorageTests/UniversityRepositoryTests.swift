@@ -1,8 +1,8 @@
 import Domain
 import Foundation
 import Storage
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Universities and tenancy on both engines")
 struct UniversityRepositoryTests {
@@ -13,7 +13,9 @@ struct UniversityRepositoryTests {
     }
 
     private func draft(_ subdomain: String, domains: [String] = ["uni.edu"]) -> UniversityDraft {
-        UniversityDraft(name: "University \(subdomain)", subdomain: subdomain, allowedDomains: domains, defaultSilver: 10, defaultGold: 2)
+        UniversityDraft(
+            name: "University \(subdomain)", subdomain: subdomain, allowedDomains: domains, defaultSilver: 10,
+            defaultGold: 2)
     }
 
     @Test("create, find, list and update", arguments: Engine.allCases)
@@ -28,9 +30,11 @@ struct UniversityRepositoryTests {
         #expect(try await SQLUniversityRepository(database: test.database).find(id: created.id) == created)
         #expect(try await service.list().map(\.subdomain) == ["bits", "iitb"])
 
-        let updated = try await service.update(subdomain: "iitb", fields: [.defaultGold, .name],
-                                               to: UniversityDraft(name: "IIT Bombay", subdomain: "iitb", allowedDomains: [],
-                                                                   defaultSilver: 999, defaultGold: 7))
+        let updated = try await service.update(
+            subdomain: "iitb", fields: [.defaultGold, .name],
+            to: UniversityDraft(
+                name: "IIT Bombay", subdomain: "iitb", allowedDomains: [],
+                defaultSilver: 999, defaultGold: 7))
         #expect(updated.name == "IIT Bombay" && updated.defaultGold == 7)
         #expect(updated.defaultSilver == 10 && updated.allowedDomains == ["iitb.ac.in", "iitb.edu"])  // not in the mask
         #expect(try await service.resolve(subdomain: "iitb") == updated)
@@ -50,9 +54,18 @@ struct UniversityRepositoryTests {
             (draft("-iitb"), .invalidArgument, "subdomain"),
             (draft("ok", domains: ["not a domain"]), .invalidArgument, "allowed_domains"),
             (draft("ok", domains: ["localhost"]), .invalidArgument, "allowed_domains"),
-            (UniversityDraft(name: "X", subdomain: "ok", allowedDomains: [], defaultSilver: -1, defaultGold: 0), .invalidArgument, "default_silver"),
-            (UniversityDraft(name: "X", subdomain: "ok", allowedDomains: [], defaultSilver: 0, defaultGold: -5), .invalidArgument, "default_gold"),
-            (UniversityDraft(name: "  ", subdomain: "ok", allowedDomains: [], defaultSilver: 0, defaultGold: 0), .invalidArgument, "name"),
+            (
+                UniversityDraft(name: "X", subdomain: "ok", allowedDomains: [], defaultSilver: -1, defaultGold: 0),
+                .invalidArgument, "default_silver"
+            ),
+            (
+                UniversityDraft(name: "X", subdomain: "ok", allowedDomains: [], defaultSilver: 0, defaultGold: -5),
+                .invalidArgument, "default_gold"
+            ),
+            (
+                UniversityDraft(name: "  ", subdomain: "ok", allowedDomains: [], defaultSilver: 0, defaultGold: 0),
+                .invalidArgument, "name"
+            ),
             (draft("taken"), .alreadyExists, "subdomain"),
         ]
         for (input, kind, field) in cases {

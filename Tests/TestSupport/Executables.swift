@@ -24,25 +24,33 @@ public enum Executables {
 
     /// Runs a command to completion (bounded by `timeoutSeconds`) and captures its output.
     /// `input`, when given, writes the command's standard input while it runs (then it is closed).
-    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                           timeoutSeconds: Double = 60,
-                           input: (@Sendable (FileHandle) async throws -> Void)? = nil) async throws -> Result {
-        try await run(executable: URL(fileURLWithPath: path(name)), arguments, environment: environment,
-                      timeoutSeconds: timeoutSeconds, input: input)
+    public static func run(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:],
+        timeoutSeconds: Double = 60,
+        input: (@Sendable (FileHandle) async throws -> Void)? = nil
+    ) async throws -> Result {
+        try await run(
+            executable: URL(fileURLWithPath: path(name)), arguments, environment: environment,
+            timeoutSeconds: timeoutSeconds, input: input)
     }
 
     /// Runs any program (a script of the repository, say) like `run(_:_:)`.
-    public static func run(executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                           timeoutSeconds: Double = 60,
-                           input: (@Sendable (FileHandle) async throws -> Void)? = nil) async throws -> Result {
+    public static func run(
+        executable: URL, _ arguments: [String], environment: [String: String] = [:],
+        timeoutSeconds: Double = 60,
+        input: (@Sendable (FileHandle) async throws -> Void)? = nil
+    ) async throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // A development server keeps a generated secret; never in the working tree.
-        env["CAREERAI_SECRET_FILE"] = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-test-\(UUID().uuidString).secret").path
+        env["CAREERAI_SECRET_FILE"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("careerai-test-\(UUID().uuidString).secret")
+            .path
         process.environment = env.merging(environment) { _, new in new }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         let stdin = Pipe()
@@ -54,7 +62,8 @@ public enum Executables {
         }
         // Drain both pipes on Dispatch threads (not Swift's small cooperative pool) while waiting,
         // so that a chatty process never blocks on a full pipe.
-        let outBox = DataBox(), errBox = DataBox()
+        let outBox = DataBox()
+        let errBox = DataBox()
         let readers = DispatchGroup()
         DispatchQueue.global().async(group: readers) { outBox.set(out.fileHandleForReading.readDataToEndOfFile()) }
         DispatchQueue.global().async(group: readers) { errBox.set(err.fileHandleForReading.readDataToEndOfFile()) }
@@ -66,16 +75,26 @@ public enum Executables {
         }
         // Wait for the readers without blocking a thread of the cooperative pool.
         await withCheckedContinuation { continuation in readers.notify(queue: .global()) { continuation.resume() } }
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outBox.get(), as: UTF8.self), stderr: String(decoding: errBox.get(), as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outBox.get(), as: UTF8.self), stderr: String(decoding: errBox.get(), as: UTF8.self)
+        )
     }
 
     private final class DataBox: @unchecked Sendable {
         // @unchecked: guarded by `lock`.
         private let lock = NSLock()
         private var data = Data()
-        func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-        func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+        func set(_ value: Data) {
+            lock.lock()
+            data = value
+            lock.unlock()
+        }
+        func get() -> Data {
+            lock.lock()
+            defer { lock.unlock() }
+            return data
+        }
     }
 }
 
@@ -132,7 +151,9 @@ public final class ServerProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        guard let address, let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+        guard let address, let colon = address.lastIndex(of: ":"),
+            let port = Int(address[address.index(after: colon)...])
+        else {
             process.terminate()
             throw ServerProcessError.didNotStart(log: (try? String(contentsOf: logURL, encoding: .utf8)) ?? "")
         }

@@ -10,10 +10,13 @@ public struct FixedAuthenticator: SessionAuthenticator {
     }
 
     public static func platformAdmin() -> FixedAuthenticator {
-        FixedAuthenticator(Principal(
-            user: User(id: "admin", universityID: UniversityID("u"), email: "admin@example.edu", name: "Admin", emailVerified: true,
-                       googleID: nil, role: .platformAdmin, isPro: false, createdAtUnix: 0),
-            universitySubdomain: "u", sessionTokenHash: "", sessionExpiresAtUnix: .max))
+        FixedAuthenticator(
+            Principal(
+                user: User(
+                    id: "admin", universityID: UniversityID("u"), email: "admin@example.edu", name: "Admin",
+                    emailVerified: true,
+                    googleID: nil, role: .platformAdmin, isPro: false, createdAtUnix: 0),
+                universitySubdomain: "u", sessionTokenHash: "", sessionExpiresAtUnix: .max))
     }
 
     public func authenticate(authorization: String?, tenant: String?) async throws -> Principal? { principal }

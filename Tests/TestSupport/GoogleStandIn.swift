@@ -56,9 +56,11 @@ public final class GoogleStandIn: Sendable {
 
     /// The server environment that points careerai-server at this stand-in.
     public var serverEnvironment: [String: String] {
-        ["GOOGLE_CLIENT_ID": Self.clientID, "GOOGLE_CLIENT_SECRET": Self.clientSecret,
-         "CAREERAI_GOOGLE_TOKEN_URL": tokenURL, "CAREERAI_GOOGLE_JWKS_URL": jwksURL,
-         "CAREERAI_GOOGLE_AUTH_URL": "http://127.0.0.1:\(port)/auth", "CAREERAI_GOOGLE_JWKS_MIN_REFETCH_S": "0"]
+        [
+            "GOOGLE_CLIENT_ID": Self.clientID, "GOOGLE_CLIENT_SECRET": Self.clientSecret,
+            "CAREERAI_GOOGLE_TOKEN_URL": tokenURL, "CAREERAI_GOOGLE_JWKS_URL": jwksURL,
+            "CAREERAI_GOOGLE_AUTH_URL": "http://127.0.0.1:\(port)/auth", "CAREERAI_GOOGLE_JWKS_MIN_REFETCH_S": "0",
+        ]
     }
 
     public static func start() async throws -> GoogleStandIn {
@@ -113,11 +115,11 @@ public final class GoogleStandIn: Sendable {
         state.withLock { $0.cacheMaxAgeSeconds = seconds }
     }
 
-
-
     // MARK: HTTP
 
-    fileprivate func respond(_ head: HTTPRequestHead, _ body: String) async -> (HTTPResponseStatus, [(String, String)], String) {
+    fileprivate func respond(_ head: HTTPRequestHead, _ body: String) async -> (
+        HTTPResponseStatus, [(String, String)], String
+    ) {
         switch (head.method, head.uri.split(separator: "?").first.map(String.init) ?? "") {
         case (.GET, "/certs"):
             let (keys, maxAge) = state.withLock { state -> ([SigningKey], Int) in
@@ -126,21 +128,30 @@ public final class GoogleStandIn: Sendable {
             }
             let jwks = keys.map { key -> String in
                 let (modulus, exponent) = try! key.key.publicKey.getKeyPrimitives()
-                return #"{"kty":"RSA","alg":"RS256","use":"sig","kid":"\#(key.kid)","n":"\#(Self.base64URL(modulus))","e":"\#(Self.base64URL(exponent))"}"#
+                return
+                    #"{"kty":"RSA","alg":"RS256","use":"sig","kid":"\#(key.kid)","n":"\#(Self.base64URL(modulus))","e":"\#(Self.base64URL(exponent))"}"#
             }
-            return (.ok, [("Cache-Control", "public, max-age=\(maxAge), must-revalidate, no-transform")], #"{"keys":[\#(jwks.joined(separator: ","))]}"#)
+            return (
+                .ok, [("Cache-Control", "public, max-age=\(maxAge), must-revalidate, no-transform")],
+                #"{"keys":[\#(jwks.joined(separator: ","))]}"#
+            )
         case (.POST, "/token"):
             let form = Self.parseForm(body)
             guard form["client_id"] == Self.clientID, form["client_secret"] == Self.clientSecret else {
                 return (.unauthorized, [], #"{"error":"invalid_client"}"#)
             }
             guard form["grant_type"] == "authorization_code", let code = form["code"],
-                  let issued = state.withLock({ $0.codes.removeValue(forKey: code) }), issued.redirectURI == form["redirect_uri"] else {
+                let issued = state.withLock({ $0.codes.removeValue(forKey: code) }),
+                issued.redirectURI == form["redirect_uri"]
+            else {
                 return (.badRequest, [], #"{"error":"invalid_grant","error_description":"Bad Request"}"#)
             }
             do {
                 let token = try await sign(issued.claims)
-                return (.ok, [], #"{"access_token":"ya29.stand-in","expires_in":3599,"token_type":"Bearer","scope":"openid email profile","id_token":"\#(token)"}"#)
+                return (
+                    .ok, [],
+                    #"{"access_token":"ya29.stand-in","expires_in":3599,"token_type":"Bearer","scope":"openid email profile","id_token":"\#(token)"}"#
+                )
             } catch {
                 return (.internalServerError, [], #"{"error":"stand-in signing failed"}"#)
             }
@@ -155,7 +166,8 @@ public final class GoogleStandIn: Sendable {
         let payload = GoogleIdentityToken(
             issuer: IssuerClaim(value: claims.issuer), subject: SubjectClaim(value: claims.subject),
             audience: AudienceClaim(value: [claims.audience]), authorizedPresenter: claims.audience,
-            issuedAt: IssuedAtClaim(value: now), expires: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(claims.expiresInSeconds))),
+            issuedAt: IssuedAtClaim(value: now),
+            expires: ExpirationClaim(value: now.addingTimeInterval(TimeInterval(claims.expiresInSeconds))),
             hostedDomain: claims.hostedDomain.map { GoogleHostedDomainClaim(value: $0) }, email: claims.email,
             emailVerified: BoolClaim(value: claims.emailVerified), name: claims.name)
         let keys = JWTKeyCollection()
@@ -171,7 +183,9 @@ public final class GoogleStandIn: Sendable {
     static func parseForm(_ body: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
         return fields
@@ -182,8 +196,10 @@ public final class GoogleStandIn: Sendable {
 private final class HandlerBox: Sendable {
     let standIn = Mutex<GoogleStandIn?>(nil)
 
-    func respond(_ head: HTTPRequestHead, _ body: String,
-                 _ done: @escaping @Sendable ((HTTPResponseStatus, [(String, String)], String)) -> Void) {
+    func respond(
+        _ head: HTTPRequestHead, _ body: String,
+        _ done: @escaping @Sendable ((HTTPResponseStatus, [(String, String)], String)) -> Void
+    ) {
         guard let standIn = standIn.withLock({ $0 }) else { return done((.serviceUnavailable, [], "")) }
         Task { done(await standIn.respond(head, body)) }
     }
@@ -195,11 +211,18 @@ private final class StandInHTTPHandler: ChannelInboundHandler, @unchecked Sendab
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let respond: (HTTPRequestHead, String, @escaping @Sendable ((HTTPResponseStatus, [(String, String)], String)) -> Void) -> Void
+    private let respond:
+        (HTTPRequestHead, String, @escaping @Sendable ((HTTPResponseStatus, [(String, String)], String)) -> Void) ->
+            Void
     private var head: HTTPRequestHead?
     private var body = ""
 
-    init(respond: @escaping (HTTPRequestHead, String, @escaping @Sendable ((HTTPResponseStatus, [(String, String)], String)) -> Void) -> Void) {
+    init(
+        respond:
+            @escaping (
+                HTTPRequestHead, String, @escaping @Sendable ((HTTPResponseStatus, [(String, String)], String)) -> Void
+            ) -> Void
+    ) {
         self.respond = respond
     }
 
@@ -222,8 +245,13 @@ private final class StandInHTTPHandler: ChannelInboundHandler, @unchecked Sendab
                     responseHeaders.add(name: "Content-Type", value: "application/json")
                     responseHeaders.add(name: "Content-Length", value: "\(text.utf8.count)")
                     if !keepAlive { responseHeaders.add(name: "Connection", value: "close") }
-                    context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: status, headers: responseHeaders))), promise: nil)
-                    context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+                    context.write(
+                        NIOAny(
+                            HTTPServerResponsePart.head(
+                                HTTPResponseHead(version: .http1_1, status: status, headers: responseHeaders))),
+                        promise: nil)
+                    context.write(
+                        NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
                     context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
                         if !keepAlive { context.close(promise: nil) }
                     }

@@ -14,10 +14,11 @@ public final class PrivatePostgres: @unchecked Sendable {
     public static func start() async throws -> PrivatePostgres? {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.sorted(by: { $0.compare($1, options: .numeric) == .orderedAscending }).last,
-              FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\(version)/bin/initdb")
+            FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\(version)/bin/initdb")
         else {
             if ProcessInfo.processInfo.environment["CI"] == "true" {
-                Issue.record("PostgreSQL server binaries are missing: CI must test on PostgreSQL (scripts/install-deps.sh)")
+                Issue.record(
+                    "PostgreSQL server binaries are missing: CI must test on PostgreSQL (scripts/install-deps.sh)")
             }
             return nil
         }
@@ -40,31 +41,41 @@ public final class PrivatePostgres: @unchecked Sendable {
     }
 
     private func initialize() async throws {
-        try await asPostgres("\(binDirectory)/initdb", ["-D", "\(directory.path)/data", "-A", "trust", "-U", "postgres", "--no-sync"])
+        try await asPostgres(
+            "\(binDirectory)/initdb", ["-D", "\(directory.path)/data", "-A", "trust", "-U", "postgres", "--no-sync"])
     }
 
     /// Starts (or restarts) the server and waits until it accepts connections.
     public func startServer() async throws {
-        try await asPostgres("\(binDirectory)/pg_ctl", [
-            "-D", "\(directory.path)/data", "-l", "\(directory.path)/log", "-w", "-t", "30",
-            "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory.path) -c fsync=off", "start",
-        ])
+        try await asPostgres(
+            "\(binDirectory)/pg_ctl",
+            [
+                "-D", "\(directory.path)/data", "-l", "\(directory.path)/log", "-w", "-t", "30",
+                "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory.path) -c fsync=off", "start",
+            ])
     }
 
     /// Stops the server at once, as a crash would.
     public func stopServer() async throws {
-        try await asPostgres("\(binDirectory)/pg_ctl", ["-D", "\(directory.path)/data", "-m", "immediate", "-w", "stop"])
+        try await asPostgres(
+            "\(binDirectory)/pg_ctl", ["-D", "\(directory.path)/data", "-m", "immediate", "-w", "stop"])
     }
 
     deinit {
-        _ = try? Self.run(getuid() == 0 ? "/sbin/runuser" : "\(binDirectory)/pg_ctl",
-                          getuid() == 0 ? ["-u", "postgres", "--", "\(binDirectory)/pg_ctl", "-D", "\(directory.path)/data", "-m", "immediate", "stop"]
-                                        : ["-D", "\(directory.path)/data", "-m", "immediate", "stop"])
+        _ = try? Self.run(
+            getuid() == 0 ? "/sbin/runuser" : "\(binDirectory)/pg_ctl",
+            getuid() == 0
+                ? [
+                    "-u", "postgres", "--", "\(binDirectory)/pg_ctl", "-D", "\(directory.path)/data", "-m", "immediate",
+                    "stop",
+                ]
+                : ["-D", "\(directory.path)/data", "-m", "immediate", "stop"])
         try? FileManager.default.removeItem(at: directory)
     }
 
     private func asPostgres(_ tool: String, _ arguments: [String]) async throws {
-        let (path, args) = getuid() == 0 ? ("/sbin/runuser", ["-u", "postgres", "--", tool] + arguments) : (tool, arguments)
+        let (path, args) =
+            getuid() == 0 ? ("/sbin/runuser", ["-u", "postgres", "--", tool] + arguments) : (tool, arguments)
         let status = try Self.run(path, args)
         guard status == 0 else {
             let log = (try? String(contentsOf: directory.appendingPathComponent("log"), encoding: .utf8)) ?? ""
@@ -86,7 +97,9 @@ public final class PrivatePostgres: @unchecked Sendable {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw PrivatePostgresError("cannot run \(path): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw PrivatePostgresError("cannot run \(path): \(String(cString: strerror(spawned)))")
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)

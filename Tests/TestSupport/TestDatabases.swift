@@ -25,7 +25,8 @@ public struct TestDatabase: Sendable {
     public static func make(_ engine: Engine) async throws -> TestDatabase? {
         switch engine {
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-db-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "careerai-db-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let url = "sqlite:\(directory.appendingPathComponent("test.db").path)"
             let database = try DatabaseFactory.open(url: url, logger: logger)
@@ -36,13 +37,17 @@ public struct TestDatabase: Sendable {
         case .postgres:
             guard let adminURL = postgresAdminURL else {
                 if ProcessInfo.processInfo.environment["CI"] == "true" {
-                    Issue.record("CAREERAI_TEST_POSTGRES_URL is not set: CI must test on PostgreSQL (run scripts/test.sh)")
+                    Issue.record(
+                        "CAREERAI_TEST_POSTGRES_URL is not set: CI must test on PostgreSQL (run scripts/test.sh)")
                 } else {
-                    print("note: PostgreSQL tests skipped: CAREERAI_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)")
+                    print(
+                        "note: PostgreSQL tests skipped: CAREERAI_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)"
+                    )
                 }
                 return nil
             }
-            let name = "careerai_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+            let name =
+                "careerai_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
             let admin = PostgresDatabase(url: adminURL, logger: logger)
             _ = try await admin.withConnection { try $0.execute("CREATE DATABASE \(name)") }
             let url = replacingDatabase(in: adminURL, with: String(name))

@@ -8,7 +8,11 @@ public enum TestRedis {
     public static func sharedURL() -> String? {
         if let url = ProcessInfo.processInfo.environment["CAREERAI_TEST_REDIS_URL"], !url.isEmpty { return url }
         let why = "CAREERAI_TEST_REDIS_URL is not set (scripts/test.sh starts Redis)"
-        if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record(Comment(rawValue: why)) } else { print("note: Redis tests skipped: \(why)") }
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            Issue.record(Comment(rawValue: why))
+        } else {
+            print("note: Redis tests skipped: \(why)")
+        }
         return nil
     }
 }
@@ -52,7 +56,8 @@ public final class PrivateRedis: @unchecked Sendable {
             if RawTCP.canConnect(port: port) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "redis-server did not start on \(port)"])
+        throw CocoaError(
+            .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "redis-server did not start on \(port)"])
     }
 
     /// SIGKILL: everything in memory is lost. Waits (without blocking a thread) until the port is free.
@@ -60,7 +65,9 @@ public final class PrivateRedis: @unchecked Sendable {
         guard let process, process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         let deadline = Date().addingTimeInterval(10)
-        while (process.isRunning || RawTCP.canConnect(port: port)) && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        while (process.isRunning || RawTCP.canConnect(port: port)) && Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         self.process = nil
     }
 
@@ -79,7 +86,9 @@ enum RawTCP {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 }

@@ -7,7 +7,8 @@ public final class WorkerProcess: @unchecked Sendable {
     private let logURL: URL
 
     public init(environment: [String: String], arguments: [String] = []) throws {
-        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-worker-\(UUID().uuidString).log")
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "careerai-worker-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Executables.path("careerai-server"))
@@ -27,7 +28,8 @@ public final class WorkerProcess: @unchecked Sendable {
         let process = self.process
         _ = await eventually(timeoutMs: Int(timeoutSeconds * 1000)) { log.contains(text) || !process.isRunning }
         guard log.contains(text) else {
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "worker log never said '\(text)':\n\(log)"])
+            throw CocoaError(
+                .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "worker log never said '\(text)':\n\(log)"])
         }
     }
 

@@ -13,20 +13,21 @@ final class CountingAllocator {
 
     init() {
         counts.initialize(to: Counts())
-        allocator.initialize(to: ProtobufCAllocator(
-            alloc: { data, size in
-                let counts = data!.assumingMemoryBound(to: Counts.self)
-                counts.pointee.live += 1
-                counts.pointee.total += 1
-                return malloc(size)
-            },
-            free: { data, block in
-                guard let block else { return }
-                data!.assumingMemoryBound(to: Counts.self).pointee.live -= 1
-                Foundation.free(block)
-            },
-            allocator_data: UnsafeMutableRawPointer(counts)
-        ))
+        allocator.initialize(
+            to: ProtobufCAllocator(
+                alloc: { data, size in
+                    let counts = data!.assumingMemoryBound(to: Counts.self)
+                    counts.pointee.live += 1
+                    counts.pointee.total += 1
+                    return malloc(size)
+                },
+                free: { data, block in
+                    guard let block else { return }
+                    data!.assumingMemoryBound(to: Counts.self).pointee.live -= 1
+                    Foundation.free(block)
+                },
+                allocator_data: UnsafeMutableRawPointer(counts)
+            ))
     }
 
     var live: Int { counts.pointee.live }

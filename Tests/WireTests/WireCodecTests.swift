@@ -1,6 +1,7 @@
 import CareerAIProtoC
 import Contract
 import Testing
+
 @testable import Wire
 
 /// The envelope's messages and the API's, all generated from Proto/.
@@ -19,7 +20,8 @@ struct WireCodecTests {
         #expect(checked == 300)
     }
 
-    @Test("every C allocation made while encoding and decoding is freed", arguments: allMessageTypes.map { TypeBox($0) })
+    @Test(
+        "every C allocation made while encoding and decoding is freed", arguments: allMessageTypes.map { TypeBox($0) })
     func freesEverything(_ box: TypeBox) throws {
         let counter = CountingAllocator()
         try box.encodeAndDecode(count: 100, allocator: counter.allocator)
@@ -30,9 +32,10 @@ struct WireCodecTests {
     @Test("a failed decode frees what it allocated")
     func failedDecodeFrees() throws {
         let counter = CountingAllocator()
-        let frame = Frame(callID: 9, type: .request, method: "/careerai.v1.HealthService/Check",
-                          metadata: ["a": "b", "c": "d"], payload: [1, 2, 3],
-                          status: Status(code: 3, message: "bad", errorInfo: ErrorInfo(reason: "X", metadata: ["f": "g"])))
+        let frame = Frame(
+            callID: 9, type: .request, method: "/careerai.v1.HealthService/Check",
+            metadata: ["a": "b", "c": "d"], payload: [1, 2, 3],
+            status: Status(code: 3, message: "bad", errorInfo: ErrorInfo(reason: "X", metadata: ["f": "g"])))
         let bytes = try frame.wireEncoded()
         for cut in 1..<bytes.count {
             _ = try? bytes[0..<cut].withUnsafeBytes { try Frame(wireBytes: $0, allocator: counter.allocator) }
@@ -146,12 +149,14 @@ private struct MisdeclaredStatus: WireMessage {
     var text = ""
     var extra = ""
 
-    static let wireSchema = WireSchema<MisdeclaredStatus>(careerai__rpc__v1__status__init, [
-        .int64(1, "code", \.code),        // wrong type: int32 in the .proto
-        .string(2, "text", \.text),       // wrong name: message
-        .string(9, "extra", \.extra),     // no such field
-        // field 3 (error_info) is missing
-    ])
+    static let wireSchema = WireSchema<MisdeclaredStatus>(
+        careerai__rpc__v1__status__init,
+        [
+            .int64(1, "code", \.code),  // wrong type: int32 in the .proto
+            .string(2, "text", \.text),  // wrong name: message
+            .string(9, "extra", \.extra),  // no such field
+            // field 3 (error_info) is missing
+        ])
 }
 
 @Suite("Descriptor agreement check")

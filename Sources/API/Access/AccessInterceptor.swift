@@ -56,7 +56,8 @@ extension RPCContext {
     /// The principal of a method that is not public (the interceptor has set it); a bug otherwise.
     public func requirePrincipal() throws -> Principal {
         guard let principal else {
-            throw DomainError(.internal, reason: .accessNotDeclared, "\(method) reads the caller but is declared public")
+            throw DomainError(
+                .internal, reason: .accessNotDeclared, "\(method) reads the caller but is declared public")
         }
         return principal
     }

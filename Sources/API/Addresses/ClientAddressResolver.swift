@@ -16,9 +16,10 @@ public struct ClientAddressResolver: Sendable {
     public func address(of context: RPCContext) -> String? {
         guard let peer = context.peerAddress.map(Self.ip(ofPeer:)) else { return nil }
         guard trustedProxies.contains(peer), let forwarded = context.metadata[MetadataKey.forwardedFor],
-              forwarded.utf8.count <= Self.maxForwardedForBytes,
-              let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
-              !last.isEmpty, last.utf8.count <= 64 else { return peer }
+            forwarded.utf8.count <= Self.maxForwardedForBytes,
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+            !last.isEmpty, last.utf8.count <= 64
+        else { return peer }
         return last
     }
 

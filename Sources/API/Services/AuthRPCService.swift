@@ -17,28 +17,34 @@ public struct AuthRPCService: RPCService {
 
     public func registerMethods(with router: inout RPCRouter) {
         router.unary(Methods.AuthService.requestEmailOtp) { (request: RequestEmailOtpRequest, context) in
-            let issued = try await auth.requestEmailOtp(email: request.email, tenant: context.metadata[MetadataKey.tenant],
-                                                        clientAddress: clientAddresses.address(of: context))
+            let issued = try await auth.requestEmailOtp(
+                email: request.email, tenant: context.metadata[MetadataKey.tenant],
+                clientAddress: clientAddresses.address(of: context))
             var response = RequestEmailOtpResponse()
             response.expiresInS = Int32(clamping: issued.expiresInSeconds)
             response.resendAfterS = Int32(clamping: issued.resendAfterSeconds)
             return response
         }
         router.unary(Methods.AuthService.verifyEmailOtp) { (request: VerifyEmailOtpRequest, context) in
-            Self.message(try await auth.verifyEmailOtp(email: request.email, code: request.code,
-                                                       tenant: context.metadata[MetadataKey.tenant]))
+            Self.message(
+                try await auth.verifyEmailOtp(
+                    email: request.email, code: request.code,
+                    tenant: context.metadata[MetadataKey.tenant]))
         }
         router.unary(Methods.AuthService.googleAuthUrl) { (request: GoogleAuthUrlRequest, context) in
-            let authorization = try await auth.googleAuthorizationURL(redirectURI: request.redirectURI, state: request.state,
-                                                                      tenant: context.metadata[MetadataKey.tenant])
+            let authorization = try await auth.googleAuthorizationURL(
+                redirectURI: request.redirectURI, state: request.state,
+                tenant: context.metadata[MetadataKey.tenant])
             var response = GoogleAuthUrlResponse()
             response.url = authorization.url
             response.state = authorization.state
             return response
         }
         router.unary(Methods.AuthService.googleSignIn) { (request: GoogleSignInRequest, context) in
-            Self.message(try await auth.googleSignIn(code: request.code, redirectURI: request.redirectURI,
-                                                     tenant: context.metadata[MetadataKey.tenant]))
+            Self.message(
+                try await auth.googleSignIn(
+                    code: request.code, redirectURI: request.redirectURI,
+                    tenant: context.metadata[MetadataKey.tenant]))
         }
         router.unary(Methods.AuthService.getMe) { (_: GetMeRequest, context) in
             Self.message(try context.requirePrincipal().user)

@@ -19,7 +19,8 @@ public struct HealthRPCService: RPCService {
             try validate(request)
             return response(status.current)
         }
-        router.serverStreaming(Methods.HealthService.watch) { (request: HealthCheckRequest, _, writer: RPCResponseWriter<HealthCheckResponse>) in
+        router.serverStreaming(Methods.HealthService.watch) {
+            (request: HealthCheckRequest, _, writer: RPCResponseWriter<HealthCheckResponse>) in
             try validate(request)
             for await serving in status.updates() {
                 try Task.checkCancellation()
@@ -34,8 +35,9 @@ public struct HealthRPCService: RPCService {
         }
         // Only the whole server is checked today; per-service health can come later.
         guard request.service.isEmpty else {
-            throw RPCError(.notFound, "no health status for service '\(request.service)'; send an empty service for the server",
-                           reason: .unknownService)
+            throw RPCError(
+                .notFound, "no health status for service '\(request.service)'; send an empty service for the server",
+                reason: .unknownService)
         }
     }
 

@@ -15,27 +15,37 @@ public struct RunRPCService: RPCService {
 
     public func registerMethods(with router: inout RPCRouter) {
         router.unary(Methods.RunService.startJobPack) { (request: StartJobPackRequest, context) in
-            Self.message(try await runs.start(
-                .jobPack(jobTitle: request.jobTitle, company: request.company, jobDescription: request.jobDescription, resumeText: request.resumeText),
-                by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
+            Self.message(
+                try await runs.start(
+                    .jobPack(
+                        jobTitle: request.jobTitle, company: request.company, jobDescription: request.jobDescription,
+                        resumeText: request.resumeText),
+                    by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
         }
         router.unary(Methods.RunService.startSkillMapper) { (request: StartSkillMapperRequest, context) in
-            Self.message(try await runs.start(
-                .skillMapper(profilePortalURL: request.profilePortalURL, profileText: request.profileText, resumeText: request.resumeText),
-                by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
+            Self.message(
+                try await runs.start(
+                    .skillMapper(
+                        profilePortalURL: request.profilePortalURL, profileText: request.profileText,
+                        resumeText: request.resumeText),
+                    by: try context.requirePrincipal(), idempotencyKey: context.metadata[MetadataKey.idempotencyKey]))
         }
         router.unary(Methods.RunService.getRun) { (request: GetRunRequest, context) in
             Self.message(try await runs.get(id: request.id, by: try context.requirePrincipal()))
         }
         router.unary(Methods.RunService.listRuns) { (request: ListRunsRequest, context) in
-            let page = try await runs.list(by: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
+            let page = try await runs.list(
+                by: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
             var response = ListRunsResponse()
             response.runs = page.runs.map(Self.message)
             response.nextPageToken = page.next
             return response
         }
-        router.serverStreaming(Methods.RunService.watchRun) { (request: WatchRunRequest, context, writer: RPCResponseWriter<RunMessage>) in
-            try await runs.watch(id: request.id, by: try context.requirePrincipal()) { run in try await writer.send(Self.message(run)) }
+        router.serverStreaming(Methods.RunService.watchRun) {
+            (request: WatchRunRequest, context, writer: RPCResponseWriter<RunMessage>) in
+            try await runs.watch(id: request.id, by: try context.requirePrincipal()) { run in
+                try await writer.send(Self.message(run))
+            }
         }
     }
 

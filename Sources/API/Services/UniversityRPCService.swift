@@ -21,9 +21,11 @@ public struct UniversityRPCService: RPCService {
             Self.message(try await universities.resolveTenant(context.metadata[MetadataKey.tenant]))
         }
         router.unary(Methods.UniversityService.createUniversity) { (request: CreateUniversityRequest, _) in
-            Self.message(try await universities.create(UniversityDraft(
-                name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
-                defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
+            Self.message(
+                try await universities.create(
+                    UniversityDraft(
+                        name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
+                        defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
         }
         router.unary(Methods.UniversityService.updateUniversity) { (request: UpdateUniversityRequest, _) in
             var fields = Set<UniversityService.Field>()
@@ -33,10 +35,12 @@ public struct UniversityRPCService: RPCService {
                 }
                 fields.insert(field)
             }
-            return Self.message(try await universities.update(
-                subdomain: request.subdomain, fields: fields,
-                to: UniversityDraft(name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
-                                    defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
+            return Self.message(
+                try await universities.update(
+                    subdomain: request.subdomain, fields: fields,
+                    to: UniversityDraft(
+                        name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
+                        defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
         }
     }
 

@@ -18,7 +18,8 @@ public struct WalletRPCService: RPCService {
             Self.message(try await wallets.wallet(of: try context.requirePrincipal()))
         }
         router.unary(Methods.WalletService.listTransactions) { (request: ListTransactionsRequest, context) in
-            let page = try await wallets.transactions(of: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
+            let page = try await wallets.transactions(
+                of: try context.requirePrincipal(), pageSize: request.pageSize, pageToken: request.pageToken)
             var response = ListTransactionsResponse()
             response.transactions = page.entries.map(Self.message)
             response.nextPageToken = page.next
@@ -26,7 +27,8 @@ public struct WalletRPCService: RPCService {
         }
         router.unary(Methods.WalletService.topUp) { (request: TopUpRequest, context) in
             let result = try await wallets.topUp(
-                by: try context.requirePrincipal(), userID: request.userID, currency: request.currency, amount: request.amount,
+                by: try context.requirePrincipal(), userID: request.userID, currency: request.currency,
+                amount: request.amount,
                 reason: request.reason, idempotencyKey: context.metadata[MetadataKey.idempotencyKey])
             var response = TopUpResponse()
             response.wallet = Self.message(result.wallet)

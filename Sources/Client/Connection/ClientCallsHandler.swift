@@ -42,7 +42,8 @@ final class ClientCallsHandler: ChannelInboundHandler {
         if cancellation.isCancelled { return sink.fail(CancellationError()) }
         if let closedError { return sink.fail(closedError) }
         guard let context, context.channel.isActive else {
-            return sink.fail(RPCError(.unavailable, "the connection to the server is closed", reason: .connectionClosed))
+            return sink.fail(
+                RPCError(.unavailable, "the connection to the server is closed", reason: .connectionClosed))
         }
         guard calls[frame.callID] == nil else {
             return sink.fail(RPCError(.internal, "call id \(frame.callID) is already in flight", reason: .callIdInUse))
@@ -65,7 +66,8 @@ final class ClientCallsHandler: ChannelInboundHandler {
 
     func ping(payload: UInt64, promise: EventLoopPromise<Void>) {
         guard let context, context.channel.isActive else {
-            return promise.fail(RPCError(.unavailable, "the connection to the server is closed", reason: .connectionClosed))
+            return promise.fail(
+                RPCError(.unavailable, "the connection to the server is closed", reason: .connectionClosed))
         }
         pings[payload] = promise
         var bytes: [UInt8] = []
@@ -86,7 +88,8 @@ final class ClientCallsHandler: ChannelInboundHandler {
         let next = EarliestDeadlineTimer.sweep(calls.map { ($0.key, $0.value.deadline) }, now: now) { callID in
             guard let entry = calls.removeValue(forKey: callID) else { return }
             write(Frame(callID: callID, type: .cancel))
-            entry.sink.fail(RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: .deadlineExceeded))
+            entry.sink.fail(
+                RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: .deadlineExceeded))
         }
         if let next { armDeadlineTimer(at: next) }
     }
@@ -101,7 +104,8 @@ final class ClientCallsHandler: ChannelInboundHandler {
             if case .unary(let continuation) = entry.sink {
                 continuation.resume(returning: frame)
             } else {
-                entry.sink.fail(RPCError(.internal, "the server answered a streaming call with RESPONSE", reason: .protocolError))
+                entry.sink.fail(
+                    RPCError(.internal, "the server answered a streaming call with RESPONSE", reason: .protocolError))
             }
         case .streamMessage:
             guard let entry = calls[frame.callID], case .stream(let continuation) = entry.sink else { return }
@@ -111,12 +115,18 @@ final class ClientCallsHandler: ChannelInboundHandler {
             switch entry.sink {
             case .stream(let continuation):
                 let status = frame.status ?? Status()
-                if status.code == 0 { continuation.finish() } else { continuation.finish(throwing: RPCError(status: status)) }
+                if status.code == 0 {
+                    continuation.finish()
+                } else {
+                    continuation.finish(throwing: RPCError(status: status))
+                }
             case .unary(let continuation):
                 continuation.resume(returning: frame)  // a unary call may be ended like a stream; status decides
             }
         case .ping:
-            write(Frame(callID: 0, type: .pong, payload: Array(frame.payload.prefix(ProtocolDefaults.maxPingPayloadBytes))))
+            write(
+                Frame(
+                    callID: 0, type: .pong, payload: Array(frame.payload.prefix(ProtocolDefaults.maxPingPayloadBytes))))
         case .pong:
             guard frame.payload.count == 8 else { return }
             let payload = frame.payload.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -139,7 +149,8 @@ final class ClientCallsHandler: ChannelInboundHandler {
         // Calls above last-call-id were never processed: they may be retried on a new connection.
         for callID in calls.keys where callID > lastCallID {
             let entry = calls.removeValue(forKey: callID)!
-            entry.sink.fail(RPCError(.unavailable, "the server went away before taking the call; retry", reason: .goaway))
+            entry.sink.fail(
+                RPCError(.unavailable, "the server went away before taking the call; retry", reason: .goaway))
         }
         if calls.isEmpty { context?.close(promise: nil) }
     }

@@ -34,7 +34,8 @@ final class ClientConnection: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Frame, any Error>) in
                 eventLoop.execute {
-                    handler.value.start(frame, sink: .unary(continuation), localTimeoutMs: localTimeoutMs, cancellation: cancellation)
+                    handler.value.start(
+                        frame, sink: .unary(continuation), localTimeoutMs: localTimeoutMs, cancellation: cancellation)
                 }
             }
         } onCancel: {
@@ -55,7 +56,8 @@ final class ClientConnection: Sendable {
             eventLoop.execute { handler.value.cancel(frame.callID) }
         }
         eventLoop.execute {
-            handler.value.start(frame, sink: .stream(continuation), localTimeoutMs: localTimeoutMs, cancellation: cancellation)
+            handler.value.start(
+                frame, sink: .stream(continuation), localTimeoutMs: localTimeoutMs, cancellation: cancellation)
         }
         return stream
     }

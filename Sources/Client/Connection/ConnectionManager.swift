@@ -5,7 +5,7 @@ import Synchronization
 import Wire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Keeps one connection to the server: opens it on the first call, shares it between calls, and opens
@@ -107,7 +107,8 @@ final class ConnectionManager: Sendable {
                     timer.cancel()
                     let handler = try channel.pipeline.syncOperations.handler(type: ClientCallsHandler.self)
                     return ClientConnection(
-                        channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), goingAway: goingAway)
+                        channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop),
+                        goingAway: goingAway)
                 }.flatMapError { error -> EventLoopFuture<ClientConnection> in
                     timer.cancel()
                     channel.close(promise: nil)
@@ -143,13 +144,15 @@ final class ConnectionManager: Sendable {
         case let error as ClientPrefaceHandler.HandshakeError:
             switch error {
             case .notACareerAIServer: why = "it does not speak the CareerAI RPC protocol"
-            case .unsupportedVersion(let version): why = "it speaks protocol version \(version), this client speaks \(Preface.currentVersion)"
+            case .unsupportedVersion(let version):
+                why = "it speaks protocol version \(version), this client speaks \(Preface.currentVersion)"
             case .closedDuringHandshake: why = "it closed the connection during the handshake"
             }
         default:
             why = Self.describe(error)
         }
-        return RPCError(.unavailable, "cannot reach \(target) (\(why))", reason: .connectFailed, details: ["target": target])
+        return RPCError(
+            .unavailable, "cannot reach \(target) (\(why))", reason: .connectFailed, details: ["target": target])
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -6,23 +6,35 @@ import Wire
 public struct AuthClient: Sendable {
     let client: CareerAIClient
 
-    public func requestEmailOtp(email: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RequestEmailOtpResponse {
-        try await client.unary(Methods.AuthService.requestEmailOtp, RequestEmailOtpRequest(email: email), timeoutMs: timeoutMs)
+    public func requestEmailOtp(email: String, timeoutMs: UInt32? = nil) async throws(RPCError)
+        -> RequestEmailOtpResponse
+    {
+        try await client.unary(
+            Methods.AuthService.requestEmailOtp, RequestEmailOtpRequest(email: email), timeoutMs: timeoutMs)
     }
 
-    public func verifyEmailOtp(email: String, code: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> SessionMessage {
-        try await client.unary(Methods.AuthService.verifyEmailOtp, VerifyEmailOtpRequest(email: email, code: code),
-                               timeoutMs: timeoutMs)
+    public func verifyEmailOtp(email: String, code: String, timeoutMs: UInt32? = nil) async throws(RPCError)
+        -> SessionMessage
+    {
+        try await client.unary(
+            Methods.AuthService.verifyEmailOtp, VerifyEmailOtpRequest(email: email, code: code),
+            timeoutMs: timeoutMs)
     }
 
-    public func googleAuthURL(redirectURI: String, state: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> GoogleAuthUrlResponse {
-        try await client.unary(Methods.AuthService.googleAuthUrl, GoogleAuthUrlRequest(redirectURI: redirectURI, state: state),
-                               timeoutMs: timeoutMs)
+    public func googleAuthURL(redirectURI: String, state: String = "", timeoutMs: UInt32? = nil) async throws(RPCError)
+        -> GoogleAuthUrlResponse
+    {
+        try await client.unary(
+            Methods.AuthService.googleAuthUrl, GoogleAuthUrlRequest(redirectURI: redirectURI, state: state),
+            timeoutMs: timeoutMs)
     }
 
-    public func googleSignIn(code: String, redirectURI: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> SessionMessage {
-        try await client.unary(Methods.AuthService.googleSignIn, GoogleSignInRequest(code: code, redirectURI: redirectURI),
-                               timeoutMs: timeoutMs)
+    public func googleSignIn(code: String, redirectURI: String, timeoutMs: UInt32? = nil) async throws(RPCError)
+        -> SessionMessage
+    {
+        try await client.unary(
+            Methods.AuthService.googleSignIn, GoogleSignInRequest(code: code, redirectURI: redirectURI),
+            timeoutMs: timeoutMs)
     }
 
     public func me(timeoutMs: UInt32? = nil) async throws(RPCError) -> UserMessage {
@@ -30,7 +42,8 @@ public struct AuthClient: Sendable {
     }
 
     public func signOut(timeoutMs: UInt32? = nil) async throws(RPCError) {
-        let _: SignOutResponse = try await client.unary(Methods.AuthService.signOut, SignOutRequest(), timeoutMs: timeoutMs)
+        let _: SignOutResponse = try await client.unary(
+            Methods.AuthService.signOut, SignOutRequest(), timeoutMs: timeoutMs)
     }
 }
 

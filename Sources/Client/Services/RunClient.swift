@@ -6,15 +6,21 @@ import Wire
 public struct RunClient: Sendable {
     let client: CareerAIClient
 
-    public func startJobPack(_ request: StartJobPackRequest, idempotencyKey: String? = nil, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
-        try await client.unary(Methods.RunService.startJobPack, request,
-                               metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
+    public func startJobPack(_ request: StartJobPackRequest, idempotencyKey: String? = nil, timeoutMs: UInt32? = nil)
+        async throws(RPCError) -> RunMessage
+    {
+        try await client.unary(
+            Methods.RunService.startJobPack, request,
+            metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
-    public func startSkillMapper(_ request: StartSkillMapperRequest, idempotencyKey: String? = nil,
-                                 timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
-        try await client.unary(Methods.RunService.startSkillMapper, request,
-                               metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
+    public func startSkillMapper(
+        _ request: StartSkillMapperRequest, idempotencyKey: String? = nil,
+        timeoutMs: UInt32? = nil
+    ) async throws(RPCError) -> RunMessage {
+        try await client.unary(
+            Methods.RunService.startSkillMapper, request,
+            metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func get(id: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> RunMessage {
@@ -23,7 +29,9 @@ public struct RunClient: Sendable {
         return try await client.unary(Methods.RunService.getRun, request, timeoutMs: timeoutMs)
     }
 
-    public func list(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> ListRunsResponse {
+    public func list(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil) async throws(RPCError)
+        -> ListRunsResponse
+    {
         var request = ListRunsRequest()
         request.pageSize = pageSize
         request.pageToken = pageToken

@@ -7,22 +7,28 @@ public struct UniversityClient: Sendable {
 
     /// The university at a subdomain (public).
     public func resolve(subdomain: String, timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
-        try await client.unary(Methods.UniversityService.resolveUniversity,
-                               ResolveUniversityRequest(subdomain: subdomain), timeoutMs: timeoutMs)
+        try await client.unary(
+            Methods.UniversityService.resolveUniversity,
+            ResolveUniversityRequest(subdomain: subdomain), timeoutMs: timeoutMs)
     }
 
     /// The university this client's `x-tenant` names.
     public func current(timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
-        try await client.unary(Methods.UniversityService.getCurrentUniversity, GetCurrentUniversityRequest(), timeoutMs: timeoutMs)
+        try await client.unary(
+            Methods.UniversityService.getCurrentUniversity, GetCurrentUniversityRequest(), timeoutMs: timeoutMs)
     }
 
     /// Platform admins only.
-    public func create(_ request: CreateUniversityRequest, timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
+    public func create(_ request: CreateUniversityRequest, timeoutMs: UInt32? = nil) async throws(RPCError)
+        -> UniversityMessage
+    {
         try await client.unary(Methods.UniversityService.createUniversity, request, timeoutMs: timeoutMs)
     }
 
     /// Platform admins only.
-    public func update(_ request: UpdateUniversityRequest, timeoutMs: UInt32? = nil) async throws(RPCError) -> UniversityMessage {
+    public func update(_ request: UpdateUniversityRequest, timeoutMs: UInt32? = nil) async throws(RPCError)
+        -> UniversityMessage
+    {
         try await client.unary(Methods.UniversityService.updateUniversity, request, timeoutMs: timeoutMs)
     }
 }

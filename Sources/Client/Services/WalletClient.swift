@@ -10,7 +10,9 @@ public struct WalletClient: Sendable {
         try await client.unary(Methods.WalletService.getWallet, GetWalletRequest(), timeoutMs: timeoutMs)
     }
 
-    public func transactions(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil) async throws(RPCError) -> ListTransactionsResponse {
+    public func transactions(pageSize: Int32 = 0, pageToken: String = "", timeoutMs: UInt32? = nil)
+        async throws(RPCError) -> ListTransactionsResponse
+    {
         var request = ListTransactionsRequest()
         request.pageSize = pageSize
         request.pageToken = pageToken
@@ -18,15 +20,18 @@ public struct WalletClient: Sendable {
     }
 
     /// University admins and platform admins; `idempotencyKey` makes a retry safe.
-    public func topUp(userID: String, currency: String, amount: Int64, reason: String = "", idempotencyKey: String? = nil,
-                      timeoutMs: UInt32? = nil) async throws(RPCError) -> TopUpResponse {
+    public func topUp(
+        userID: String, currency: String, amount: Int64, reason: String = "", idempotencyKey: String? = nil,
+        timeoutMs: UInt32? = nil
+    ) async throws(RPCError) -> TopUpResponse {
         var request = TopUpRequest()
         request.userID = userID
         request.currency = currency
         request.amount = amount
         request.reason = reason
-        return try await client.unary(Methods.WalletService.topUp, request,
-                                      metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
+        return try await client.unary(
+            Methods.WalletService.topUp, request,
+            metadata: idempotencyKey.map { [MetadataKey.idempotencyKey: $0] } ?? [:], timeoutMs: timeoutMs)
     }
 
     public func featureCosts(timeoutMs: UInt32? = nil) async throws(RPCError) -> GetFeatureCostsResponse {

@@ -25,20 +25,23 @@ public enum AccessLevel: Sendable, Equatable, CustomStringConvertible {
     public func check(_ principal: Principal?) throws {
         guard self != .public else { return }
         guard let principal else {
-            throw DomainError(.unauthenticated, reason: .signInRequired,
-                              "this call needs a session: sign in and send 'authorization: Bearer <token>'")
+            throw DomainError(
+                .unauthenticated, reason: .signInRequired,
+                "this call needs a session: sign in and send 'authorization: Bearer <token>'")
         }
         switch self {
         case .public, .signedIn:
             return
         case .verified:
             guard principal.user.emailVerified else {
-                throw DomainError(.failedPrecondition, reason: .emailNotVerified,
-                                  "verify your email first: sign in with a one-time code sent to it")
+                throw DomainError(
+                    .failedPrecondition, reason: .emailNotVerified,
+                    "verify your email first: sign in with a one-time code sent to it")
             }
         case .universityAdmin:
             guard principal.user.role == .universityAdmin || principal.user.role == .platformAdmin else {
-                throw DomainError(.permissionDenied, reason: .universityAdminRequired, "only university admins may do this")
+                throw DomainError(
+                    .permissionDenied, reason: .universityAdminRequired, "only university admins may do this")
             }
         case .platformAdmin:
             guard principal.user.role == .platformAdmin else {

@@ -11,15 +11,21 @@ public enum EmailAddress {
     public static func normalize(_ raw: String, field: String = "email") throws -> (address: String, domain: String) {
         let address = raw.trimmingCharacters(in: .whitespaces).lowercased()
         func invalid(_ why: String) -> DomainError {
-            DomainError.invalidField(field, "'\(address.prefix(80))' is not an email address: \(why)", reason: .invalidEmail)
+            DomainError.invalidField(
+                field, "'\(address.prefix(80))' is not an email address: \(why)", reason: .invalidEmail)
         }
         guard !address.isEmpty else { throw invalid("it is empty") }
         guard address.utf8.count <= maxBytes else { throw invalid("longer than \(maxBytes) bytes") }
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw invalid("it needs exactly one '@'") }
-        let local = parts[0], domain = String(parts[1])
-        guard !local.isEmpty, local.utf8.count <= maxLocalPartBytes else { throw invalid("the part before '@' must be 1 to 64 bytes") }
-        guard local.allSatisfy({ localPartCharacters.contains($0) }), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
+        let local = parts[0]
+        let domain = String(parts[1])
+        guard !local.isEmpty, local.utf8.count <= maxLocalPartBytes else {
+            throw invalid("the part before '@' must be 1 to 64 bytes")
+        }
+        guard local.allSatisfy({ localPartCharacters.contains($0) }), !local.hasPrefix("."), !local.hasSuffix("."),
+            !local.contains("..")
+        else {
             throw invalid("the part before '@' has characters that are not allowed")
         }
         guard UniversityRules.isDomainName(domain) else { throw invalid("'\(domain.prefix(80))' is not a domain name") }

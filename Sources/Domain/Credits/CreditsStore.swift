@@ -10,8 +10,10 @@ public protocol CreditsStore: Sendable {
     /// The deduction's writes: debit `run.cost` unless the balance is short, the run row, its input,
     /// and `debit` (the ledger row) — all or nothing. With an `idempotencyKey` already used by this
     /// user, nothing is written and the earlier run is returned.
-    func startRun(_ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
-                  requestHash: String) async throws -> StartRunOutcome
+    func startRun(
+        _ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
+        requestHash: String
+    ) async throws -> StartRunOutcome
     /// queued → running, attempts + 1, with its input. Also takes over a run still `running` whose
     /// worker has not beaten since `takeOverBeforeUnix` and that has attempts left: its worker died
     /// and the queue delivered it again (XAUTOCLAIM). Nil otherwise (a live worker has it, or it is
@@ -37,18 +39,22 @@ public protocol CreditsTransaction {
     func universityOfUser(id: String) throws -> UniversityID?
     func wallet(in university: UniversityID, userID: String) throws -> Wallet?
     /// Takes `amount` unless the balance is smaller (one conditional UPDATE): false then.
-    func debit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws -> Bool
+    func debit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws
+        -> Bool
     func credit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws
     func insertEntry(_ entry: LedgerEntry) throws
     func entry(in university: UniversityID, userID: String, idempotencyKey: String) throws -> LedgerEntry?
     /// Newest first, strictly after `cursor` when given.
-    func entries(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws -> [LedgerEntry]
+    func entries(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws
+        -> [LedgerEntry]
     /// Marks the run's debit row `status`.
     func setDebitStatus(runID: String, _ status: LedgerEntry.Status) throws
 
     func run(in university: UniversityID, id: String) throws -> Run?
     /// The run an earlier call with this key started, with the hash of that call's request.
-    func run(in university: UniversityID, userID: String, idempotencyKey: String) throws -> (run: Run, requestHash: String)?
+    func run(in university: UniversityID, userID: String, idempotencyKey: String) throws -> (
+        run: Run, requestHash: String
+    )?
     func runs(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws -> [Run]
 
     // Workers: these address a run by id alone (a worker serves every university).

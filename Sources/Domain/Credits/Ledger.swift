@@ -35,8 +35,10 @@ public struct LedgerEntry: Sendable, Equatable {
     public var idempotencyKey: String?
     public var createdAtUnix: Int64
 
-    public init(id: String, userID: String, universityID: UniversityID, feature: Feature?, currency: Currency, amount: Int64,
-                kind: Kind, runID: String?, status: Status, metadata: String, idempotencyKey: String?, createdAtUnix: Int64) {
+    public init(
+        id: String, userID: String, universityID: UniversityID, feature: Feature?, currency: Currency, amount: Int64,
+        kind: Kind, runID: String?, status: Status, metadata: String, idempotencyKey: String?, createdAtUnix: Int64
+    ) {
         self.id = id
         self.userID = userID
         self.universityID = universityID
@@ -53,7 +55,9 @@ public struct LedgerEntry: Sendable, Equatable {
 
     /// The `metadata` column: a JSON object of strings, keys sorted.
     static func metadata(_ object: [String: String]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            return "{}"
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -20,16 +20,21 @@ public struct WalletService: Sendable {
         let user = principal.user
         return try await store.transaction { tx in
             guard let wallet = try tx.wallet(in: user.universityID, userID: user.id) else {
-                throw DomainError(.notFound, reason: .walletNotFound, "you have no wallet yet; sign in again to open it")
+                throw DomainError(
+                    .notFound, reason: .walletNotFound, "you have no wallet yet; sign in again to open it")
             }
             return wallet
         }
     }
 
-    public func transactions(of principal: Principal, pageSize: Int32, pageToken: String) async throws -> (entries: [LedgerEntry], next: String) {
+    public func transactions(of principal: Principal, pageSize: Int32, pageToken: String) async throws -> (
+        entries: [LedgerEntry], next: String
+    ) {
         let user = principal.user
         let page = try await PageCursor.page(size: pageSize, token: pageToken) { cursor, limit in
-            try await store.transaction { tx in try tx.entries(in: user.universityID, userID: user.id, after: cursor, limit: limit) }
+            try await store.transaction { tx in
+                try tx.entries(in: user.universityID, userID: user.id, after: cursor, limit: limit)
+            }
         }
         return (page.rows, page.next)
     }
@@ -37,16 +42,22 @@ public struct WalletService: Sendable {
     /// Adds credits to a user: university admins, of their own university; platform admins, of any
     /// university (the ledger row belongs to the user's university and names the admin in `by`).
     /// The same `idempotencyKey` returns the first top-up again.
-    public func topUp(by principal: Principal, userID: String, currency currencyName: String, amount: Int64, reason: String,
-                      idempotencyKey: String?) async throws -> (wallet: Wallet, entry: LedgerEntry) {
+    public func topUp(
+        by principal: Principal, userID: String, currency currencyName: String, amount: Int64, reason: String,
+        idempotencyKey: String?
+    ) async throws -> (wallet: Wallet, entry: LedgerEntry) {
         guard let currency = Currency(rawValue: currencyName) else {
             throw DomainError.invalidField("currency", "must be silver or gold")
         }
         guard amount > 0, amount <= Self.maxTopUpAmount else {
             throw DomainError.invalidField("amount", "must be 1 to \(Self.maxTopUpAmount)")
         }
-        guard reason.count <= Self.maxReasonLength else { throw DomainError.invalidField("reason", "at most \(Self.maxReasonLength) characters") }
-        guard !userID.isEmpty, userID.utf8.count <= 64 else { throw DomainError.invalidField("user_id", "must name a user") }
+        guard reason.count <= Self.maxReasonLength else {
+            throw DomainError.invalidField("reason", "at most \(Self.maxReasonLength) characters")
+        }
+        guard !userID.isEmpty, userID.utf8.count <= 64 else {
+            throw DomainError.invalidField("user_id", "must name a user")
+        }
         let key = try Self.validKey(idempotencyKey)
         let callerUniversity = principal.user.universityID
         let platformWide = principal.user.role == .platformAdmin
@@ -56,19 +67,23 @@ public struct WalletService: Sendable {
             let university = platformWide ? try tx.universityOfUser(id: userID) ?? callerUniversity : callerUniversity
             if let key, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: key) {
                 guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount else {
-                    throw DomainError(.alreadyExists, reason: .idempotencyKeyReused,
-                                      "this idempotency-key was used for a different request")
+                    throw DomainError(
+                        .alreadyExists, reason: .idempotencyKeyReused,
+                        "this idempotency-key was used for a different request")
                 }
                 return (try tx.wallet(in: university, userID: userID)!, earlier)
             }
-            guard try tx.user(in: university, id: userID) != nil, try tx.wallet(in: university, userID: userID) != nil else {
-                throw DomainError(.notFound, reason: .userNotFound,
-                                  platformWide ? "no user \(userID.prefix(64))" : "no user \(userID.prefix(64)) at your university")
+            guard try tx.user(in: university, id: userID) != nil, try tx.wallet(in: university, userID: userID) != nil
+            else {
+                throw DomainError(
+                    .notFound, reason: .userNotFound,
+                    platformWide ? "no user \(userID.prefix(64))" : "no user \(userID.prefix(64)) at your university")
             }
             try tx.credit(in: university, userID: userID, currency: currency, amount: amount, nowUnix: now)
-            let entry = LedgerEntry(id: TimeOrderedID.make(), userID: userID, universityID: university, feature: nil,
-                                    currency: currency, amount: amount, kind: .topup, runID: nil, status: .completed,
-                                    metadata: metadata, idempotencyKey: key, createdAtUnix: now)
+            let entry = LedgerEntry(
+                id: TimeOrderedID.make(), userID: userID, universityID: university, feature: nil,
+                currency: currency, amount: amount, kind: .topup, runID: nil, status: .completed,
+                metadata: metadata, idempotencyKey: key, createdAtUnix: now)
             try tx.insertEntry(entry)
             return (try tx.wallet(in: university, userID: userID)!, entry)
         }
@@ -76,8 +91,11 @@ public struct WalletService: Sendable {
 
     static func validKey(_ key: String?) throws -> String? {
         guard let key, !key.isEmpty else { return nil }
-        guard key.utf8.count <= maxIdempotencyKeyBytes, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 }) else {
-            throw DomainError.invalidField("idempotency-key", "1 to \(maxIdempotencyKeyBytes) printable ASCII characters")
+        guard key.utf8.count <= maxIdempotencyKeyBytes,
+            key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 32 && $0.value < 127 })
+        else {
+            throw DomainError.invalidField(
+                "idempotency-key", "1 to \(maxIdempotencyKeyBytes) printable ASCII characters")
         }
         return key
     }

@@ -33,7 +33,9 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(reason): \(message)" }
 
     /// A field of the request outside its bounds; `field` is named in the details.
-    public static func invalidField(_ field: String, _ message: String, reason: ErrorReason = .invalidArgument) -> DomainError {
+    public static func invalidField(_ field: String, _ message: String, reason: ErrorReason = .invalidArgument)
+        -> DomainError
+    {
         DomainError(.invalidArgument, reason: reason, message, details: ["field": field])
     }
 }

@@ -23,12 +23,16 @@ public struct PageCursor: Sendable, Equatable {
     /// One page of a newest-first list: checks the requested size and token, fetches one row more
     /// than the page holds (after the token's cursor), and returns the page with the token of its
     /// last row when there is more (else "", the last page).
-    static func page<Row: KeysetOrdered>(size requested: Int32, token: String,
-                                         fetch: (_ after: PageCursor?, _ limit: Int) async throws -> [Row]) async throws -> (rows: [Row], next: String) {
+    static func page<Row: KeysetOrdered>(
+        size requested: Int32, token: String,
+        fetch: (_ after: PageCursor?, _ limit: Int) async throws -> [Row]
+    ) async throws -> (rows: [Row], next: String) {
         let limit = try pageSize(requested)
         let fetched = try await fetch(try parse(token), limit + 1)
         let rows = Array(fetched.prefix(limit))
-        let next = fetched.count > limit ? rows.last.map { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id).token } ?? "" : ""
+        let next =
+            fetched.count > limit
+            ? rows.last.map { PageCursor(createdAtUnix: $0.createdAtUnix, id: $0.id).token } ?? "" : ""
         return (rows, next)
     }
 

@@ -26,8 +26,10 @@ public struct Run: Sendable, Equatable {
     public var createdAtUnix: Int64
     public var updatedAtUnix: Int64
 
-    public init(id: String, universityID: UniversityID, userID: String, kind: Kind, status: Status, cost: Cost, attempts: Int,
-                maxAttempts: Int, errorReason: String?, resultJSON: String?, createdAtUnix: Int64, updatedAtUnix: Int64) {
+    public init(
+        id: String, universityID: UniversityID, userID: String, kind: Kind, status: Status, cost: Cost, attempts: Int,
+        maxAttempts: Int, errorReason: String?, resultJSON: String?, createdAtUnix: Int64, updatedAtUnix: Int64
+    ) {
         self.id = id
         self.universityID = universityID
         self.userID = userID

@@ -25,9 +25,11 @@ public struct RunProcessor: Sendable {
     /// Told the run id after every status change this processor makes (the watch hub).
     let statusChanged: @Sendable (String) -> Void
 
-    public init(store: any CreditsStore, queue: any JobQueue, workflows: @escaping @Sendable (Run.Kind) -> any Workflow,
-                clock: any WallClock = SystemWallClock(), limits: Limits = Limits(),
-                statusChanged: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        store: any CreditsStore, queue: any JobQueue, workflows: @escaping @Sendable (Run.Kind) -> any Workflow,
+        clock: any WallClock = SystemWallClock(), limits: Limits = Limits(),
+        statusChanged: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.store = store
         self.queue = queue
         self.workflows = workflows
@@ -38,7 +40,10 @@ public struct RunProcessor: Sendable {
 
     public func process(runID: String) async throws -> Outcome {
         let now = clock.nowUnix
-        guard let (run, input) = try await store.claimRun(id: runID, nowUnix: now, takeOverBeforeUnix: now - limits.visibilityTimeoutSeconds) else {
+        guard
+            let (run, input) = try await store.claimRun(
+                id: runID, nowUnix: now, takeOverBeforeUnix: now - limits.visibilityTimeoutSeconds)
+        else {
             return .notClaimed
         }
         statusChanged(run.id)
@@ -70,17 +75,25 @@ public struct RunProcessor: Sendable {
             guard try tx.failRun(id: run.id, reason: reason, nowUnix: now) else { return }
             try tx.setDebitStatus(runID: run.id, .failed)
             guard run.cost.amount > 0 else { return }
-            try tx.credit(in: run.universityID, userID: run.userID, currency: run.cost.currency, amount: run.cost.amount, nowUnix: now)
-            try tx.insertEntry(LedgerEntry(
-                id: TimeOrderedID.make(), userID: run.userID, universityID: run.universityID, feature: run.kind.feature,
-                currency: run.cost.currency, amount: run.cost.amount, kind: .refund, runID: run.id, status: .completed,
-                metadata: LedgerEntry.metadata(["reason": String(reason.prefix(200))]), idempotencyKey: nil, createdAtUnix: now))
+            try tx.credit(
+                in: run.universityID, userID: run.userID, currency: run.cost.currency, amount: run.cost.amount,
+                nowUnix: now)
+            try tx.insertEntry(
+                LedgerEntry(
+                    id: TimeOrderedID.make(), userID: run.userID, universityID: run.universityID,
+                    feature: run.kind.feature,
+                    currency: run.cost.currency, amount: run.cost.amount, kind: .refund, runID: run.id,
+                    status: .completed,
+                    metadata: LedgerEntry.metadata(["reason": String(reason.prefix(200))]), idempotencyKey: nil,
+                    createdAtUnix: now))
         }
         statusChanged(run.id)
     }
 
     private func withHeartbeat<T: Sendable>(runID: String, _ body: @Sendable () async -> T) async -> T {
-        let store = self.store, clock = self.clock, interval = limits.heartbeatMs
+        let store = self.store
+        let clock = self.clock
+        let interval = limits.heartbeatMs
         let beat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(interval))
@@ -93,7 +106,9 @@ public struct RunProcessor: Sendable {
         return await body()
     }
 
-    static func withTimeout(ms: Int, _ body: @escaping @Sendable () async throws -> String) async -> Result<String, WorkflowError> {
+    static func withTimeout(ms: Int, _ body: @escaping @Sendable () async throws -> String) async -> Result<
+        String, WorkflowError
+    > {
         await withTaskGroup(of: Result<String, WorkflowError>?.self) { group in
             group.addTask {
                 do {
@@ -108,7 +123,8 @@ public struct RunProcessor: Sendable {
             }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(ms))
-                return Task.isCancelled ? nil : .failure(WorkflowError(reason: "JOB_TIMEOUT: no result within \(ms) ms", retryable: true))
+                return Task.isCancelled
+                    ? nil : .failure(WorkflowError(reason: "JOB_TIMEOUT: no result within \(ms) ms", retryable: true))
             }
             var outcome: Result<String, WorkflowError> = .failure(WorkflowError(reason: "CANCELLED", retryable: true))
             for await result in group {

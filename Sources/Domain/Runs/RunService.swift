@@ -21,8 +21,10 @@ public struct RunService: Sendable {
 
     /// `statusHub` wakes watchers; share the one the process's worker announces to (by default a
     /// hub of its own, which finds every change by polling).
-    public init(store: any CreditsStore, queue: any JobQueue, costs: FeatureCosts, clock: any WallClock = SystemWallClock(),
-                statusHub: RunStatusHub? = nil) {
+    public init(
+        store: any CreditsStore, queue: any JobQueue, costs: FeatureCosts, clock: any WallClock = SystemWallClock(),
+        statusHub: RunStatusHub? = nil
+    ) {
         self.store = store
         self.queue = queue
         self.costs = costs
@@ -46,28 +48,35 @@ public struct RunService: Sendable {
         guard principal.user.emailVerified else {
             throw DomainError(.failedPrecondition, reason: .emailNotVerified, "verify your email before running tools")
         }
-        let run = Run(id: runID, universityID: university, userID: userID, kind: input.kind, status: .queued, cost: cost,
-                      attempts: 0, maxAttempts: Self.defaultMaxAttempts, errorReason: nil, resultJSON: nil,
-                      createdAtUnix: now, updatedAtUnix: now)
+        let run = Run(
+            id: runID, universityID: university, userID: userID, kind: input.kind, status: .queued, cost: cost,
+            attempts: 0, maxAttempts: Self.defaultMaxAttempts, errorReason: nil, resultJSON: nil,
+            createdAtUnix: now, updatedAtUnix: now)
         let debit = LedgerEntry(
             id: TimeOrderedID.make(), userID: userID, universityID: university, feature: input.kind.feature,
             currency: cost.currency, amount: -cost.amount, kind: .debit, runID: runID, status: .pending,
             metadata: LedgerEntry.metadata(["plan": plan.rawValue]), idempotencyKey: nil, createdAtUnix: now)
-        switch try await store.startRun(run, input: input, model: model, debit: debit, idempotencyKey: key, requestHash: requestHash) {
+        switch try await store.startRun(
+            run, input: input, model: model, debit: debit, idempotencyKey: key, requestHash: requestHash)
+        {
         case .started:
             // After the commit. If this fails the run stays queued in the database and the sweeper queues it.
             try? await queue.enqueue(runID: run.id)
             return run
         case .existing(let earlier, let earlierHash):
             guard earlierHash == requestHash else {
-                throw DomainError(.alreadyExists, reason: .idempotencyKeyReused,
-                                  "this idempotency-key started a different run; use a new key for a new request")
+                throw DomainError(
+                    .alreadyExists, reason: .idempotencyKeyReused,
+                    "this idempotency-key started a different run; use a new key for a new request")
             }
             return earlier
         case .insufficient(let available):
-            throw DomainError(.resourceExhausted, reason: .insufficientCredits,
-                              "\(input.kind.feature.rawValue) costs \(cost.amount) \(cost.currency.rawValue); you have \(available)",
-                              details: ["currency": cost.currency.rawValue, "required": "\(cost.amount)", "available": "\(available)"])
+            throw DomainError(
+                .resourceExhausted, reason: .insufficientCredits,
+                "\(input.kind.feature.rawValue) costs \(cost.amount) \(cost.currency.rawValue); you have \(available)",
+                details: [
+                    "currency": cost.currency.rawValue, "required": "\(cost.amount)", "available": "\(available)",
+                ])
         }
     }
 
@@ -82,10 +91,14 @@ public struct RunService: Sendable {
         return run
     }
 
-    public func list(by principal: Principal, pageSize: Int32, pageToken: String) async throws -> (runs: [Run], next: String) {
+    public func list(by principal: Principal, pageSize: Int32, pageToken: String) async throws -> (
+        runs: [Run], next: String
+    ) {
         let user = principal.user
         let page = try await PageCursor.page(size: pageSize, token: pageToken) { cursor, limit in
-            try await store.transaction { tx in try tx.runs(in: user.universityID, userID: user.id, after: cursor, limit: limit) }
+            try await store.transaction { tx in
+                try tx.runs(in: user.universityID, userID: user.id, after: cursor, limit: limit)
+            }
         }
         return (page.rows, page.next)
     }
@@ -132,7 +145,9 @@ public struct RunService: Sendable {
                 throw DomainError.invalidField("profile_text", "give a profile URL, profile text or a resume")
             }
             if !url.isEmpty {
-                guard let parsed = URLComponents(string: url), parsed.scheme == "https" || parsed.scheme == "http", parsed.host?.isEmpty == false else {
+                guard let parsed = URLComponents(string: url), parsed.scheme == "https" || parsed.scheme == "http",
+                    parsed.host?.isEmpty == false
+                else {
                     throw DomainError.invalidField("profile_portal_url", "must be an http(s) URL")
                 }
             }

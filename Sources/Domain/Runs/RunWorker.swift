@@ -73,8 +73,10 @@ public struct RunSweeper: Sendable {
     private let clock: any WallClock
     private let limits: Limits
 
-    public init(store: any CreditsStore, queue: any JobQueue, processor: RunProcessor, clock: any WallClock = SystemWallClock(),
-                limits: Limits = Limits()) {
+    public init(
+        store: any CreditsStore, queue: any JobQueue, processor: RunProcessor, clock: any WallClock = SystemWallClock(),
+        limits: Limits = Limits()
+    ) {
         self.store = store
         self.queue = queue
         self.processor = processor
@@ -88,10 +90,12 @@ public struct RunSweeper: Sendable {
         let now = clock.nowUnix
         let limits = self.limits
         let runs = try await store.transaction { tx in
-            try tx.runsNeedingAttention(queuedBeforeUnix: now - limits.requeueAfterSeconds,
-                                        heartbeatBeforeUnix: now - limits.visibilityTimeoutSeconds, limit: limits.batch)
+            try tx.runsNeedingAttention(
+                queuedBeforeUnix: now - limits.requeueAfterSeconds,
+                heartbeatBeforeUnix: now - limits.visibilityTimeoutSeconds, limit: limits.batch)
         }
-        var requeued = 0, failed = 0
+        var requeued = 0
+        var failed = 0
         for run in runs {
             if run.status == .running && run.attempts >= run.maxAttempts {
                 try await processor.failAndRefund(run: run, reason: "WORKER_LOST: no heartbeat after the last attempt")
@@ -101,7 +105,9 @@ public struct RunSweeper: Sendable {
             let moved = try await store.transaction { tx in
                 if run.status == .running {
                     let staleBefore = now - limits.visibilityTimeoutSeconds
-                    guard try tx.requeueStaleRun(id: run.id, nowUnix: now, heartbeatBeforeUnix: staleBefore) else { return false }
+                    guard try tx.requeueStaleRun(id: run.id, nowUnix: now, heartbeatBeforeUnix: staleBefore) else {
+                        return false
+                    }
                 }
                 try tx.markEnqueued(runID: run.id, nowUnix: now)
                 return true

@@ -8,8 +8,10 @@ public struct University: Sendable, Equatable {
     public var defaultGold: Int64
     public var createdAtUnix: Int64
 
-    public init(id: UniversityID, name: String, subdomain: String, allowedDomains: [String],
-                defaultSilver: Int64, defaultGold: Int64, createdAtUnix: Int64) {
+    public init(
+        id: UniversityID, name: String, subdomain: String, allowedDomains: [String],
+        defaultSilver: Int64, defaultGold: Int64, createdAtUnix: Int64
+    ) {
         self.id = id
         self.name = name
         self.subdomain = subdomain

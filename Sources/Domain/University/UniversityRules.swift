@@ -38,8 +38,9 @@ public enum UniversityRules {
         let bytes = Array(subdomain.utf8)
         let allowed = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
         guard (2...63).contains(bytes.count), allowed, bytes.first != 0x2D, bytes.last != 0x2D else {
-            throw .invalidField("subdomain", "a subdomain is 2-63 lowercase letters, digits or hyphens, e.g. iitb",
-                                reason: .invalidSubdomain)
+            throw .invalidField(
+                "subdomain", "a subdomain is 2-63 lowercase letters, digits or hyphens, e.g. iitb",
+                reason: .invalidSubdomain)
         }
     }
 

@@ -16,8 +16,10 @@ public struct User: Sendable, Equatable {
     public var isPro: Bool
     public var createdAtUnix: Int64
 
-    public init(id: String, universityID: UniversityID, email: String, name: String, emailVerified: Bool,
-                googleID: String?, role: Role, isPro: Bool, createdAtUnix: Int64) {
+    public init(
+        id: String, universityID: UniversityID, email: String, name: String, emailVerified: Bool,
+        googleID: String?, role: Role, isPro: Bool, createdAtUnix: Int64
+    ) {
         self.id = id
         self.universityID = universityID
         self.email = email
@@ -33,7 +35,8 @@ public struct User: Sendable, Equatable {
 /// Where users are kept. Every call is scoped to one university.
 public protocol UserRepository: Sendable {
     /// Throws `.alreadyExists` (reason `EMAIL_TAKEN`) when the email is in use in that university.
-    func create(in university: UniversityID, email: String, name: String, role: User.Role, nowUnix: Int64) async throws -> User
+    func create(in university: UniversityID, email: String, name: String, role: User.Role, nowUnix: Int64) async throws
+        -> User
     func find(in university: UniversityID, email: String) async throws -> User?
     func find(in university: UniversityID, id: String) async throws -> User?
     func list(in university: UniversityID, limit: Int) async throws -> [User]

@@ -67,45 +67,60 @@ final class CurlEasy {
     func perform() throws(CurlError) -> Int {
         let me = Unmanaged.passUnretained(self).toOpaque()
         try check(careerai_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "error buffer")
-        try check(careerai_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, { buffer, size, count, userdata in
-            let easy = Unmanaged<CurlEasy>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            guard easy.responseBody.count + length <= easy.maxResponseBytes else {
-                easy.responseTooLarge = true
-                return 0  // makes libcurl abort with CURLE_WRITE_ERROR
-            }
-            if let buffer { easy.responseBody.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length)) }
-            return length
-        }), "write callback")
+        try check(
+            careerai_curl_setopt_callback(
+                handle, CURLOPT_WRITEFUNCTION,
+                { buffer, size, count, userdata in
+                    let easy = Unmanaged<CurlEasy>.fromOpaque(userdata!).takeUnretainedValue()
+                    let length = size * count
+                    guard easy.responseBody.count + length <= easy.maxResponseBytes else {
+                        easy.responseTooLarge = true
+                        return 0  // makes libcurl abort with CURLE_WRITE_ERROR
+                    }
+                    if let buffer {
+                        easy.responseBody.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
+                    }
+                    return length
+                }), "write callback")
         try check(careerai_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, me), "write data")
-        try check(careerai_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, { buffer, size, count, userdata in
-            let easy = Unmanaged<CurlEasy>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            if let buffer, easy.responseHeaders.count < 200 {
-                let bytes = UnsafeRawBufferPointer(start: buffer, count: min(length, 8192))
-                easy.responseHeaders.append(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            return length
-        }), "header callback")
+        try check(
+            careerai_curl_setopt_callback(
+                handle, CURLOPT_HEADERFUNCTION,
+                { buffer, size, count, userdata in
+                    let easy = Unmanaged<CurlEasy>.fromOpaque(userdata!).takeUnretainedValue()
+                    let length = size * count
+                    if let buffer, easy.responseHeaders.count < 200 {
+                        let bytes = UnsafeRawBufferPointer(start: buffer, count: min(length, 8192))
+                        easy.responseHeaders.append(
+                            String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                    }
+                    return length
+                }), "header callback")
         try check(careerai_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, me), "header data")
         if !uploadBody.isEmpty {
-            try check(careerai_curl_setopt_callback(handle, CURLOPT_READFUNCTION, { buffer, size, count, userdata in
-                let easy = Unmanaged<CurlEasy>.fromOpaque(userdata!).takeUnretainedValue()
-                let length = min(size * count, easy.uploadBody.count - easy.uploadOffset)
-                guard length > 0, let buffer else { return 0 }
-                easy.uploadBody.withUnsafeBytes { source in
-                    UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + easy.uploadOffset, byteCount: length)
-                }
-                easy.uploadOffset += length
-                return length
-            }), "read callback")
+            try check(
+                careerai_curl_setopt_callback(
+                    handle, CURLOPT_READFUNCTION,
+                    { buffer, size, count, userdata in
+                        let easy = Unmanaged<CurlEasy>.fromOpaque(userdata!).takeUnretainedValue()
+                        let length = min(size * count, easy.uploadBody.count - easy.uploadOffset)
+                        guard length > 0, let buffer else { return 0 }
+                        easy.uploadBody.withUnsafeBytes { source in
+                            UnsafeMutableRawPointer(buffer).copyMemory(
+                                from: source.baseAddress! + easy.uploadOffset, byteCount: length)
+                        }
+                        easy.uploadOffset += length
+                        return length
+                    }), "read callback")
             try check(careerai_curl_setopt_pointer(handle, CURLOPT_READDATA, me), "read data")
             try set(CURLOPT_UPLOAD, 1)
         }
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
             if responseTooLarge {
-                throw CurlError(code: Int(code.rawValue), message: "the response is larger than \(maxResponseBytes) bytes", isUnreachable: false)
+                throw CurlError(
+                    code: Int(code.rawValue), message: "the response is larger than \(maxResponseBytes) bytes",
+                    isUnreachable: false)
             }
             throw error(code, "transfer")
         }
@@ -121,9 +136,12 @@ final class CurlEasy {
     private func error(_ code: CURLcode, _ what: String) -> CurlError {
         let detail = String(cString: errorBuffer)
         let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-        let unreachable: Set<CURLcode> = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
-                                          CURLE_SSL_CONNECT_ERROR, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
-                                          CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PEER_FAILED_VERIFICATION]
-        return CurlError(code: Int(code.rawValue), message: "\(what): \(text)", isUnreachable: unreachable.contains(code))
+        let unreachable: Set<CURLcode> = [
+            CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
+            CURLE_SSL_CONNECT_ERROR, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
+            CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PEER_FAILED_VERIFICATION,
+        ]
+        return CurlError(
+            code: Int(code.rawValue), message: "\(what): \(text)", isUnreachable: unreachable.contains(code))
     }
 }

@@ -41,15 +41,19 @@ public struct CurlHTTPClient: Sendable {
     }
 
     /// POSTs `fields` as `application/x-www-form-urlencoded`.
-    public func postForm(_ url: String, fields: [(String, String)], headers: [String] = []) async throws -> HTTPResponse {
+    public func postForm(_ url: String, fields: [(String, String)], headers: [String] = []) async throws -> HTTPResponse
+    {
         let body = fields.map { "\(Self.formEncoded($0.0))=\(Self.formEncoded($0.1))" }.joined(separator: "&")
-        return try await perform(url: url, headers: headers + ["Content-Type: application/x-www-form-urlencoded"]) { easy throws(CurlError) in
+        return try await perform(url: url, headers: headers + ["Content-Type: application/x-www-form-urlencoded"]) {
+            easy throws(CurlError) in
             try easy.set(CURLOPT_COPYPOSTFIELDS, body)  // COPY: libcurl keeps its own copy of the body
         }
     }
 
-    private func perform(url: String, headers: [String],
-                         configure: @escaping @Sendable (CurlEasy) throws(CurlError) -> Void) async throws -> HTTPResponse {
+    private func perform(
+        url: String, headers: [String],
+        configure: @escaping @Sendable (CurlEasy) throws(CurlError) -> Void
+    ) async throws -> HTTPResponse {
         let limits = self.limits
         return try await threadPool.runIfActive {
             let easy = CurlEasy()
@@ -68,7 +72,8 @@ public struct CurlHTTPClient: Sendable {
         }
     }
 
-    private static let formSafe = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let formSafe = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     static func formEncoded(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: formSafe) ?? ""

@@ -27,12 +27,16 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
     private let keys: JWKSCache
     private let logger: Logger
 
-    public init(configuration: Configuration, http: CurlHTTPClient, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        configuration: Configuration, http: CurlHTTPClient, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.configuration = configuration
         self.http = http
         self.logger = logger
-        self.keys = JWKSCache(url: configuration.jwksURL, http: http, minimumRefetchSeconds: configuration.minimumJWKSRefetchSeconds,
-                              logger: logger, now: now)
+        self.keys = JWKSCache(
+            url: configuration.jwksURL, http: http, minimumRefetchSeconds: configuration.minimumJWKSRefetchSeconds,
+            logger: logger, now: now)
     }
 
     public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String {
@@ -52,7 +56,8 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
         // URLComponents leaves '+' and '&'-safe characters alone in query values; encode them for form decoding.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         guard let url = components.string else {
-            throw DomainError(.internal, reason: .googleMisconfigured, "the Google authorization URL could not be built")
+            throw DomainError(
+                .internal, reason: .googleMisconfigured, "the Google authorization URL could not be built")
         }
         return url
     }
@@ -71,13 +76,17 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
     private func exchange(code: String, redirectURI: String) async throws -> String {
         let response: HTTPResponse
         do {
-            response = try await http.postForm(configuration.tokenURL, fields: [
-                ("code", code), ("client_id", configuration.clientID), ("client_secret", configuration.clientSecret),
-                ("redirect_uri", redirectURI), ("grant_type", "authorization_code"),
-            ])
+            response = try await http.postForm(
+                configuration.tokenURL,
+                fields: [
+                    ("code", code), ("client_id", configuration.clientID),
+                    ("client_secret", configuration.clientSecret),
+                    ("redirect_uri", redirectURI), ("grant_type", "authorization_code"),
+                ])
         } catch {
             logger.error("Google token endpoint unreachable", metadata: ["error": "\(error)"])
-            throw DomainError(.unavailable, reason: .googleUnavailable, "Google could not be reached; try again or use an email code")
+            throw DomainError(
+                .unavailable, reason: .googleUnavailable, "Google could not be reached; try again or use an email code")
         }
         let body = try? JSONDecoder().decode(TokenResponse.self, from: Data(response.body))
         switch response.status {
@@ -88,12 +97,14 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
             return idToken
         case 400, 401:
             let why = body?.error ?? "refused"
-            throw DomainError(.unauthenticated, reason: .googleCodeRejected,
-                              "Google refused the authorization code (\(why.prefix(64))); start the Google sign-in again",
-                              details: ["google_error": String(why.prefix(64))])
+            throw DomainError(
+                .unauthenticated, reason: .googleCodeRejected,
+                "Google refused the authorization code (\(why.prefix(64))); start the Google sign-in again",
+                details: ["google_error": String(why.prefix(64))])
         default:
             logger.error("Google token endpoint failed", metadata: ["status": "\(response.status)"])
-            throw DomainError(.unavailable, reason: .googleUnavailable, "Google answered HTTP \(response.status); try again later")
+            throw DomainError(
+                .unavailable, reason: .googleUnavailable, "Google answered HTTP \(response.status); try again later")
         }
     }
 
@@ -107,16 +118,20 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
             throw error
         } catch {
             logger.info("Google ID token refused", metadata: ["error": "\(error)"])
-            throw DomainError(.unauthenticated, reason: .googleTokenInvalid,
-                              "Google's ID token did not verify (\(Self.summary(error))); start the Google sign-in again")
+            throw DomainError(
+                .unauthenticated, reason: .googleTokenInvalid,
+                "Google's ID token did not verify (\(Self.summary(error))); start the Google sign-in again")
         }
-        return GoogleIdentity(subject: token.subject.value, email: token.email ?? "", emailVerified: token.emailVerified?.value ?? false,
-                              hostedDomain: token.hostedDomain?.value, name: token.name ?? "")
+        return GoogleIdentity(
+            subject: token.subject.value, email: token.email ?? "", emailVerified: token.emailVerified?.value ?? false,
+            hostedDomain: token.hostedDomain?.value, name: token.name ?? "")
     }
 
     /// The `kid` of a JWT's header, read only to pick (or refetch) the key; the signature decides.
     static func keyID(of token: String) -> String? {
-        guard let header = token.split(separator: ".", maxSplits: 1).first, header.utf8.count <= 2048 else { return nil }
+        guard let header = token.split(separator: ".", maxSplits: 1).first, header.utf8.count <= 2048 else {
+            return nil
+        }
         var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         struct Header: Decodable { var kid: String? }

@@ -21,7 +21,10 @@ actor JWKSCache {
     private var expiresAt = Date.distantPast
     private var lastFetchAt = Date.distantPast
 
-    init(url: String, http: CurlHTTPClient, minimumRefetchSeconds: Double, logger: Logger, now: @escaping @Sendable () -> Date) {
+    init(
+        url: String, http: CurlHTTPClient, minimumRefetchSeconds: Double, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.url = url
         self.http = http
         self.minimumRefetchSeconds = minimumRefetchSeconds
@@ -33,7 +36,9 @@ actor JWKSCache {
     /// or when they lack `kid` (and the last fetch is not too recent).
     func keys(for kid: String?) async throws -> JWTKeyCollection {
         if let keys, now() < expiresAt {
-            guard let kid, !kids.contains(kid), now().timeIntervalSince(lastFetchAt) >= minimumRefetchSeconds else { return keys }
+            guard let kid, !kids.contains(kid), now().timeIntervalSince(lastFetchAt) >= minimumRefetchSeconds else {
+                return keys
+            }
         }
         return try await fetch()
     }
@@ -46,7 +51,9 @@ actor JWKSCache {
         } catch {
             return try stale(orThrow: "Google's keys could not be fetched: \(error)")
         }
-        guard response.status == 200 else { return try stale(orThrow: "Google's keys answered HTTP \(response.status)") }
+        guard response.status == 200 else {
+            return try stale(orThrow: "Google's keys answered HTTP \(response.status)")
+        }
         let jwks: JWKS
         do {
             jwks = try JSONDecoder().decode(JWKS.self, from: Data(response.body))
@@ -72,7 +79,9 @@ actor JWKSCache {
     private func stale(orThrow message: String) throws -> JWTKeyCollection {
         logger.warning("Google keys refresh failed", metadata: ["error": "\(message)"])
         if let keys { return keys }  // keep signing in with the keys we have rather than fail everyone
-        throw DomainError(.unavailable, reason: .googleUnavailable, "Google sign-in is unavailable just now; try again or use an email code")
+        throw DomainError(
+            .unavailable, reason: .googleUnavailable,
+            "Google sign-in is unavailable just now; try again or use an email code")
     }
 
     /// `max-age` of a Cache-Control value, bounded; the default when absent.

@@ -10,7 +10,8 @@ public struct ConsoleMailer: Mailer {
     }
 
     public func sendOtp(_ mail: OtpMail) async throws {
-        logger.notice("one-time code (console mailer; set CAREERAI_SMTP_URL to send mail)",
-                      metadata: ["to": "\(mail.to)", "code": "\(mail.code)", "expires_in_min": "\(mail.expiresInMinutes)"])
+        logger.notice(
+            "one-time code (console mailer; set CAREERAI_SMTP_URL to send mail)",
+            metadata: ["to": "\(mail.to)", "code": "\(mail.code)", "expires_in_min": "\(mail.expiresInMinutes)"])
     }
 }

@@ -17,8 +17,10 @@ public struct SMTPMailer: Mailer {
         /// Validates `CAREERAI_SMTP_URL` and `CAREERAI_MAIL_FROM`; the error names what is wrong.
         public init(url rawURL: String, from: String) throws {
             guard var components = URLComponents(string: rawURL), let scheme = components.scheme?.lowercased(),
-                  scheme == "smtp" || scheme == "smtps", components.host?.isEmpty == false else {
-                throw DomainError.invalidField("CAREERAI_SMTP_URL", "must look like smtp://host:port or smtps://user:pass@host:port")
+                scheme == "smtp" || scheme == "smtps", components.host?.isEmpty == false
+            else {
+                throw DomainError.invalidField(
+                    "CAREERAI_SMTP_URL", "must look like smtp://host:port or smtps://user:pass@host:port")
             }
             let starttls = components.queryItems?.first { $0.name == "starttls" }?.value
             guard starttls == nil || starttls == "required" else {
@@ -28,7 +30,8 @@ public struct SMTPMailer: Mailer {
             components.query = nil
             url = components.string ?? rawURL
             guard (try? EmailAddress.normalize(from, field: "CAREERAI_MAIL_FROM")) != nil else {
-                throw DomainError.invalidField("CAREERAI_MAIL_FROM", "must be an email address like no-reply@careerai.example")
+                throw DomainError.invalidField(
+                    "CAREERAI_MAIL_FROM", "must be an email address like no-reply@careerai.example")
             }
             self.from = from
         }
@@ -65,7 +68,8 @@ public struct SMTPMailer: Mailer {
             logger.info("one-time code mailed", metadata: ["to": "\(mail.to)", "smtp_reply": "\(reply)"])
         } catch let error as CurlError {
             logger.error("mail not sent", metadata: ["to": "\(mail.to)", "error": "\(error)"])
-            throw DomainError(.unavailable, reason: .mailUnavailable, "the code could not be mailed just now; try again in a minute")
+            throw DomainError(
+                .unavailable, reason: .mailUnavailable, "the code could not be mailed just now; try again in a minute")
         }
     }
 }

@@ -42,7 +42,8 @@ public struct MockWorkflow: Workflow {
                     "Automated a weekly report with Python, saving the team 3 hours a week",
                     "Led a 4-person course project to an A grade and a department showcase",
                 ],
-                "cover_letter": "Dear Hiring Team at \(company),\n\nI am excited to apply for the \(title) role. …\n\nSincerely,\nA CareerAI student",
+                "cover_letter":
+                    "Dear Hiring Team at \(company),\n\nI am excited to apply for the \(title) role. …\n\nSincerely,\nA CareerAI student",
                 "interview_questions": [
                     "Tell us about a project where you had to learn something new quickly.",
                     "How would you approach the first 30 days as \(title) at \(company)?",

@@ -45,7 +45,8 @@ final class RedisConnection {
         guard context.pointee.err == 0 else {
             let message = Self.errorText(context)
             redisFree(context)
-            throw RedisError(message: "cannot connect to Redis at \(url.host):\(url.port): \(message)", isConnectionError: true)
+            throw RedisError(
+                message: "cannot connect to Redis at \(url.host):\(url.port): \(message)", isConnectionError: true)
         }
         self.context = context
         try setTimeout(ms: commandTimeoutMs)
@@ -76,12 +77,16 @@ final class RedisConnection {
         return Self.value(reply.assumingMemoryBound(to: redisReply.self))
     }
 
-    private func withArgv<T>(_ arguments: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> T) -> T {
+    private func withArgv<T>(
+        _ arguments: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> T
+    ) -> T {
         let pointers = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: arguments.count)
         let buffers = arguments.map { bytes -> UnsafeMutablePointer<CChar> in
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(bytes.count, 1))
             bytes.withUnsafeBufferPointer { source in
-                if let base = source.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: bytes.count) }
+                if let base = source.baseAddress {
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: bytes.count)
+                }
             }
             return buffer
         }
@@ -95,7 +100,9 @@ final class RedisConnection {
     }
 
     private func expectOK(_ value: RedisValue, _ what: String) throws(RedisError) {
-        if case .error(let message) = value { throw RedisError(message: "\(what): \(message)", isConnectionError: false) }
+        if case .error(let message) = value {
+            throw RedisError(message: "\(what): \(message)", isConnectionError: false)
+        }
     }
 
     private static func value(_ reply: UnsafeMutablePointer<redisReply>) -> RedisValue {

@@ -93,12 +93,17 @@ public final class RedisJobQueue: JobQueue {
 
     private func claimCommand() -> [String] {
         let c = configuration
-        return ["XAUTOCLAIM", c.stream, c.group, c.consumer, String(c.visibilityTimeoutMs), "0-0", "COUNT", String(c.batch)]
+        return [
+            "XAUTOCLAIM", c.stream, c.group, c.consumer, String(c.visibilityTimeoutMs), "0-0", "COUNT", String(c.batch),
+        ]
     }
 
     private func readCommand(blockMs: Int) -> [String] {
         let c = configuration
-        return ["XREADGROUP", "GROUP", c.group, c.consumer, "COUNT", String(c.batch), "BLOCK", String(blockMs), "STREAMS", c.stream, ">"]
+        return [
+            "XREADGROUP", "GROUP", c.group, c.consumer, "COUNT", String(c.batch), "BLOCK", String(blockMs), "STREAMS",
+            c.stream, ">",
+        ]
     }
 
     /// Runs a read (XREADGROUP or XAUTOCLAIM); makes the group (and stream) when Redis lost them.
@@ -122,11 +127,15 @@ public final class RedisJobQueue: JobQueue {
             guard let parts = reply.array, parts.count >= 2, let claimed = parts[1].array else { return [] }
             list = claimed
         } else {
-            guard let streams = reply.array, let first = streams.first?.array, first.count == 2, let items = first[1].array else { return [] }
+            guard let streams = reply.array, let first = streams.first?.array, first.count == 2,
+                let items = first[1].array
+            else { return [] }
             list = items
         }
         return list.compactMap { item in
-            guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].array else { return nil }
+            guard let pair = item.array, pair.count == 2, let id = pair[0].string, let fields = pair[1].array else {
+                return nil
+            }
             var index = 0
             while index + 1 < fields.count {
                 if fields[index].string == "run_id", let runID = fields[index + 1].string { return (id, runID) }
@@ -157,8 +166,11 @@ public final class RedisJobQueue: JobQueue {
         let c = configuration
         do {
             return try await threadPool.runIfActive { [self] in
-                let connection = try idle.withLock { $0.popLast() }
-                    ?? RedisConnection(url: c.url, connectTimeoutMs: c.connectTimeoutMs, commandTimeoutMs: Configuration.maxBlockMs + 5_000)
+                let connection =
+                    try idle.withLock { $0.popLast() }
+                    ?? RedisConnection(
+                        url: c.url, connectTimeoutMs: c.connectTimeoutMs,
+                        commandTimeoutMs: Configuration.maxBlockMs + 5_000)
                 let result = try body(connection)
                 idle.withLock { if $0.count < c.maxConnections { $0.append(connection) } }
                 return result

@@ -10,7 +10,9 @@ public struct EarliestDeadlineTimer {
     public init() {}
 
     /// Makes sure the timer fires no later than `deadline`; `fire` runs on `eventLoop` when it does.
-    public mutating func arm(at deadline: NIODeadline, on eventLoop: any EventLoop, fire: @escaping @Sendable () -> Void) {
+    public mutating func arm(
+        at deadline: NIODeadline, on eventLoop: any EventLoop, fire: @escaping @Sendable () -> Void
+    ) {
         if let armedAt, armedAt <= deadline { return }
         scheduled?.cancel()
         armedAt = deadline
@@ -29,7 +31,9 @@ public struct EarliestDeadlineTimer {
     }
 
     /// The earliest deadline after `now` among `deadlines`, calling `expired` for each one not after it.
-    public static func sweep<Key>(_ deadlines: [(Key, NIODeadline?)], now: NIODeadline, expired: (Key) -> Void) -> NIODeadline? {
+    public static func sweep<Key>(_ deadlines: [(Key, NIODeadline?)], now: NIODeadline, expired: (Key) -> Void)
+        -> NIODeadline?
+    {
         var next: NIODeadline?
         for (key, deadline) in deadlines {
             guard let deadline else { continue }

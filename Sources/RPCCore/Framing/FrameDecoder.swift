@@ -39,7 +39,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
         }
     }
 
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         // A peer that closes mid-frame has sent nothing we can act on.
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData

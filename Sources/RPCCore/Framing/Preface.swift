@@ -43,8 +43,8 @@ public struct Preface: Sendable, Equatable {
             return .notAPreface
         }
         guard available == byteCount,
-              let version = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .big, as: UInt16.self),
-              let flags = buffer.getInteger(at: buffer.readerIndex + 6, endianness: .big, as: UInt16.self)
+            let version = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .big, as: UInt16.self),
+            let flags = buffer.getInteger(at: buffer.readerIndex + 6, endianness: .big, as: UInt16.self)
         else { return .needMoreBytes }
         return .preface(Preface(version: version, flags: flags))
     }

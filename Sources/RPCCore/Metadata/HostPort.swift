@@ -6,7 +6,7 @@ public struct HostPort: Sendable, Equatable {
     /// Nil when `text` is not host:port. Port 0 ("any free port") only where `allowPortZero`.
     public static func parse(_ text: String, allowPortZero: Bool = false) -> HostPort? {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-              let port = Int(text[text.index(after: colon)...]), ((allowPortZero ? 0 : 1)...65_535).contains(port)
+            let port = Int(text[text.index(after: colon)...]), ((allowPortZero ? 0 : 1)...65_535).contains(port)
         else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -48,7 +48,9 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A request field outside its documented bounds; `field` is reported in the details.
-    public static func invalidField(_ field: String, _ message: String, reason: ErrorReason = .invalidArgument) -> RPCError {
+    public static func invalidField(_ field: String, _ message: String, reason: ErrorReason = .invalidArgument)
+        -> RPCError
+    {
         RPCError(.invalidArgument, message, reason: reason, details: ["field": field])
     }
 }

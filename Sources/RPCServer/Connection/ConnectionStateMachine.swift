@@ -101,37 +101,51 @@ struct ConnectionStateMachine {
     mutating func receivedRequest(_ frame: Frame, method: RPCMethod?, now: NIODeadline) -> RequestAction {
         let callID = frame.callID
         guard callID != 0 else { return protocolViolation(.invalidArgument, "REQUEST with call_id 0") }
-        guard calls[callID] == nil else { return protocolViolation(.invalidArgument, "call_id \(callID) is already in flight") }
+        guard calls[callID] == nil else {
+            return protocolViolation(.invalidArgument, "call_id \(callID) is already in flight")
+        }
         highestCallID = max(highestCallID, callID)
         let requestID = Self.requestID(from: frame.metadata)
         let streaming = method?.kind == .serverStreaming
 
         func refuse(_ error: RPCError) -> RequestAction {
-            .refuse(Self.final(callID: callID, streaming: streaming, error: error, requestID: requestID),
-                    CallRecord(method: String(frame.method.prefix(200)), code: error.code, startedAt: nil,
-                               requestID: requestID, reason: error.reason))
+            .refuse(
+                Self.final(callID: callID, streaming: streaming, error: error, requestID: requestID),
+                CallRecord(
+                    method: String(frame.method.prefix(200)), code: error.code, startedAt: nil,
+                    requestID: requestID, reason: error.reason))
         }
 
         guard phase == .open else {
-            return refuse(RPCError(.unavailable, "the server is shutting down; retry on a new connection", reason: .serverDraining))
+            return refuse(
+                RPCError(
+                    .unavailable, "the server is shutting down; retry on a new connection", reason: .serverDraining))
         }
         guard ProtocolDefaults.metadataBytes(frame.metadata) <= limits.maxMetadataBytes else {
-            return refuse(RPCError(.invalidArgument, "request metadata exceeds \(limits.maxMetadataBytes) bytes",
-                                   reason: .metadataTooLarge, details: ["field": "metadata", "max_bytes": "\(limits.maxMetadataBytes)"]))
+            return refuse(
+                RPCError(
+                    .invalidArgument, "request metadata exceeds \(limits.maxMetadataBytes) bytes",
+                    reason: .metadataTooLarge,
+                    details: ["field": "metadata", "max_bytes": "\(limits.maxMetadataBytes)"]))
         }
         guard calls.count < limits.maxConcurrentCalls else {
-            return refuse(RPCError(.resourceExhausted, "more than \(limits.maxConcurrentCalls) calls in flight on this connection",
-                                   reason: .tooManyConcurrentCalls, details: ["max_concurrent_calls": "\(limits.maxConcurrentCalls)"]))
+            return refuse(
+                RPCError(
+                    .resourceExhausted, "more than \(limits.maxConcurrentCalls) calls in flight on this connection",
+                    reason: .tooManyConcurrentCalls, details: ["max_concurrent_calls": "\(limits.maxConcurrentCalls)"]))
         }
         guard let method else {
-            return refuse(RPCError(.unimplemented, "unknown method '\(frame.method.prefix(200))'", reason: .unknownMethod))
+            return refuse(
+                RPCError(.unimplemented, "unknown method '\(frame.method.prefix(200))'", reason: .unknownMethod))
         }
 
-        let timeoutMs: Int64? = frame.timeoutMs > 0
+        let timeoutMs: Int64? =
+            frame.timeoutMs > 0
             ? Int64(frame.timeoutMs)
             : (method.kind == .unary ? limits.defaultUnaryTimeoutMs : nil)
         let deadline = timeoutMs.map { now + .milliseconds($0) }
-        calls[callID] = Call(method: method.path, kind: method.kind, requestID: requestID, startedAt: now, deadline: deadline)
+        calls[callID] = Call(
+            method: method.path, kind: method.kind, requestID: requestID, startedAt: now, deadline: deadline)
         return .start(callID: callID, deadline: deadline, requestID: requestID)
     }
 
@@ -141,7 +155,8 @@ struct ConnectionStateMachine {
 
     mutating func receivedPing(_ frame: Frame) -> PingAction {
         guard frame.payload.count <= ProtocolDefaults.maxPingPayloadBytes else {
-            return .closeWithGoaway(violation(.invalidArgument, "PING payload over \(ProtocolDefaults.maxPingPayloadBytes) bytes"))
+            return .closeWithGoaway(
+                violation(.invalidArgument, "PING payload over \(ProtocolDefaults.maxPingPayloadBytes) bytes"))
         }
         return .reply(Frame(callID: 0, type: .pong, payload: frame.payload))
     }
@@ -166,12 +181,16 @@ struct ConnectionStateMachine {
         let streaming = call.kind == .serverStreaming
         switch outcome {
         case .success(let payload) where !streaming && payload.count + Self.frameOverheadBytes > limits.maxFrameBytes:
-            return end(callID, with: RPCError(.resourceExhausted, "the response is larger than max_frame_bytes",
-                                              reason: .responseTooLarge), cancelTask: false)
+            return end(
+                callID,
+                with: RPCError(
+                    .resourceExhausted, "the response is larger than max_frame_bytes",
+                    reason: .responseTooLarge), cancelTask: false)
         case .success(let payload):
             calls[callID] = nil
-            let frame = Frame(callID: callID, type: streaming ? .streamEnd : .response,
-                              metadata: [MetadataKey.requestID: call.requestID], payload: streaming ? [] : payload)
+            let frame = Frame(
+                callID: callID, type: streaming ? .streamEnd : .response,
+                metadata: [MetadataKey.requestID: call.requestID], payload: streaming ? [] : payload)
             return .answer(frame, Self.record(call, code: .ok, reason: ""), cancelTask: false, close: drainedNow)
         case .failure(let error):
             return end(callID, with: error, cancelTask: false)
@@ -182,8 +201,11 @@ struct ConnectionStateMachine {
     /// to arm the timer at.
     mutating func deadlinesPassed(now: NIODeadline) -> (ended: [EndAction], next: NIODeadline?) {
         var expired: [UInt32] = []
-        let next = EarliestDeadlineTimer.sweep(calls.map { ($0.key, $0.value.deadline) }, now: now) { expired.append($0) }
-        let error = RPCError(.deadlineExceeded, "the call's deadline passed before it finished", reason: .deadlineExceeded)
+        let next = EarliestDeadlineTimer.sweep(calls.map { ($0.key, $0.value.deadline) }, now: now) {
+            expired.append($0)
+        }
+        let error = RPCError(
+            .deadlineExceeded, "the call's deadline passed before it finished", reason: .deadlineExceeded)
         return (expired.sorted().map { end($0, with: error, cancelTask: true) }, next)
     }
 
@@ -193,15 +215,18 @@ struct ConnectionStateMachine {
             return RPCError(.cancelled, "the call has ended", reason: .cancelled)
         }
         guard payloadBytes + Self.frameOverheadBytes <= limits.maxFrameBytes else {
-            return RPCError(.resourceExhausted, "a stream message is larger than max_frame_bytes", reason: .responseTooLarge)
+            return RPCError(
+                .resourceExhausted, "a stream message is larger than max_frame_bytes", reason: .responseTooLarge)
         }
         return nil
     }
 
     private mutating func end(_ callID: UInt32, with error: RPCError, cancelTask: Bool) -> EndAction {
         guard let call = calls.removeValue(forKey: callID) else { return .none }
-        let frame = Self.final(callID: callID, streaming: call.kind == .serverStreaming, error: error, requestID: call.requestID)
-        return .answer(frame, Self.record(call, code: error.code, reason: error.reason), cancelTask: cancelTask, close: drainedNow)
+        let frame = Self.final(
+            callID: callID, streaming: call.kind == .serverStreaming, error: error, requestID: call.requestID)
+        return .answer(
+            frame, Self.record(call, code: error.code, reason: error.reason), cancelTask: cancelTask, close: drainedNow)
     }
 
     /// A draining connection whose last call just ended closes.
@@ -247,24 +272,28 @@ struct ConnectionStateMachine {
     static let frameOverheadBytes = 1024
 
     private func goaway(code: StatusCode, message: String) -> Frame {
-        Frame(callID: 0, type: .goaway, metadata: [MetadataKey.lastCallID: "\(highestCallID)"],
-              status: Status(code: code.rawValue, message: message))
+        Frame(
+            callID: 0, type: .goaway, metadata: [MetadataKey.lastCallID: "\(highestCallID)"],
+            status: Status(code: code.rawValue, message: message))
     }
 
     static func final(callID: UInt32, streaming: Bool, error: RPCError, requestID: String) -> Frame {
-        Frame(callID: callID, type: streaming ? .streamEnd : .response,
-              metadata: [MetadataKey.requestID: requestID], status: error.status)
+        Frame(
+            callID: callID, type: streaming ? .streamEnd : .response,
+            metadata: [MetadataKey.requestID: requestID], status: error.status)
     }
 
     private static func record(_ call: Call, code: StatusCode, reason: String) -> CallRecord {
-        CallRecord(method: call.method, code: code, startedAt: call.startedAt, requestID: call.requestID, reason: reason)
+        CallRecord(
+            method: call.method, code: code, startedAt: call.startedAt, requestID: call.requestID, reason: reason)
     }
 
     /// The client's `x-request-id` when it is sane, else one of ours.
     static func requestID(from metadata: [String: String]) -> String {
         if let given = metadata[MetadataKey.requestID], !given.isEmpty,
-           given.utf8.count <= ProtocolDefaults.maxRequestIDBytes,
-           given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            given.utf8.count <= ProtocolDefaults.maxRequestIDBytes,
+            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
             return given
         }
         return RequestIDGenerator.shared.next()

@@ -122,7 +122,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
             let sink = RPCStreamSink { bytes in
-                try await eventLoop.flatSubmit { loopBound.value.sendStreamMessage(callID: callID, payload: bytes) }.get()
+                try await eventLoop.flatSubmit { loopBound.value.sendStreamMessage(callID: callID, payload: bytes) }
+                    .get()
             }
             let payload = frame.payload
             let errorMapper = router.errorMapper
@@ -131,7 +132,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 do {
                     outcome = .success(try await method.invoke(payload, rpcContext, sink))
                 } catch {
-                    outcome = .failure(ErrorMapping.rpcError(for: error, mapper: errorMapper, logger: rpcContext.logger))
+                    outcome = .failure(
+                        ErrorMapping.rpcError(for: error, mapper: errorMapper, logger: rpcContext.logger))
                 }
                 if eventLoop.inEventLoop {
                     loopBound.value.callFinished(callID, outcome)
@@ -212,12 +214,16 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private func closeWithGoaway(_ goaway: Frame) {
         guard let context else { return }
         if goaway.status?.code != StatusCode.ok.rawValue {
-            logger.info("closing connection: protocol violation", metadata: [
-                "peer": "\(peerAddress ?? "?")", "code": "\(StatusCode(wireValue: goaway.status?.code ?? 0))",
-                "why": "\(goaway.status?.message ?? "")",
-            ])
+            logger.info(
+                "closing connection: protocol violation",
+                metadata: [
+                    "peer": "\(peerAddress ?? "?")", "code": "\(StatusCode(wireValue: goaway.status?.code ?? 0))",
+                    "why": "\(goaway.status?.message ?? "")",
+                ])
         } else {
-            logger.debug("closing connection", metadata: ["peer": "\(peerAddress ?? "?")", "why": "\(goaway.status?.message ?? "")"])
+            logger.debug(
+                "closing connection",
+                metadata: ["peer": "\(peerAddress ?? "?")", "why": "\(goaway.status?.message ?? "")"])
         }
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(goaway)).whenComplete { _ in channel.close(promise: nil) }

@@ -36,7 +36,9 @@ final class ServerPrefaceHandler: ChannelInboundHandler, RemovableChannelHandler
         guard timeout == nil else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         timeout = context.eventLoop.scheduleTask(in: .milliseconds(handshakeTimeoutMs)) { [logger] in
-            logger.info("closing connection: no preface", metadata: ["peer": "\(loopBound.value.remoteAddress?.description ?? "?")"])
+            logger.info(
+                "closing connection: no preface",
+                metadata: ["peer": "\(loopBound.value.remoteAddress?.description ?? "?")"])
             loopBound.value.close(promise: nil)
         }
     }
@@ -57,10 +59,14 @@ final class ServerPrefaceHandler: ChannelInboundHandler, RemovableChannelHandler
         case .preface(let preface) where preface.version != Preface.currentVersion:
             done = true
             timeout?.cancel()
-            logger.info("closing connection: unsupported protocol version", metadata: [
-                "peer": "\(context.remoteAddress?.description ?? "?")", "version": "\(preface.version)",
-            ])
-            context.writeAndFlush(wrapOutboundOut(Preface.current.bytes)).whenComplete { _ in context.close(promise: nil) }
+            logger.info(
+                "closing connection: unsupported protocol version",
+                metadata: [
+                    "peer": "\(context.remoteAddress?.description ?? "?")", "version": "\(preface.version)",
+                ])
+            context.writeAndFlush(wrapOutboundOut(Preface.current.bytes)).whenComplete { _ in
+                context.close(promise: nil)
+            }
         case .preface:
             done = true
             timeout?.cancel()

@@ -56,7 +56,8 @@ public struct RPCRouter: Sendable {
         _ descriptor: MethodDescriptor<Request, Response>,
         _ handler: @escaping @Sendable (Request, RPCContext, RPCResponseWriter<Response>) async throws -> Void
     ) {
-        precondition(descriptor.kind == .serverStreaming, "\(descriptor.path) is \(descriptor.kind), registered as streaming")
+        precondition(
+            descriptor.kind == .serverStreaming, "\(descriptor.path) is \(descriptor.kind), registered as streaming")
         add(AnyMethodDescriptor(descriptor)) { payload, context, sink in
             let request: Request = try Self.decodeRequest(payload)
             try await handler(request, context, RPCResponseWriter(sink: sink))
@@ -66,11 +67,15 @@ public struct RPCRouter: Sendable {
 
     private mutating func add(
         _ descriptor: AnyMethodDescriptor,
-        _ invoke: @escaping @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8]
+        _ invoke:
+            @escaping @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws ->
+            [UInt8]
     ) {
         precondition(methods[descriptor.path] == nil, "\(descriptor.path) is registered twice")
         // Wrap innermost first, so that interceptors[0] is the outermost and runs first.
-        var chain: @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8] = invoke
+        var chain:
+            @Sendable (_ payload: [UInt8], _ context: RPCContext, _ sink: RPCStreamSink) async throws -> [UInt8] =
+                invoke
         for interceptor in interceptors.reversed() where interceptor.applies(to: descriptor) {
             let next = chain
             chain = { payload, context, sink in
@@ -88,8 +93,9 @@ public struct RPCRouter: Sendable {
         } catch {
             var details: [String: String] = [:]
             if let field = error.field { details["field"] = field }
-            throw RPCError(.invalidArgument, "the payload is not a valid \(Request.wireSchema.protoName): \(error)",
-                           reason: .malformedRequest, details: details)
+            throw RPCError(
+                .invalidArgument, "the payload is not a valid \(Request.wireSchema.protoName): \(error)",
+                reason: .malformedRequest, details: details)
         }
     }
 
@@ -97,7 +103,8 @@ public struct RPCRouter: Sendable {
         do {
             return try response.wireEncoded()
         } catch {
-            throw RPCError(.internal, "the server could not encode its response: \(error)", reason: .responseEncodingFailed)
+            throw RPCError(
+                .internal, "the server could not encode its response: \(error)", reason: .responseEncodingFailed)
         }
     }
 }

@@ -14,8 +14,10 @@ public final class RPCServer: Sendable {
     private let connections = ConnectionRegistry()
     private let listener = Mutex<(any Channel)?>(nil)
 
-    public init(router: RPCRouter, limits: RPCServerLimits = RPCServerLimits(), health: HealthStatus,
-                logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(
+        router: RPCRouter, limits: RPCServerLimits = RPCServerLimits(), health: HealthStatus,
+        logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         if let problem = limits.validationProblem() { preconditionFailure("invalid RPC limits: \(problem)") }
         self.router = router
         self.limits = limits
@@ -37,19 +39,23 @@ public final class RPCServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 guard connections.count < limits.maxConnections else {
-                    logger.warning("refusing connection: max connections reached", metadata: ["max": "\(limits.maxConnections)"])
+                    logger.warning(
+                        "refusing connection: max connections reached", metadata: ["max": "\(limits.maxConnections)"])
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    try Self.addHandlers(to: channel.pipeline.syncOperations, router: router, limits: limits,
-                                         logger: logger, events: connections.makeEvents())
+                    try Self.addHandlers(
+                        to: channel.pipeline.syncOperations, router: router, limits: limits,
+                        logger: logger, events: connections.makeEvents())
                 }
             }
             .bind(host: host, port: port)
             .get()
         listener.withLock { $0 = channel }
         guard let address = channel.localAddress else { throw RPCServerError.noLocalAddress }
-        logger.info("listening", metadata: ["address": "\(RPCConnectionHandler.describe(address))", "methods": "\(router.methods.count)"])
+        logger.info(
+            "listening",
+            metadata: ["address": "\(RPCConnectionHandler.describe(address))", "methods": "\(router.methods.count)"])
         return address
     }
 
@@ -78,7 +84,9 @@ public final class RPCServer: Sendable {
             return channel
         }
         try? await channel?.close()
-        logger.info("draining", metadata: ["connections": "\(connections.count)", "drain_timeout_ms": "\(limits.drainTimeoutMs)"])
+        logger.info(
+            "draining",
+            metadata: ["connections": "\(connections.count)", "drain_timeout_ms": "\(limits.drainTimeoutMs)"])
         connections.goawayAll()
         let connections = self.connections
         let drained = await withTaskGroup(of: Bool.self) { group in
@@ -92,8 +100,9 @@ public final class RPCServer: Sendable {
                 } catch {
                     return true  // cancelled: every connection closed in time
                 }
-                logger.warning("drain timeout passed; closing connections with calls in flight",
-                               metadata: ["connections": "\(connections.count)"])
+                logger.warning(
+                    "drain timeout passed; closing connections with calls in flight",
+                    metadata: ["connections": "\(connections.count)"])
                 connections.closeAll()
                 return false
             }

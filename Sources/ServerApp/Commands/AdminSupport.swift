@@ -16,7 +16,8 @@ enum AdminSupport {
     static func database(_ configuration: ServerConfiguration) async -> any SQLDatabase {
         ServerLogging.bootstrap(level: .warning)
         do {
-            return try await ServerRuntime.openDatabase(configuration, logger: Logger(label: "careerai.admin"), migrate: true)
+            return try await ServerRuntime.openDatabase(
+                configuration, logger: Logger(label: "careerai.admin"), migrate: true)
         } catch {
             ServeCommand.fail("\(error)")
         }

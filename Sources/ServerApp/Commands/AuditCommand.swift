@@ -19,8 +19,12 @@ struct AuditCommand: AsyncParsableCommand {
         await database.close()
         guard report.isClean else {
             for offender in report.offenders { print("offender: \(offender)") }
-            AdminSupport.fail("audit failed: \(report.offenders.count) offenders among \(report.walletsChecked) wallets and \(report.failedRunsChecked) failed runs")
+            AdminSupport.fail(
+                "audit failed: \(report.offenders.count) offenders among \(report.walletsChecked) wallets and \(report.failedRunsChecked) failed runs"
+            )
         }
-        print("audit ok: \(report.walletsChecked) wallets equal their ledgers; \(report.failedRunsChecked) failed runs refunded exactly once")
+        print(
+            "audit ok: \(report.walletsChecked) wallets equal their ledgers; \(report.failedRunsChecked) failed runs refunded exactly once"
+        )
     }
 }

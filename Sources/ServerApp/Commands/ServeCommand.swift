@@ -34,10 +34,12 @@ struct ServeCommand: AsyncParsableCommand {
         let addressFile = self.addressFile
         let services = runtime.services { address in
             let boundAddress = "\(address.ipAddress ?? configuration.rpcHost):\(address.port ?? configuration.rpcPort)"
-            logger.info("careerai-server started", metadata: [
-                "environment": "\(configuration.environment.rawValue)", "address": "\(boundAddress)",
-                "mock": "\(configuration.mock)", "pid": "\(getpid())",
-            ])
+            logger.info(
+                "careerai-server started",
+                metadata: [
+                    "environment": "\(configuration.environment.rawValue)", "address": "\(boundAddress)",
+                    "mock": "\(configuration.mock)", "pid": "\(getpid())",
+                ])
             if let addressFile {
                 do {
                     try (boundAddress + "\n").write(toFile: addressFile, atomically: true, encoding: .utf8)

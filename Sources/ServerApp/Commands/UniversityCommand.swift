@@ -16,7 +16,8 @@ struct UniversityCommand: AsyncParsableCommand {
 
         @Option(help: "The university's name.") var name: String
         @Option(help: "Its subdomain: 2-63 lowercase letters, digits or hyphens.") var subdomain: String
-        @Option(help: "Email domains whose students may sign up, comma-separated (e.g. iitb.ac.in,iitb.edu).") var domains = ""
+        @Option(help: "Email domains whose students may sign up, comma-separated (e.g. iitb.ac.in,iitb.edu).")
+        var domains = ""
         @Option(help: "Silver credits a new student starts with.") var silver: Int64 = 0
         @Option(help: "Gold credits a new student starts with.") var gold: Int64 = 0
         @Flag(help: "Print JSON.") var json = false
@@ -24,9 +25,11 @@ struct UniversityCommand: AsyncParsableCommand {
         func run() async throws {
             let database = await AdminSupport.database(AdminSupport.configuration())
             do {
-                let university = try await UniversityService(repository: SQLUniversityRepository(database: database)).create(
-                    UniversityDraft(name: name, subdomain: subdomain, allowedDomains: splitDomains(domains),
-                                    defaultSilver: silver, defaultGold: gold))
+                let university = try await UniversityService(repository: SQLUniversityRepository(database: database))
+                    .create(
+                        UniversityDraft(
+                            name: name, subdomain: subdomain, allowedDomains: splitDomains(domains),
+                            defaultSilver: silver, defaultGold: gold))
                 UniversityCommand.print(university, json: json)
                 await database.close()
             } catch {
@@ -43,8 +46,11 @@ struct UniversityCommand: AsyncParsableCommand {
         func run() async throws {
             let database = await AdminSupport.database(AdminSupport.configuration())
             do {
-                let universities = try await UniversityService(repository: SQLUniversityRepository(database: database)).list()
-                if universities.isEmpty && !json { Swift.print("no universities yet; create one with: careerai-server university create") }
+                let universities = try await UniversityService(repository: SQLUniversityRepository(database: database))
+                    .list()
+                if universities.isEmpty && !json {
+                    Swift.print("no universities yet; create one with: careerai-server university create")
+                }
                 for university in universities { UniversityCommand.print(university, json: json) }
                 await database.close()
             } catch {
@@ -54,7 +60,8 @@ struct UniversityCommand: AsyncParsableCommand {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a university's name, domains or default credits.")
+        static let configuration = CommandConfiguration(
+            abstract: "Change a university's name, domains or default credits.")
 
         @Option(help: "The university to change.") var subdomain: String
         @Option(help: "A new name.") var name: String?
@@ -77,10 +84,12 @@ struct UniversityCommand: AsyncParsableCommand {
             if silver != nil { fields.insert(.defaultSilver) }
             if gold != nil { fields.insert(.defaultGold) }
             do {
-                let university = try await UniversityService(repository: SQLUniversityRepository(database: database)).update(
-                    subdomain: subdomain, fields: fields,
-                    to: UniversityDraft(name: name ?? "", subdomain: subdomain, allowedDomains: splitDomains(domains ?? ""),
-                                        defaultSilver: silver ?? 0, defaultGold: gold ?? 0))
+                let university = try await UniversityService(repository: SQLUniversityRepository(database: database))
+                    .update(
+                        subdomain: subdomain, fields: fields,
+                        to: UniversityDraft(
+                            name: name ?? "", subdomain: subdomain, allowedDomains: splitDomains(domains ?? ""),
+                            defaultSilver: silver ?? 0, defaultGold: gold ?? 0))
                 UniversityCommand.print(university, json: json)
                 await database.close()
             } catch {
@@ -99,7 +108,9 @@ struct UniversityCommand: AsyncParsableCommand {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             Swift.print(String(decoding: data, as: UTF8.self))
         } else {
-            Swift.print("\(university.subdomain)\t\(university.name)\tdomains: \(university.allowedDomains.joined(separator: ",").isEmpty ? "-" : university.allowedDomains.joined(separator: ","))\tsilver \(university.defaultSilver)\tgold \(university.defaultGold)\tid \(university.id)")
+            Swift.print(
+                "\(university.subdomain)\t\(university.name)\tdomains: \(university.allowedDomains.joined(separator: ",").isEmpty ? "-" : university.allowedDomains.joined(separator: ","))\tsilver \(university.defaultSilver)\tgold \(university.defaultGold)\tid \(university.id)"
+            )
         }
     }
 }

@@ -14,7 +14,8 @@ struct UserCommand: AsyncParsableCommand {
     struct Promote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give a user a role (student, university_admin, platform_admin).",
-            discussion: "The user must have signed in once. Name the university when the email is known at more than one.")
+            discussion:
+                "The user must have signed in once. Name the university when the email is known at more than one.")
 
         @Option(help: "The user's email.") var email: String
         @Option(help: "student, university_admin or platform_admin.") var role: String
@@ -22,7 +23,8 @@ struct UserCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard User.Role(rawValue: role) != nil else {
-                throw ValidationError("--role must be one of: \(User.Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--role must be one of: \(User.Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
 
@@ -32,16 +34,24 @@ struct UserCommand: AsyncParsableCommand {
                 let address = try EmailAddress.normalize(email).address
                 let universities = UniversityService(repository: SQLUniversityRepository(database: database))
                 let users = SQLUserRepository(database: database)
-                let candidates = if let university { [try await universities.resolve(subdomain: university)] } else { try await universities.list() }
+                let candidates =
+                    if let university { [try await universities.resolve(subdomain: university)] } else {
+                        try await universities.list()
+                    }
                 var matches: [(University, User)] = []
                 for candidate in candidates {
-                    if let user = try await users.find(in: candidate.id, email: address) { matches.append((candidate, user)) }
+                    if let user = try await users.find(in: candidate.id, email: address) {
+                        matches.append((candidate, user))
+                    }
                 }
                 guard let (home, user) = matches.first else {
-                    AdminSupport.fail("no user \(address)\(university.map { " at \($0)" } ?? ""); they must sign in once first")
+                    AdminSupport.fail(
+                        "no user \(address)\(university.map { " at \($0)" } ?? ""); they must sign in once first")
                 }
                 guard matches.count == 1 else {
-                    AdminSupport.fail("\(address) is known at \(matches.map(\.0.subdomain).joined(separator: ", ")); choose one with --university")
+                    AdminSupport.fail(
+                        "\(address) is known at \(matches.map(\.0.subdomain).joined(separator: ", ")); choose one with --university"
+                    )
                 }
                 let newRole = User.Role(rawValue: role)!
                 guard try await users.setRole(in: home.id, userID: user.id, role: newRole) else {

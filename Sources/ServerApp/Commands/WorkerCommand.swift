@@ -18,7 +18,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let concurrency, !RunWorker.concurrencyRange.contains(concurrency) {
-            throw ValidationError("--concurrency must be \(RunWorker.concurrencyRange.lowerBound)…\(RunWorker.concurrencyRange.upperBound)")
+            throw ValidationError(
+                "--concurrency must be \(RunWorker.concurrencyRange.lowerBound)…\(RunWorker.concurrencyRange.upperBound)"
+            )
         }
     }
 
@@ -32,24 +34,29 @@ struct WorkerCommand: AsyncParsableCommand {
             ServeCommand.fail("configuration: \(error)")
         }
         guard configuration.redisURL != nil else {
-            ServeCommand.fail("worker needs CAREERAI_REDIS_URL; without Redis, `careerai-server serve` runs the worker in-process")
+            ServeCommand.fail(
+                "worker needs CAREERAI_REDIS_URL; without Redis, `careerai-server serve` runs the worker in-process")
         }
         ServerLogging.bootstrap(level: configuration.logLevel)
         let logger = Logger(label: "careerai.worker")
         let database: any SQLDatabase
         let assembly: RunsAssembly
         do {
-            let opened = try await ServerRuntime.openDatabase(configuration, logger: logger, migrate: configuration.migrateOnStart)
+            let opened = try await ServerRuntime.openDatabase(
+                configuration, logger: logger, migrate: configuration.migrateOnStart)
             database = opened
-            assembly = try RunsAssembly.make(configuration: configuration, database: opened, clock: SystemWallClock(), role: "worker")
+            assembly = try RunsAssembly.make(
+                configuration: configuration, database: opened, clock: SystemWallClock(), role: "worker")
         } catch {
             ServeCommand.fail("\(error)")
         }
         let concurrency = self.concurrency ?? configuration.worker.concurrency
         let worker = assembly.worker(concurrency: concurrency)
-        logger.info("careerai-server worker started", metadata: [
-            "queue": "\(configuration.queueName)", "concurrency": "\(concurrency)", "pid": "\(getpid())",
-        ])
+        logger.info(
+            "careerai-server worker started",
+            metadata: [
+                "queue": "\(configuration.queueName)", "concurrency": "\(concurrency)", "pid": "\(getpid())",
+            ])
         // SIGTERM/SIGINT: the worker stops taking runs and finishes those in flight; then the queue and
         // the database close (a group shuts down in reverse order).
         let redis = assembly.redis

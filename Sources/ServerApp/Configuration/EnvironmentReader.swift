@@ -11,7 +11,9 @@ struct EnvironmentReader {
         return value
     }
 
-    func integer<T: FixedWidthInteger>(_ name: String, default fallback: T, in range: ClosedRange<T>) throws(ConfigurationError) -> T {
+    func integer<T: FixedWidthInteger>(_ name: String, default fallback: T, in range: ClosedRange<T>)
+        throws(ConfigurationError) -> T
+    {
         guard let text = string(name) else { return fallback }
         guard let value = T(text.trimmingCharacters(in: .whitespaces)) else {
             throw ConfigurationError(name, "'\(text)' is not a whole number")
@@ -44,11 +46,12 @@ struct EnvironmentReader {
     func url(_ name: String, schemes: [String]) throws(ConfigurationError) -> String? {
         guard let text = string(name) else { return nil }
         guard let schemeEnd = text.range(of: "://"),
-              schemes.contains(String(text[..<schemeEnd.lowerBound]).lowercased()),
-              text.count > text.distance(from: text.startIndex, to: schemeEnd.upperBound),
-              !text.contains(where: \.isWhitespace)
+            schemes.contains(String(text[..<schemeEnd.lowerBound]).lowercased()),
+            text.count > text.distance(from: text.startIndex, to: schemeEnd.upperBound),
+            !text.contains(where: \.isWhitespace)
         else {
-            throw ConfigurationError(name, "'\(Self.redacted(text))' is not a \(schemes.map { "\($0)://" }.joined(separator: " or ")) URL")
+            throw ConfigurationError(
+                name, "'\(Self.redacted(text))' is not a \(schemes.map { "\($0)://" }.joined(separator: " or ")) URL")
         }
         return text
     }
@@ -56,7 +59,8 @@ struct EnvironmentReader {
     /// Hides a URL's password in error messages.
     static func redacted(_ text: String) -> String {
         guard let at = text.lastIndex(of: "@"), let schemeEnd = text.range(of: "://"),
-              schemeEnd.upperBound < at else { return text }
+            schemeEnd.upperBound < at
+        else { return text }
         let userInfo = text[schemeEnd.upperBound..<at]
         guard let colon = userInfo.firstIndex(of: ":") else { return text }
         return String(text[..<colon]) + ":***" + String(text[at...])

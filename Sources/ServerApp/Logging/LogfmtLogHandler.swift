@@ -46,7 +46,9 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     static func appendQuoted(_ value: String, to line: inout String) {
-        let needsQuotes = value.isEmpty || value.utf8.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x0A || $0 == 0x0D || $0 == 0x5C }
+        let needsQuotes =
+            value.isEmpty
+            || value.utf8.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x0A || $0 == 0x0D || $0 == 0x5C }
         guard needsQuotes else {
             line += value
             return
@@ -77,13 +79,20 @@ public struct LogfmtLogHandler: LogHandler {
             while text.utf8.count < width { text = "0" + text }
             line += text
         }
-        digits(Int(parts.tm_year) + 1900, 4); line += "-"
-        digits(Int(parts.tm_mon) + 1, 2); line += "-"
-        digits(Int(parts.tm_mday), 2); line += "T"
-        digits(Int(parts.tm_hour), 2); line += ":"
-        digits(Int(parts.tm_min), 2); line += ":"
-        digits(Int(parts.tm_sec), 2); line += "."
-        digits(now.tv_nsec / 1_000_000, 3); line += "Z"
+        digits(Int(parts.tm_year) + 1900, 4)
+        line += "-"
+        digits(Int(parts.tm_mon) + 1, 2)
+        line += "-"
+        digits(Int(parts.tm_mday), 2)
+        line += "T"
+        digits(Int(parts.tm_hour), 2)
+        line += ":"
+        digits(Int(parts.tm_min), 2)
+        line += ":"
+        digits(Int(parts.tm_sec), 2)
+        line += "."
+        digits(now.tv_nsec / 1_000_000, 3)
+        line += "Z"
     }
 }
 

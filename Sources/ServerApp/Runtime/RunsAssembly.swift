@@ -15,7 +15,9 @@ struct RunsAssembly: Sendable {
     let wallets: WalletService
     let runs: RunService
 
-    static func make(configuration: ServerConfiguration, database: any SQLDatabase, clock: any WallClock, role: String) throws -> RunsAssembly {
+    static func make(configuration: ServerConfiguration, database: any SQLDatabase, clock: any WallClock, role: String)
+        throws -> RunsAssembly
+    {
         guard configuration.mock else {
             throw StartupError("MOCK=0: the model workflows are not in this build yet; run with MOCK=1")
         }
@@ -42,16 +44,19 @@ struct RunsAssembly: Sendable {
         limits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
         // One hub per process: this process's worker and sweeper announce to it, WatchRun waits on it.
         let statusHub = RunStatusHub(store: credits)
-        let processor = RunProcessor(store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
-                                     clock: clock, limits: limits, statusChanged: { statusHub.announce(runID: $0) })
+        let processor = RunProcessor(
+            store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
+            clock: clock, limits: limits, statusChanged: { statusHub.announce(runID: $0) })
         var sweeperLimits = RunSweeper.Limits()
         sweeperLimits.requeueAfterSeconds = settings.requeueAfterSeconds
         sweeperLimits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
         return RunsAssembly(
             queue: queue, redis: redis, processor: processor,
-            sweeper: RunSweeper(store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
+            sweeper: RunSweeper(
+                store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
             wallets: WalletService(store: credits, costs: configuration.featureCosts, clock: clock),
-            runs: RunService(store: credits, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub))
+            runs: RunService(
+                store: credits, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub))
     }
 
     /// Unique per process in the consumer group: the host name (without a DNS lookup), pid and a nonce.

@@ -31,8 +31,10 @@ public struct ServerRuntime: Sendable {
 
     /// Opens the database, migrates it when configured to, and (in development) creates the demo
     /// university on an empty database. `clock` is the time the business rules see (tests move it).
-    public static func make(configuration: ServerConfiguration, logger: Logger,
-                            clock: any WallClock = SystemWallClock()) async throws -> ServerRuntime {
+    public static func make(
+        configuration: ServerConfiguration, logger: Logger,
+        clock: any WallClock = SystemWallClock()
+    ) async throws -> ServerRuntime {
         let database = try await openDatabase(configuration, logger: logger, migrate: configuration.migrateOnStart)
         let secret: ServerSecret
         do {
@@ -41,39 +43,53 @@ public struct ServerRuntime: Sendable {
             await database.close()
             throw error
         }
-        let universities = UniversityService(repository: SQLUniversityRepository(database: database),
-                                             now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
+        let universities = UniversityService(
+            repository: SQLUniversityRepository(database: database),
+            now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
         if configuration.environment == .development, let demo = try await universities.createDemoIfEmpty() {
-            logger.info("created the demo university on an empty database", metadata: [
-                "subdomain": "\(demo.subdomain)", "allowed_domains": "\(demo.allowedDomains.joined(separator: ","))",
-                "default_silver": "\(demo.defaultSilver)", "default_gold": "\(demo.defaultGold)",
-            ])
+            logger.info(
+                "created the demo university on an empty database",
+                metadata: [
+                    "subdomain": "\(demo.subdomain)",
+                    "allowed_domains": "\(demo.allowedDomains.joined(separator: ","))",
+                    "default_silver": "\(demo.defaultSilver)", "default_gold": "\(demo.defaultGold)",
+                ])
         }
         let outboundThreads = NIOThreadPool(numberOfThreads: 4)
         outboundThreads.start()
         let http = CurlHTTPClient(threadPool: outboundThreads)
-        let mailer: any Mailer = configuration.smtp.map { SMTPMailer(configuration: $0, threadPool: outboundThreads, logger: logger) }
+        let mailer: any Mailer =
+            configuration.smtp.map { SMTPMailer(configuration: $0, threadPool: outboundThreads, logger: logger) }
             ?? ConsoleMailer(logger: logger)
-        let google: any GoogleIdentityProvider = configuration.google.map {
-            GoogleOAuthProvider(configuration: $0, http: http, logger: logger, now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
-        } ?? UnconfiguredGoogleIdentityProvider()
-        let auth = AuthService(universities: universities, store: SQLAuthStore(database: database), mailer: mailer, google: google,
-                               secret: secret, settings: configuration.auth, clock: clock)
+        let google: any GoogleIdentityProvider =
+            configuration.google.map {
+                GoogleOAuthProvider(
+                    configuration: $0, http: http, logger: logger,
+                    now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
+            } ?? UnconfiguredGoogleIdentityProvider()
+        let auth = AuthService(
+            universities: universities, store: SQLAuthStore(database: database), mailer: mailer, google: google,
+            secret: secret, settings: configuration.auth, clock: clock)
 
         let assembly: RunsAssembly
         do {
-            assembly = try RunsAssembly.make(configuration: configuration, database: database, clock: clock, role: "server")
+            assembly = try RunsAssembly.make(
+                configuration: configuration, database: database, clock: clock, role: "server")
         } catch {
             await database.close()
             throw error
         }
         return ServerRuntime(
-            configuration: configuration, database: database, universities: universities, auth: auth, assembly: assembly,
+            configuration: configuration, database: database, universities: universities, auth: auth,
+            assembly: assembly,
             outboundThreads: outboundThreads, logger: logger)
     }
 
-    private init(configuration: ServerConfiguration, database: any SQLDatabase, universities: UniversityService, auth: AuthService,
-                 assembly: RunsAssembly, outboundThreads: NIOThreadPool, logger: Logger) {
+    private init(
+        configuration: ServerConfiguration, database: any SQLDatabase, universities: UniversityService,
+        auth: AuthService,
+        assembly: RunsAssembly, outboundThreads: NIOThreadPool, logger: Logger
+    ) {
         self.configuration = configuration
         self.database = database
         self.universities = universities
@@ -84,7 +100,9 @@ public struct ServerRuntime: Sendable {
         var router = APIRouter.make(authenticator: auth)
         router.register(HealthRPCService(status: health))
         router.register(UniversityRPCService(universities: universities))
-        router.register(AuthRPCService(auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
+        router.register(
+            AuthRPCService(
+                auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
         router.register(WalletRPCService(wallets: assembly.wallets))
         router.register(RunRPCService(runs: assembly.runs))
         server = RPCServer(router: router, limits: configuration.rpcLimits, health: health, logger: logger)
@@ -105,12 +123,16 @@ public struct ServerRuntime: Sendable {
         if let redis {
             services.append(ResourceService(description: "redis queue") { await redis.shutdown() })
         }
-        services.append(RunSweeperService(sweeper: sweeper, intervalMs: configuration.worker.sweepIntervalMs, logger: logger))
+        services.append(
+            RunSweeperService(sweeper: sweeper, intervalMs: configuration.worker.sweepIntervalMs, logger: logger))
         if redis == nil {
-            services.append(RunWorkerService(worker: assembly.worker(concurrency: configuration.worker.concurrency), logger: logger))
+            services.append(
+                RunWorkerService(worker: assembly.worker(concurrency: configuration.worker.concurrency), logger: logger)
+            )
         }
-        services.append(RPCServerService(
-            server: server, host: configuration.rpcHost, port: configuration.rpcPort, onListening: onListening))
+        services.append(
+            RPCServerService(
+                server: server, host: configuration.rpcHost, port: configuration.rpcPort, onListening: onListening))
         return services
     }
 
@@ -149,19 +171,26 @@ public struct ServerRuntime: Sendable {
     /// CAREERAI_SECRET, or in development the secret kept in `secretFile` (made on first start, mode 0600).
     static func loadSecret(_ configuration: ServerConfiguration, logger: Logger) throws -> ServerSecret {
         if let secret = configuration.secret { return try ServerSecret(secret) }
-        precondition(configuration.environment == .development, "production without CAREERAI_SECRET is refused by the configuration")
+        precondition(
+            configuration.environment == .development,
+            "production without CAREERAI_SECRET is refused by the configuration")
         let path = configuration.secretFile
         do {
             if FileManager.default.fileExists(atPath: path) {
                 let existing = try BoundedFile.read(path, maxBytes: ServerSecret.maxBytes + 2)
-                return try ServerSecret(String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                return try ServerSecret(
+                    String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let generated = ServerSecret.generate()
-            guard FileManager.default.createFile(atPath: path, contents: Data((generated + "\n").utf8),
-                                                 attributes: [.posixPermissions: 0o600]) else {
+            guard
+                FileManager.default.createFile(
+                    atPath: path, contents: Data((generated + "\n").utf8),
+                    attributes: [.posixPermissions: 0o600])
+            else {
                 throw StartupError("secret: cannot write \(path) (set CAREERAI_SECRET or CAREERAI_SECRET_FILE)")
             }
-            logger.notice("generated a development secret (set CAREERAI_SECRET in production)", metadata: ["file": "\(path)"])
+            logger.notice(
+                "generated a development secret (set CAREERAI_SECRET in production)", metadata: ["file": "\(path)"])
             return try ServerSecret(generated)
         } catch let error as StartupError {
             throw error
@@ -171,7 +200,9 @@ public struct ServerRuntime: Sendable {
     }
 
     /// The configured database, migrated if asked; failures are `StartupError`s with one clear line.
-    public static func openDatabase(_ configuration: ServerConfiguration, logger: Logger, migrate: Bool) async throws -> any SQLDatabase {
+    public static func openDatabase(_ configuration: ServerConfiguration, logger: Logger, migrate: Bool) async throws
+        -> any SQLDatabase
+    {
         var limits = PostgresDatabase.Limits()
         limits.maxConnections = configuration.databaseMaxConnections
         limits.statementTimeoutMs = configuration.databaseStatementTimeoutMs
@@ -185,7 +216,8 @@ public struct ServerRuntime: Sendable {
         do {
             let applied = try await Migrator(database: database).migrate()
             if !applied.isEmpty {
-                logger.info("applied migrations", metadata: ["versions": "\(applied.map(String.init).joined(separator: ","))"])
+                logger.info(
+                    "applied migrations", metadata: ["versions": "\(applied.map(String.init).joined(separator: ","))"])
             }
         } catch {
             await database.close()

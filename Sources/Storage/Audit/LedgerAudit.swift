@@ -21,7 +21,8 @@ public struct LedgerAudit: Sendable {
     public func run() async throws -> Report {
         try await database.domainTransaction { connection in
             var report = Report()
-            let wallets = try connection.query("""
+            let wallets = try connection.query(
+                """
                 SELECT w.user_id, w.university_id, w.silver, w.gold,
                        COALESCE((SELECT SUM(amount) FROM credit_transactions t WHERE t.user_id = w.user_id AND t.currency = 'silver'), 0) AS ledger_silver,
                        COALESCE((SELECT SUM(amount) FROM credit_transactions t WHERE t.user_id = w.user_id AND t.currency = 'gold'), 0) AS ledger_gold
@@ -32,17 +33,22 @@ public struct LedgerAudit: Sendable {
                 let (silver, gold) = (try row.integer("silver"), try row.integer("gold"))
                 let (ledgerSilver, ledgerGold) = (try row.integer("ledger_silver"), try row.integer("ledger_gold"))
                 if silver != ledgerSilver || gold != ledgerGold {
-                    report.note("wallet \(try row.text("user_id")) (university \(try row.text("university_id"))): silver \(silver) vs ledger \(ledgerSilver), gold \(gold) vs ledger \(ledgerGold)")
+                    report.note(
+                        "wallet \(try row.text("user_id")) (university \(try row.text("university_id"))): silver \(silver) vs ledger \(ledgerSilver), gold \(gold) vs ledger \(ledgerGold)"
+                    )
                 }
             }
-            let runs = try connection.query("""
+            let runs = try connection.query(
+                """
                 SELECT r.id, r.status, r.cost_amount,
                        (SELECT COUNT(*) FROM credit_transactions t WHERE t.run_id = r.id AND t.type = 'refund') AS refunds
                 FROM runs r WHERE r.status = 'failed' OR EXISTS (SELECT 1 FROM credit_transactions t WHERE t.run_id = r.id AND t.type = 'refund')
                 """)
             for row in runs {
-                let id = try row.text("id"), status = try row.text("status")
-                let refunds = try row.integer("refunds"), cost = try row.integer("cost_amount")
+                let id = try row.text("id")
+                let status = try row.text("status")
+                let refunds = try row.integer("refunds")
+                let cost = try row.integer("cost_amount")
                 if status == "failed" {
                     report.failedRunsChecked += 1
                     let expected: Int64 = cost > 0 ? 1 : 0

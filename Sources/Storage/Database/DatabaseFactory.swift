@@ -2,7 +2,9 @@ import Logging
 
 /// Opens the database a `CAREERAI_DATABASE_URL` names: `sqlite:PATH` or `postgres://…`.
 public enum DatabaseFactory {
-    public static func open(url: String, logger: Logger, postgresLimits: PostgresDatabase.Limits = .init()) throws -> any SQLDatabase {
+    public static func open(url: String, logger: Logger, postgresLimits: PostgresDatabase.Limits = .init()) throws
+        -> any SQLDatabase
+    {
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }  // sqlite:///abs/path and sqlite:./rel both work

@@ -9,7 +9,8 @@ public struct Migrator: Sendable {
     let migrations: [Migration]
 
     public init(database: any SQLDatabase, migrations: [Migration] = Schema.migrations) {
-        precondition(zip(migrations, migrations.dropFirst()).allSatisfy { $0.version < $1.version }, "migrations out of order")
+        precondition(
+            zip(migrations, migrations.dropFirst()).allSatisfy { $0.version < $1.version }, "migrations out of order")
         self.database = database
         self.migrations = migrations
     }
@@ -53,14 +54,17 @@ public struct Migrator: Sendable {
     public func appliedVersions() async throws -> [Int64] {
         try await database.transaction { connection in
             try Self.createVersionTable(connection)
-            return try connection.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.integer("version") }
+            return try connection.query("SELECT version FROM schema_migrations ORDER BY version").map {
+                try $0.integer("version")
+            }
         }
     }
 
     /// Applies `migration` unless it is recorded already; true when it ran.
     private static func apply(_ migration: Migration, on connection: any SQLConnection) throws -> Bool {
         try createVersionTable(connection)
-        let done = try connection.query("SELECT version FROM schema_migrations WHERE version = $1", [.integer(migration.version)])
+        let done = try connection.query(
+            "SELECT version FROM schema_migrations WHERE version = $1", [.integer(migration.version)])
         guard done.isEmpty else { return false }
         for statement in migration.statements { try connection.execute(statement) }
         try connection.execute(
@@ -70,7 +74,8 @@ public struct Migrator: Sendable {
     }
 
     private static func createVersionTable(_ connection: any SQLConnection) throws {
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version BIGINT PRIMARY KEY,
                 name TEXT NOT NULL,

@@ -2,7 +2,7 @@ import CLibPQ
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One libpq connection, parameters and results in text format. Not thread-safe: the pool lends it
@@ -77,7 +77,8 @@ final class PostgresConnection: SQLConnection {
         }
         defer { texts.forEach { free($0) } }
         let result = texts.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(texts.count, 1)) { values in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(texts.count, 1)) {
+                values in
                 PQexecParams(handle, sql, Int32(parameters.count), nil, texts.isEmpty ? nil : values, nil, nil, 0)
             }
         }

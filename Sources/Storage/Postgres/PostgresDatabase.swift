@@ -40,7 +40,8 @@ public final class PostgresDatabase: SQLDatabase {
         threads.start()
     }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
+    {
         try await borrow { [limits, logger] connection in
             var attempt = 1
             while true {
@@ -56,7 +57,9 @@ public final class PostgresDatabase: SQLDatabase {
                     return result
                 } catch {
                     if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }
-                    guard case StorageError.conflict = error, attempt < limits.maxTransactionAttempts else { throw error }
+                    guard case StorageError.conflict = error, attempt < limits.maxTransactionAttempts else {
+                        throw error
+                    }
                     logger.debug("retrying transaction after a conflict", metadata: ["attempt": "\(attempt)"])
                     // Back off a little, more each time, so that the conflicting transactions spread out.
                     usleep(UInt32.random(in: 0...1_000) * UInt32(attempt))
@@ -66,7 +69,9 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws
+        -> T
+    {
         try await borrow { connection in try body(connection) }
     }
 

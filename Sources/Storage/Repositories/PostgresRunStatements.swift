@@ -4,14 +4,17 @@ import Domain
 /// own: one round trip instead of BEGIN, four or five statements and COMMIT. Same effects as the
 /// portable transactions SQLite runs (`SQLCreditsStore`); the same tests cover both.
 enum PostgresRunStatements {
-    static func start(_ database: any SQLDatabase, run: Run, input: RunInput, model: String, debit: LedgerEntry,
-                      idempotencyKey: String?, requestHash: String) async throws -> StartRunOutcome {
+    static func start(
+        _ database: any SQLDatabase, run: Run, input: RunInput, model: String, debit: LedgerEntry,
+        idempotencyKey: String?, requestHash: String
+    ) async throws -> StartRunOutcome {
         let column = run.cost.currency.rawValue  // an enum case, never user text
         var parameters: [SQLValue] = [
-            .text(run.id), .text(run.universityID.rawValue), .text(run.userID), .text(run.kind.rawValue),                // $1-$4
-            .text(run.cost.currency.rawValue), .integer(run.cost.amount), .integer(Int64(run.maxAttempts)),              // $5-$7
-            idempotencyKey.map(SQLValue.text) ?? .null, .text(requestHash), .integer(run.createdAtUnix),                  // $8-$10
-            .text(debit.id), debit.feature.map { .text($0.rawValue) } ?? .null, .integer(debit.amount), .text(debit.metadata), // $11-$14
+            .text(run.id), .text(run.universityID.rawValue), .text(run.userID), .text(run.kind.rawValue),  // $1-$4
+            .text(run.cost.currency.rawValue), .integer(run.cost.amount), .integer(Int64(run.maxAttempts)),  // $5-$7
+            idempotencyKey.map(SQLValue.text) ?? .null, .text(requestHash), .integer(run.createdAtUnix),  // $8-$10
+            .text(debit.id), debit.feature.map { .text($0.rawValue) } ?? .null, .integer(debit.amount),
+            .text(debit.metadata),  // $11-$14
         ]
         let inputInsert: String
         switch input {
@@ -46,7 +49,9 @@ enum PostgresRunStatements {
         let store = SQLCreditsStore(database: database)
         let bound = parameters
         for _ in 0..<3 {
-            if let idempotencyKey, let earlier = try await earlierRun(store, run: run, key: idempotencyKey) { return earlier }
+            if let idempotencyKey, let earlier = try await earlierRun(store, run: run, key: idempotencyKey) {
+                return earlier
+            }
             do {
                 let started = try await database.withConnection { connection in
                     try connection.query(sql, bound).first?.integer("started") ?? 0
@@ -62,19 +67,24 @@ enum PostgresRunStatements {
                 throw error.domainError
             }
         }
-        throw DomainError(.aborted, reason: .transactionConflict, "the run could not be started for conflicting retries; try again")
+        throw DomainError(
+            .aborted, reason: .transactionConflict, "the run could not be started for conflicting retries; try again")
     }
 
     private static func earlierRun(_ store: SQLCreditsStore, run: Run, key: String) async throws -> StartRunOutcome? {
         try await store.transaction { tx in
-            try tx.run(in: run.universityID, userID: run.userID, idempotencyKey: key).map { .existing($0.run, requestHash: $0.requestHash) }
+            try tx.run(in: run.universityID, userID: run.userID, idempotencyKey: key).map {
+                .existing($0.run, requestHash: $0.requestHash)
+            }
         }
     }
 
     private static let claimedRunColumns = SQLCreditsTransaction.runColumns.split(separator: ",")
         .map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
 
-    static func claim(_ database: any SQLDatabase, id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)? {
+    static func claim(_ database: any SQLDatabase, id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws
+        -> (run: Run, input: RunInput)?
+    {
         let columns = claimedRunColumns
         let sql = """
             WITH c AS (
@@ -88,11 +98,15 @@ enum PostgresRunStatements {
             """
         do {
             return try await database.withConnection { connection -> (run: Run, input: RunInput)? in
-                guard let row = try connection.query(sql, [.text(id), .integer(nowUnix), .integer(takeOverBeforeUnix)]).first else { return nil }
+                guard
+                    let row = try connection.query(sql, [.text(id), .integer(nowUnix), .integer(takeOverBeforeUnix)])
+                        .first
+                else { return nil }
                 let run = try SQLCreditsTransaction.run(row)
                 switch run.kind {
                 case .jobPack: return (run, try SQLCreditsTransaction.jobPackInput(row, resumeColumn: "jp_resume_text"))
-                case .skillMapper: return (run, try SQLCreditsTransaction.skillMapperInput(row, resumeColumn: "sm_resume_text"))
+                case .skillMapper:
+                    return (run, try SQLCreditsTransaction.skillMapperInput(row, resumeColumn: "sm_resume_text"))
                 }
             }
         } catch let error as StorageError {
@@ -100,7 +114,9 @@ enum PostgresRunStatements {
         }
     }
 
-    static func complete(_ database: any SQLDatabase, id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
+    static func complete(_ database: any SQLDatabase, id: String, resultJSON: String, nowUnix: Int64) async throws
+        -> Bool
+    {
         let sql = """
             WITH r AS (
                 UPDATE runs SET status = 'succeeded', result_json = $2::text, finished_at = $3::bigint, updated_at = $3::bigint
@@ -110,7 +126,8 @@ enum PostgresRunStatements {
             """
         do {
             return try await database.withConnection { connection in
-                try connection.query(sql, [.text(id), .text(resultJSON), .integer(nowUnix)]).first?.integer("completed") == 1
+                try connection.query(sql, [.text(id), .text(resultJSON), .integer(nowUnix)]).first?.integer("completed")
+                    == 1
             }
         } catch let error as StorageError {
             throw error.domainError

@@ -11,20 +11,26 @@ public struct SQLUniversityRepository: UniversityRepository {
     }
 
     public func create(_ draft: UniversityDraft, id: UniversityID, nowUnix: Int64) async throws -> University {
-        let university = University(id: id, name: draft.name, subdomain: draft.subdomain, allowedDomains: draft.allowedDomains,
-                                    defaultSilver: draft.defaultSilver, defaultGold: draft.defaultGold, createdAtUnix: nowUnix)
+        let university = University(
+            id: id, name: draft.name, subdomain: draft.subdomain, allowedDomains: draft.allowedDomains,
+            defaultSilver: draft.defaultSilver, defaultGold: draft.defaultGold, createdAtUnix: nowUnix)
         let domains = try Self.encode(draft.allowedDomains)
         do {
             try await database.transaction { connection in
-                try connection.execute("""
+                try connection.execute(
+                    """
                     INSERT INTO universities (id, name, subdomain, allowed_domains, default_silver, default_gold, created_at, updated_at)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-                    """, [.text(id.rawValue), .text(draft.name), .text(draft.subdomain), .text(domains),
-                          .integer(draft.defaultSilver), .integer(draft.defaultGold), .integer(nowUnix)])
+                    """,
+                    [
+                        .text(id.rawValue), .text(draft.name), .text(draft.subdomain), .text(domains),
+                        .integer(draft.defaultSilver), .integer(draft.defaultGold), .integer(nowUnix),
+                    ])
             }
         } catch StorageError.uniqueViolation {
-            throw DomainError(.alreadyExists, reason: .subdomainTaken, "the subdomain '\(draft.subdomain)' is taken",
-                              details: ["field": "subdomain"])
+            throw DomainError(
+                .alreadyExists, reason: .subdomainTaken, "the subdomain '\(draft.subdomain)' is taken",
+                details: ["field": "subdomain"])
         } catch let error as StorageError {
             throw error.domainError
         }
@@ -34,11 +40,15 @@ public struct SQLUniversityRepository: UniversityRepository {
     public func update(_ university: University, nowUnix: Int64) async throws -> University {
         let domains = try Self.encode(university.allowedDomains)
         let changed = try await database.domainTransaction { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE universities SET name = $2, allowed_domains = $3, default_silver = $4, default_gold = $5, updated_at = $6
                 WHERE id = $1
-                """, [.text(university.id.rawValue), .text(university.name), .text(domains),
-                      .integer(university.defaultSilver), .integer(university.defaultGold), .integer(nowUnix)])
+                """,
+                [
+                    .text(university.id.rawValue), .text(university.name), .text(domains),
+                    .integer(university.defaultSilver), .integer(university.defaultGold), .integer(nowUnix),
+                ])
         }
         guard changed == 1 else {
             throw DomainError(.notFound, reason: .unknownTenant, "the university no longer exists")
@@ -62,15 +72,18 @@ public struct SQLUniversityRepository: UniversityRepository {
 
     public func list(limit: Int) async throws -> [University] {
         try await database.domainTransaction { connection in
-            try connection.query("SELECT \(Self.columns) FROM universities ORDER BY subdomain LIMIT $1", [.integer(Int64(limit))])
-                .map(Self.university)
+            try connection.query(
+                "SELECT \(Self.columns) FROM universities ORDER BY subdomain LIMIT $1", [.integer(Int64(limit))]
+            )
+            .map(Self.university)
         }
     }
 
     public func count() async throws -> Int {
-        try await database.domainTransaction { connection in Int(try connection.query("SELECT COUNT(*) AS n FROM universities")[0].integer("n")) }
+        try await database.domainTransaction { connection in
+            Int(try connection.query("SELECT COUNT(*) AS n FROM universities")[0].integer("n"))
+        }
     }
-
 
     private static func university(_ row: SQLRow) throws -> University {
         University(

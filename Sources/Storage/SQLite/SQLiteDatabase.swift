@@ -14,7 +14,8 @@ public final class SQLiteDatabase: SQLDatabase {
         thread.start()
     }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
+    {
         try await thread.runIfActive { [connection] in
             let sqlite = connection.value
             // IMMEDIATE takes the write lock up front, so two processes never deadlock on an upgrade.
@@ -30,7 +31,9 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws
+        -> T
+    {
         try await thread.runIfActive { [connection] in try body(connection.value) }
     }
 

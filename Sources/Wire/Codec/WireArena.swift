@@ -1,9 +1,9 @@
 import CareerAIProtoC
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Owns every C allocation made while building one message for packing, and frees them together.

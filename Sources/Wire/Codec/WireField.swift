@@ -24,9 +24,9 @@ public enum WireFieldKind: String, Sendable, CustomStringConvertible {
         case .repeatedMessage: return repeated && c.type == PROTOBUF_C_TYPE_MESSAGE
         case .stringMap:
             guard repeated, c.type == PROTOBUF_C_TYPE_MESSAGE,
-                  let entry = c.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self),
-                  let key = protobuf_c_message_descriptor_get_field(entry, 1),
-                  let value = protobuf_c_message_descriptor_get_field(entry, 2)
+                let entry = c.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self),
+                let key = protobuf_c_message_descriptor_get_field(entry, 1),
+                let value = protobuf_c_message_descriptor_get_field(entry, 2)
             else { return false }
             return key.pointee.type == PROTOBUF_C_TYPE_STRING && value.pointee.type == PROTOBUF_C_TYPE_STRING
         }
@@ -54,7 +54,8 @@ public struct WireField<Message: WireMessage> {
 /// Reads the field from the Swift value at the first pointer into the C struct at the second.
 /// Raw pointers keep the schema's loop free of generic types, which would cost a runtime metadata
 /// lookup per field per message; each closure is still created, and specialised, for one concrete type.
-typealias WireFieldEncoder = (UnsafeRawPointer, UnsafeMutableRawPointer, WireFieldLayout, WireArena) throws(WireError) -> Void
+typealias WireFieldEncoder = (UnsafeRawPointer, UnsafeMutableRawPointer, WireFieldLayout, WireArena) throws(WireError)
+    -> Void
 /// Reads the field from the C struct at the second pointer into the Swift value at the first.
 typealias WireFieldDecoder = (UnsafeMutableRawPointer, UnsafeRawPointer, WireFieldLayout) throws(WireError) -> Void
 
@@ -98,22 +99,28 @@ extension WireField {
             encode: { swiftValue, base, layout, _ in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
                 // protobuf_c_boolean is a C int.
-                base.storeBytes(of: message.pointee[keyPath: path] ? 1 : 0, toByteOffset: layout.offset, as: protobuf_c_boolean.self)
+                base.storeBytes(
+                    of: message.pointee[keyPath: path] ? 1 : 0, toByteOffset: layout.offset, as: protobuf_c_boolean.self
+                )
             },
             decode: { swiftValue, base, layout in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
-                message.pointee[keyPath: path] = base.load(fromByteOffset: layout.offset, as: protobuf_c_boolean.self) != 0
+                message.pointee[keyPath: path] =
+                    base.load(fromByteOffset: layout.offset, as: protobuf_c_boolean.self) != 0
             },
             randomize: { message, random, _ in message[keyPath: path] = random.integer(upTo: 2) == 1 }
         )
     }
 
-    public static func enumeration<E: WireEnum>(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, E>) -> WireField {
+    public static func enumeration<E: WireEnum>(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, E>)
+        -> WireField
+    {
         WireField(
             number: number, name: name, kind: .enumeration, nestedDescriptor: nil,
             encode: { swiftValue, base, layout, _ in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
-                base.storeBytes(of: message.pointee[keyPath: path].wireValue, toByteOffset: layout.offset, as: Int32.self)
+                base.storeBytes(
+                    of: message.pointee[keyPath: path].wireValue, toByteOffset: layout.offset, as: Int32.self)
             },
             decode: { swiftValue, base, layout in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
@@ -133,7 +140,8 @@ extension WireField {
                 guard !value.utf8.contains(0) else {
                     throw .stringContainsNUL(message: Message.wireSchema.protoName, field: name)
                 }
-                base.storeBytes(of: arena.cString(value), toByteOffset: layout.offset, as: UnsafeMutablePointer<CChar>.self)
+                base.storeBytes(
+                    of: arena.cString(value), toByteOffset: layout.offset, as: UnsafeMutablePointer<CChar>.self)
             },
             decode: { swiftValue, base, layout throws(WireError) in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
@@ -155,7 +163,8 @@ extension WireField {
             decode: { swiftValue, base, layout in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let data = base.load(fromByteOffset: layout.offset, as: ProtobufCBinaryData.self)
-                message.pointee[keyPath: path] = data.len == 0 || data.data == nil
+                message.pointee[keyPath: path] =
+                    data.len == 0 || data.data == nil
                     ? [] : [UInt8](UnsafeBufferPointer(start: data.data, count: data.len))
             },
             randomize: { message, random, _ in message[keyPath: path] = random.bytes() }
@@ -163,13 +172,16 @@ extension WireField {
     }
 
     /// A nested message; `nil` is "not set" (a NULL pointer in C).
-    public static func message<Nested: WireMessage>(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, Nested?>) -> WireField {
+    public static func message<Nested: WireMessage>(
+        _ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, Nested?>
+    ) -> WireField {
         WireField(
             number: number, name: name, kind: .message, nestedDescriptor: Nested.wireSchema.descriptor,
             encode: { swiftValue, base, layout, arena throws(WireError) in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
                 guard let value = message.pointee[keyPath: path] else { return }
-                let nested = try Nested.wireSchema.fill(arena.message(Nested.wireSchema.descriptor), from: value, in: arena)
+                let nested = try Nested.wireSchema.fill(
+                    arena.message(Nested.wireSchema.descriptor), from: value, in: arena)
                 base.storeBytes(of: nested, toByteOffset: layout.offset, as: UnsafeMutableRawPointer.self)
             },
             decode: { swiftValue, base, layout throws(WireError) in
@@ -184,7 +196,9 @@ extension WireField {
         )
     }
 
-    public static func repeatedString(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [String]>) -> WireField {
+    public static func repeatedString(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [String]>)
+        -> WireField
+    {
         WireField(
             number: number, name: name, kind: .repeatedString, nestedDescriptor: nil,
             encode: { swiftValue, base, layout, arena throws(WireError) in
@@ -199,16 +213,22 @@ extension WireField {
                     array[index] = UnsafeMutableRawPointer(arena.cString(value))
                 }
                 base.storeBytes(of: values.count, toByteOffset: layout.quantifierOffset, as: Int.self)
-                base.storeBytes(of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
+                base.storeBytes(
+                    of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
             },
             decode: { swiftValue, base, layout throws(WireError) in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let count = base.load(fromByteOffset: layout.quantifierOffset, as: Int.self)
-                guard count > 0, let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self) else { return }
+                guard count > 0,
+                    let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self)
+                else { return }
                 var values: [String] = []
                 values.reserveCapacity(count)
                 for index in 0..<count {
-                    guard let cString = array[index] else { values.append(""); continue }
+                    guard let cString = array[index] else {
+                        values.append("")
+                        continue
+                    }
                     guard let value = String(validatingCString: cString.assumingMemoryBound(to: CChar.self)) else {
                         throw .invalidUTF8(message: Message.wireSchema.protoName, field: name)
                     }
@@ -222,7 +242,9 @@ extension WireField {
         )
     }
 
-    public static func repeatedMessage<Nested: WireMessage>(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [Nested]>) -> WireField {
+    public static func repeatedMessage<Nested: WireMessage>(
+        _ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [Nested]>
+    ) -> WireField {
         WireField(
             number: number, name: name, kind: .repeatedMessage, nestedDescriptor: Nested.wireSchema.descriptor,
             encode: { swiftValue, base, layout, arena throws(WireError) in
@@ -231,15 +253,19 @@ extension WireField {
                 guard !values.isEmpty else { return }
                 let array = arena.pointerArray(count: values.count)
                 for (index, value) in values.enumerated() {
-                    array[index] = try Nested.wireSchema.fill(arena.message(Nested.wireSchema.descriptor), from: value, in: arena)
+                    array[index] = try Nested.wireSchema.fill(
+                        arena.message(Nested.wireSchema.descriptor), from: value, in: arena)
                 }
                 base.storeBytes(of: values.count, toByteOffset: layout.quantifierOffset, as: Int.self)
-                base.storeBytes(of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
+                base.storeBytes(
+                    of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
             },
             decode: { swiftValue, base, layout throws(WireError) in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let count = base.load(fromByteOffset: layout.quantifierOffset, as: Int.self)
-                guard count > 0, let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self) else { return }
+                guard count > 0,
+                    let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self)
+                else { return }
                 var values: [Nested] = []
                 values.reserveCapacity(count)
                 for index in 0..<count {
@@ -259,15 +285,17 @@ extension WireField {
 
     /// `map<string, string>`: in C a repeated entry message with `key = 1` and `value = 2`.
     /// Entries are written in key order so that equal maps encode to equal bytes.
-    public static func stringMap(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [String: String]>) -> WireField {
+    public static func stringMap(_ number: UInt32, _ name: String, _ path: WritableKeyPath<Message, [String: String]>)
+        -> WireField
+    {
         WireField(
             number: number, name: name, kind: .stringMap, nestedDescriptor: nil,
             encode: { swiftValue, base, layout, arena throws(WireError) in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let map = message.pointee[keyPath: path]
                 guard !map.isEmpty, let entry = layout.nestedDescriptor,
-                      let keyField = protobuf_c_message_descriptor_get_field(entry, 1),
-                      let valueField = protobuf_c_message_descriptor_get_field(entry, 2)
+                    let keyField = protobuf_c_message_descriptor_get_field(entry, 1),
+                    let valueField = protobuf_c_message_descriptor_get_field(entry, 2)
                 else { return }
                 let array = arena.pointerArray(count: map.count)
                 for (index, key) in map.keys.sorted().enumerated() {
@@ -276,20 +304,25 @@ extension WireField {
                         throw .stringContainsNUL(message: Message.wireSchema.protoName, field: name)
                     }
                     let cEntry = arena.message(entry)
-                    cEntry.storeBytes(of: arena.cString(key), toByteOffset: Int(keyField.pointee.offset), as: UnsafeMutablePointer<CChar>.self)
-                    cEntry.storeBytes(of: arena.cString(value), toByteOffset: Int(valueField.pointee.offset), as: UnsafeMutablePointer<CChar>.self)
+                    cEntry.storeBytes(
+                        of: arena.cString(key), toByteOffset: Int(keyField.pointee.offset),
+                        as: UnsafeMutablePointer<CChar>.self)
+                    cEntry.storeBytes(
+                        of: arena.cString(value), toByteOffset: Int(valueField.pointee.offset),
+                        as: UnsafeMutablePointer<CChar>.self)
                     array[index] = cEntry
                 }
                 base.storeBytes(of: map.count, toByteOffset: layout.quantifierOffset, as: Int.self)
-                base.storeBytes(of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
+                base.storeBytes(
+                    of: array, toByteOffset: layout.offset, as: UnsafeMutablePointer<UnsafeMutableRawPointer?>.self)
             },
             decode: { swiftValue, base, layout throws(WireError) in
                 let message = swiftValue.assumingMemoryBound(to: Message.self)
                 let count = base.load(fromByteOffset: layout.quantifierOffset, as: Int.self)
                 guard count > 0, let entry = layout.nestedDescriptor,
-                      let keyField = protobuf_c_message_descriptor_get_field(entry, 1),
-                      let valueField = protobuf_c_message_descriptor_get_field(entry, 2),
-                      let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self)
+                    let keyField = protobuf_c_message_descriptor_get_field(entry, 1),
+                    let valueField = protobuf_c_message_descriptor_get_field(entry, 2),
+                    let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self)
                 else { return }
                 var map: [String: String] = [:]
                 map.reserveCapacity(count)

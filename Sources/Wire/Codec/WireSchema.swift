@@ -20,7 +20,8 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
         defer { scratch.deallocate() }
         initializer(scratch)
         let descriptor = UnsafeRawPointer(scratch).load(as: ProtobufCMessage.self).descriptor!
-        precondition(descriptor.pointee.magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC, "not a protobuf-c message initializer")
+        precondition(
+            descriptor.pointee.magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC, "not a protobuf-c message initializer")
         self.descriptor = descriptor
         self.fields = fields
         let layouts = fields.map { WireFieldLayout(number: $0.number, in: descriptor) }
@@ -42,7 +43,8 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
         let cFields = UnsafeBufferPointer(start: descriptor.pointee.fields, count: Int(descriptor.pointee.n_fields))
         for (field, layout) in zip(fields, layouts) {
             guard let layout else {
-                problems.append("\(protoName): Swift declares field \(field.number) (\(field.name)) that the descriptor lacks")
+                problems.append(
+                    "\(protoName): Swift declares field \(field.number) (\(field.name)) that the descriptor lacks")
                 continue
             }
             let cName = String(cString: layout.field.pointee.name)
@@ -50,15 +52,20 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
                 problems.append("\(protoName): field \(field.number) is '\(cName)' in C, '\(field.name)' in Swift")
             }
             if !field.kind.matches(layout.field.pointee) {
-                problems.append("\(protoName).\(field.name): C type \(layout.field.pointee.type.rawValue) label \(layout.field.pointee.label.rawValue) does not match Swift kind \(field.kind)")
+                problems.append(
+                    "\(protoName).\(field.name): C type \(layout.field.pointee.type.rawValue) label \(layout.field.pointee.label.rawValue) does not match Swift kind \(field.kind)"
+                )
             }
-            if let nested = field.nestedDescriptor, nested != layout.field.pointee.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self) {
+            if let nested = field.nestedDescriptor,
+                nested != layout.field.pointee.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
+            {
                 problems.append("\(protoName).\(field.name): nested message type differs from the descriptor's")
             }
         }
         let swiftNumbers = Set(fields.map(\.number))
         for cField in cFields where !swiftNumbers.contains(cField.id) {
-            problems.append("\(protoName): descriptor field \(cField.id) (\(String(cString: cField.name))) has no Swift field")
+            problems.append(
+                "\(protoName): descriptor field \(cField.id) (\(String(cString: cField.name))) has no Swift field")
         }
         if swiftNumbers.count != fields.count {
             problems.append("\(protoName): a field number is declared twice in Swift")
@@ -67,25 +74,34 @@ public final class WireSchema<Message: WireMessage>: @unchecked Sendable {
     }
 
     func makeCMessage(from message: Message, in arena: WireArena) throws(WireError) -> UnsafePointer<ProtobufCMessage> {
-        UnsafePointer(try fill(arena.message(descriptor), from: message, in: arena)
-            .assumingMemoryBound(to: ProtobufCMessage.self))
+        UnsafePointer(
+            try fill(arena.message(descriptor), from: message, in: arena)
+                .assumingMemoryBound(to: ProtobufCMessage.self))
     }
 
     /// Writes `message` into the zeroed, initialised C message at `base`.
-    func fill(_ base: UnsafeMutableRawPointer, from message: Message, in arena: WireArena) throws(WireError) -> UnsafeMutableRawPointer {
+    func fill(_ base: UnsafeMutableRawPointer, from message: Message, in arena: WireArena) throws(WireError)
+        -> UnsafeMutableRawPointer
+    {
         try withUnsafePointer(to: message) { (swiftValue) throws(WireError) in
             try core.fill(base, from: UnsafeRawPointer(swiftValue), in: arena)
         }
         return base
     }
 
-    func decode(_ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>?) throws(WireError) -> Message {
+    func decode(_ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>?) throws(WireError)
+        -> Message
+    {
         let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         // protobuf-c reads nothing through a NULL pointer when the length is 0; give it a valid one anyway.
         var empty: UInt8 = 0
-        guard let cMessage = withUnsafePointer(to: &empty, { emptyPointer in
-            protobuf_c_message_unpack(descriptor, allocator, bytes.count, data ?? emptyPointer)
-        }) else {
+        guard
+            let cMessage = withUnsafePointer(
+                to: &empty,
+                { emptyPointer in
+                    protobuf_c_message_unpack(descriptor, allocator, bytes.count, data ?? emptyPointer)
+                })
+        else {
             throw WireError.malformed(message: protoName)
         }
         defer { protobuf_c_message_free_unpacked(cMessage, allocator) }
@@ -127,11 +143,13 @@ final class WireSchemaCore: @unchecked Sendable {
         self.fields = fields
     }
 
-    func fill(_ base: UnsafeMutableRawPointer, from swiftValue: UnsafeRawPointer, in arena: WireArena) throws(WireError) {
+    func fill(_ base: UnsafeMutableRawPointer, from swiftValue: UnsafeRawPointer, in arena: WireArena) throws(WireError)
+    {
         for index in fields.indices {
             let field = fields[index]
             guard let layout = field.layout else {
-                preconditionFailure("\(protoName): field \(field.number) missing from the C descriptor (see mismatches())")
+                preconditionFailure(
+                    "\(protoName): field \(field.number) missing from the C descriptor (see mismatches())")
             }
             try field.encode(swiftValue, base, layout, arena)
         }
@@ -141,7 +159,8 @@ final class WireSchemaCore: @unchecked Sendable {
         for index in fields.indices {
             let field = fields[index]
             guard let layout = field.layout else {
-                preconditionFailure("\(protoName): field \(field.number) missing from the C descriptor (see mismatches())")
+                preconditionFailure(
+                    "\(protoName): field \(field.number) missing from the C descriptor (see mismatches())")
             }
             try field.decode(swiftValue, base, layout)
         }

@@ -5,8 +5,8 @@ import Foundation
 import RPCCore
 import ServerApp
 import Storage
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 /// careerai-server in-process on one engine, mailing through a real SMTP server (aiosmtpd) and, when
@@ -19,7 +19,9 @@ struct AuthHarness {
     let clock: ManualWallClock
 
     /// Nil when a stand-in is not available here (outside CI).
-    static func start(_ engine: Engine, google useGoogle: Bool = false, environment: [String: String] = [:]) async throws -> AuthHarness? {
+    static func start(_ engine: Engine, google useGoogle: Bool = false, environment: [String: String] = [:])
+        async throws -> AuthHarness?
+    {
         guard let test = try await TestDatabase.make(engine) else { return nil }
         guard let smtp = try await SMTPStandIn.start() else {
             await test.close()
@@ -62,7 +64,9 @@ struct AuthHarness {
     }
 
     /// Runs `call` and returns the RPCError it threw; records an issue when it succeeded.
-    static func error<T>(_ call: () async throws(RPCError) -> T, sourceLocation: SourceLocation = #_sourceLocation) async -> RPCError? {
+    static func error<T>(_ call: () async throws(RPCError) -> T, sourceLocation: SourceLocation = #_sourceLocation)
+        async -> RPCError?
+    {
         do {
             _ = try await call()
             Issue.record("the call succeeded", sourceLocation: sourceLocation)
@@ -73,13 +77,22 @@ struct AuthHarness {
     }
 
     /// Wallet balance and the sum of its ledger, per currency, straight from the database.
-    func walletAndLedger(userID: String) async throws -> (silver: Int64, gold: Int64, ledgerSilver: Int64, ledgerGold: Int64, ledgerRows: Int) {
+    func walletAndLedger(userID: String) async throws -> (
+        silver: Int64, gold: Int64, ledgerSilver: Int64, ledgerGold: Int64, ledgerRows: Int
+    ) {
         try await test.database.transaction { connection in
-            let wallet = try connection.query("SELECT silver, gold FROM credit_wallets WHERE user_id = $1", [.text(userID)])
-            let ledger = try connection.query("SELECT currency, amount, type FROM credit_transactions WHERE user_id = $1", [.text(userID)])
-            var silver: Int64 = 0, gold: Int64 = 0
+            let wallet = try connection.query(
+                "SELECT silver, gold FROM credit_wallets WHERE user_id = $1", [.text(userID)])
+            let ledger = try connection.query(
+                "SELECT currency, amount, type FROM credit_transactions WHERE user_id = $1", [.text(userID)])
+            var silver: Int64 = 0
+            var gold: Int64 = 0
             for row in ledger {
-                if try row.text("currency") == "silver" { silver += try row.integer("amount") } else { gold += try row.integer("amount") }
+                if try row.text("currency") == "silver" {
+                    silver += try row.integer("amount")
+                } else {
+                    gold += try row.integer("amount")
+                }
             }
             guard let first = wallet.first else { return (-1, -1, silver, gold, ledger.count) }
             return (try first.integer("silver"), try first.integer("gold"), silver, gold, ledger.count)

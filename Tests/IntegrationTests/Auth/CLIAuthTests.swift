@@ -1,22 +1,26 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("careerai login/me/logout and careerai-server user promote, as real processes")
 struct CLIAuthTests {
     @Test("sign in with a mailed code at the prompt, token stored 0600, promote, sign out")
     func loginMePromoteLogout() async throws {
         guard let smtp = try await SMTPStandIn.start() else { return }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-cli-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "careerai-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let databaseURL = "sqlite:\(directory.appendingPathComponent("careerai.db").path)"
         let server = try await ServerProcess.start(environment: [
-            "CAREERAI_DATABASE_URL": databaseURL, "CAREERAI_SMTP_URL": smtp.url, "CAREERAI_MAIL_FROM": "no-reply@careerai.test",
+            "CAREERAI_DATABASE_URL": databaseURL, "CAREERAI_SMTP_URL": smtp.url,
+            "CAREERAI_MAIL_FROM": "no-reply@careerai.test",
         ])
         let cli = ["XDG_CONFIG_HOME": directory.appendingPathComponent("config").path]
         let global = ["--server", server.target, "--tenant", "demo"]
 
-        let login = try await Executables.run("careerai", ["login", "--email", "cli@demo.edu"] + global, environment: cli) { stdin in
+        let login = try await Executables.run(
+            "careerai", ["login", "--email", "cli@demo.edu"] + global, environment: cli
+        ) { stdin in
             let code = try #require(try await smtp.waitForMail(to: "cli@demo.edu").code)
             let wrong = code == "000000" ? "000001" : "000000"
             stdin.write(Data("\(wrong)\n\(code)\n".utf8))  // a typo first: the prompt asks again
@@ -36,11 +40,16 @@ struct CLIAuthTests {
         let me = try await Executables.run("careerai", ["me", "--json"] + global, environment: cli)
         #expect(me.status == 0, "\(me.stderr)")
         let user = try JSONSerialization.jsonObject(with: Data(me.stdout.utf8)) as? [String: Any]
-        #expect(user?["email"] as? String == "cli@demo.edu" && user?["role"] as? String == "student" && user?["email_verified"] as? Bool == true)
+        #expect(
+            user?["email"] as? String == "cli@demo.edu" && user?["role"] as? String == "student"
+                && user?["email_verified"] as? Bool == true)
 
-        let promote = try await Executables.run("careerai-server", ["user", "promote", "--email", "CLI@demo.edu", "--role", "university_admin"],
-                                                environment: ["CAREERAI_DATABASE_URL": databaseURL])
-        #expect(promote.status == 0 && promote.stdout == "cli@demo.edu at demo is now university_admin (was student)\n", "\(promote.stdout)\(promote.stderr)")
+        let promote = try await Executables.run(
+            "careerai-server", ["user", "promote", "--email", "CLI@demo.edu", "--role", "university_admin"],
+            environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(
+            promote.status == 0 && promote.stdout == "cli@demo.edu at demo is now university_admin (was student)\n",
+            "\(promote.stdout)\(promote.stderr)")
         // The server trusts a session it looked up for CAREERAI_SESSION_CACHE_MS (1 s): the new role shows within it.
         var promoted = try await Executables.run("careerai", ["me"] + global, environment: cli)
         for _ in 0..<30 where !promoted.stdout.contains("role: university_admin") {
@@ -48,49 +57,82 @@ struct CLIAuthTests {
             promoted = try await Executables.run("careerai", ["me"] + global, environment: cli)
         }
         #expect(promoted.stdout.contains("role: university_admin"), "\(promoted.stdout)")
-        let unknown = try await Executables.run("careerai-server", ["user", "promote", "--email", "nobody@demo.edu", "--role", "platform_admin"],
-                                                environment: ["CAREERAI_DATABASE_URL": databaseURL])
-        #expect(unknown.status == 1 && unknown.stderr.split(separator: "\n").count == 1 && unknown.stderr.contains("must sign in once first"))
-        let badRole = try await Executables.run("careerai-server", ["user", "promote", "--email", "cli@demo.edu", "--role", "king"],
-                                                environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        let unknown = try await Executables.run(
+            "careerai-server", ["user", "promote", "--email", "nobody@demo.edu", "--role", "platform_admin"],
+            environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(
+            unknown.status == 1 && unknown.stderr.split(separator: "\n").count == 1
+                && unknown.stderr.contains("must sign in once first"))
+        let badRole = try await Executables.run(
+            "careerai-server", ["user", "promote", "--email", "cli@demo.edu", "--role", "king"],
+            environment: ["CAREERAI_DATABASE_URL": databaseURL])
         #expect(badRole.status != 0 && badRole.stderr.contains("--role must be one of"))
 
         // Credits and runs from the CLI (embedded queue, in-process MOCK worker).
         let wallet = try await Executables.run("careerai", ["wallet"] + global, environment: cli)
         #expect(wallet.status == 0 && wallet.stdout == "10 silver, 2 gold\n", "\(wallet.stdout)\(wallet.stderr)")
-        let jd = directory.appendingPathComponent("jd.txt"), resume = directory.appendingPathComponent("resume.txt")
+        let jd = directory.appendingPathComponent("jd.txt")
+        let resume = directory.appendingPathComponent("resume.txt")
         try "Analyse data with SQL.".write(to: jd, atomically: true, encoding: .utf8)
         try "Statistics student.".write(to: resume, atomically: true, encoding: .utf8)
-        let started = try await Executables.run("careerai", ["run", "job-pack", "--title", "Analyst", "--company", "Acme", "--jd", jd.path,
-                                                             "--resume", resume.path, "--wait", "--json"] + global, environment: cli)
+        let started = try await Executables.run(
+            "careerai",
+            [
+                "run", "job-pack", "--title", "Analyst", "--company", "Acme", "--jd", jd.path,
+                "--resume", resume.path, "--wait", "--json",
+            ] + global, environment: cli)
         #expect(started.status == 0, "\(started.stderr)")
         let run = try JSONSerialization.jsonObject(with: Data(started.stdout.utf8)) as? [String: Any]
         #expect(run?["status"] as? String == "succeeded" && (run?["result_json"] as? String)?.contains("Acme") == true)
         let runID = try #require(run?["id"] as? String)
         let shown = try await Executables.run("careerai", ["run", "get", runID] + global, environment: cli)
-        #expect(shown.status == 0 && shown.stdout.hasPrefix("run \(runID)  job_pack  succeeded  cost 1 silver"), "\(shown.stdout)")
+        #expect(
+            shown.status == 0 && shown.stdout.hasPrefix("run \(runID)  job_pack  succeeded  cost 1 silver"),
+            "\(shown.stdout)")
         let runs = try await Executables.run("careerai", ["runs"] + global, environment: cli)
         #expect(runs.stdout.hasPrefix(runID) && runs.stdout.contains("succeeded"))
         let userID = try #require(user?["id"] as? String)
-        let topUp = try await Executables.run("careerai", ["admin", "topup", "--user", userID, "--gold", "3", "--reason", "prize"] + global,
-                                              environment: cli)
-        #expect(topUp.status == 0 && topUp.stdout == "Added 3 gold; the wallet now holds 9 silver, 5 gold.\n", "\(topUp.stdout)\(topUp.stderr)")
+        let topUp = try await Executables.run(
+            "careerai", ["admin", "topup", "--user", userID, "--gold", "3", "--reason", "prize"] + global,
+            environment: cli)
+        #expect(
+            topUp.status == 0 && topUp.stdout == "Added 3 gold; the wallet now holds 9 silver, 5 gold.\n",
+            "\(topUp.stdout)\(topUp.stderr)")
         let ledger = try await Executables.run("careerai", ["transactions"] + global, environment: cli)
         let lines = ledger.stdout.split(separator: "\n")
-        #expect(lines.count == 4 && lines[0].contains("+3 gold  topup") && lines[1].contains("-1 silver  debit job_pack run \(runID)  [completed]"),
-                "\(ledger.stdout)")
-        let missingFile = try await Executables.run("careerai", ["run", "job-pack", "--title", "A", "--company", "B", "--jd", "/nonexistent",
-                                                                 "--resume", resume.path] + global, environment: cli)
+        #expect(
+            lines.count == 4 && lines[0].contains("+3 gold  topup")
+                && lines[1].contains("-1 silver  debit job_pack run \(runID)  [completed]"),
+            "\(ledger.stdout)")
+        let missingFile = try await Executables.run(
+            "careerai",
+            [
+                "run", "job-pack", "--title", "A", "--company", "B", "--jd", "/nonexistent",
+                "--resume", resume.path,
+            ] + global, environment: cli)
         #expect(missingFile.status == 1 && missingFile.stderr.contains("--jd: cannot read /nonexistent"))
-        let endless = try await Executables.run("careerai", ["run", "job-pack", "--title", "A", "--company", "B", "--jd", "/dev/zero",
-                                                             "--resume", resume.path] + global, environment: cli)
-        #expect(endless.status == 1 && endless.stderr.contains("--jd: /dev/zero is larger than 256 KiB"), "\(endless.stderr)")
+        let endless = try await Executables.run(
+            "careerai",
+            [
+                "run", "job-pack", "--title", "A", "--company", "B", "--jd", "/dev/zero",
+                "--resume", resume.path,
+            ] + global, environment: cli)
+        #expect(
+            endless.status == 1 && endless.stderr.contains("--jd: /dev/zero is larger than 256 KiB"),
+            "\(endless.stderr)")
         let pdf = directory.appendingPathComponent("resume.pdf")
         try Data([0x25, 0x50, 0x44, 0x46, 0x2D, 0x31, 0x2E, 0x37, 0x0A, 0xE2, 0xE3, 0xCF, 0xD3, 0xFF]).write(to: pdf)
-        let binary = try await Executables.run("careerai", ["run", "job-pack", "--title", "A", "--company", "B", "--jd", jd.path,
-                                                            "--resume", pdf.path] + global, environment: cli)
-        #expect(binary.status == 1 && binary.stderr.contains("--resume: \(pdf.path) is not plain text (UTF-8)"), "\(binary.stderr)")
-        let audit = try await Executables.run("careerai-server", ["audit"], environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        let binary = try await Executables.run(
+            "careerai",
+            [
+                "run", "job-pack", "--title", "A", "--company", "B", "--jd", jd.path,
+                "--resume", pdf.path,
+            ] + global, environment: cli)
+        #expect(
+            binary.status == 1 && binary.stderr.contains("--resume: \(pdf.path) is not plain text (UTF-8)"),
+            "\(binary.stderr)")
+        let audit = try await Executables.run(
+            "careerai-server", ["audit"], environment: ["CAREERAI_DATABASE_URL": databaseURL])
         #expect(audit.status == 0 && audit.stdout.hasPrefix("audit ok"), "\(audit.stdout)\(audit.stderr)")
 
         let logout = try await Executables.run("careerai", ["logout"] + global, environment: cli)
@@ -98,9 +140,12 @@ struct CLIAuthTests {
         let after = try await Executables.run("careerai", ["me"] + global, environment: cli)
         #expect(after.status == 1 && after.stderr.contains("not signed in at demo"))
         #expect(!(try String(contentsOf: credentials, encoding: .utf8)).contains("cai_"), "the token is forgotten")
-        #expect(await server.logContains("method=/careerai.v1.AuthService/SignOut"), "the session was revoked on the server too")
+        #expect(
+            await server.logContains("method=/careerai.v1.AuthService/SignOut"),
+            "the session was revoked on the server too")
 
-        let noTenant = try await Executables.run("careerai", ["login", "--email", "cli@demo.edu", "--server", server.target], environment: cli)
+        let noTenant = try await Executables.run(
+            "careerai", ["login", "--email", "cli@demo.edu", "--server", server.target], environment: cli)
         #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))
         await server.stop()
         smtp.stop()

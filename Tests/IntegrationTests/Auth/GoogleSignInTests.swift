@@ -2,8 +2,8 @@ import Client
 import Contract
 import Foundation
 import RPCCore
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 @Suite("Google sign-in through a local stand-in for Google's token endpoint and JWKS")
@@ -18,26 +18,37 @@ struct GoogleSignInTests {
         let items = try #require(URLComponents(string: answer.url)?.queryItems)
         func item(_ name: String) -> String? { items.first { $0.name == name }?.value }
         #expect(answer.url.hasPrefix("http://127.0.0.1:\(harness.google!.port)/auth?"))
-        #expect(item("client_id") == GoogleStandIn.clientID && item("redirect_uri") == Self.redirectURI && item("state") == "s-123")
+        #expect(
+            item("client_id") == GoogleStandIn.clientID && item("redirect_uri") == Self.redirectURI
+                && item("state") == "s-123")
         #expect(item("response_type") == "code" && item("scope") == "openid email profile" && item("hd") == "demo.edu")
         #expect(answer.state == "s-123")
         let generated = try await client.auth.googleAuthURL(redirectURI: Self.redirectURI)
         #expect(generated.state.count == 32 && generated.url.contains("state=\(generated.state)"))
-        let bad = await AuthHarness.error { () async throws(RPCError) in try await client.auth.googleAuthURL(redirectURI: "javascript:alert(1)") }
+        let bad = await AuthHarness.error { () async throws(RPCError) in
+            try await client.auth.googleAuthURL(redirectURI: "javascript:alert(1)")
+        }
         #expect(bad?.code == .invalidArgument && bad?.details["field"] == "redirect_uri")
         await client.close()
         await harness.close()
     }
 
-    @Test("a first Google sign-in creates the user with starting credits; a later one links an existing email account", arguments: Engine.allCases)
+    @Test(
+        "a first Google sign-in creates the user with starting credits; a later one links an existing email account",
+        arguments: Engine.allCases)
     func signInAndLink(_ engine: Engine) async throws {
-        guard let harness = try await AuthHarness.start(engine, google: true), let google = harness.google else { return }
+        guard let harness = try await AuthHarness.start(engine, google: true), let google = harness.google else {
+            return
+        }
         let client = harness.client()
         var claims = GoogleStandIn.Claims(subject: "google-sub-1", email: "grace@demo.edu")
         claims.name = "Grace Hopper"
-        let session = try await client.auth.googleSignIn(code: google.issueCode(claims, redirectURI: Self.redirectURI), redirectURI: Self.redirectURI)
+        let session = try await client.auth.googleSignIn(
+            code: google.issueCode(claims, redirectURI: Self.redirectURI), redirectURI: Self.redirectURI)
         let user = try #require(session.user)
-        #expect(user.email == "grace@demo.edu" && user.googleID == "google-sub-1" && user.emailVerified && user.name == "Grace Hopper")
+        #expect(
+            user.email == "grace@demo.edu" && user.googleID == "google-sub-1" && user.emailVerified
+                && user.name == "Grace Hopper")
         let money = try await harness.walletAndLedger(userID: user.id)
         #expect(money.silver == 10 && money.gold == 2 && money.ledgerSilver == 10 && money.ledgerGold == 2)
         #expect(try await harness.client(token: session.token).auth.me() == user)
@@ -45,13 +56,17 @@ struct GoogleSignInTests {
         // Someone who signed up with a code, then signs in with Google: the same account, now linked.
         let byCode = try await harness.signIn("linus@demo.edu")
         let linked = try await client.auth.googleSignIn(
-            code: google.issueCode(GoogleStandIn.Claims(subject: "google-sub-2", email: "linus@demo.edu"), redirectURI: Self.redirectURI),
+            code: google.issueCode(
+                GoogleStandIn.Claims(subject: "google-sub-2", email: "linus@demo.edu"), redirectURI: Self.redirectURI),
             redirectURI: Self.redirectURI)
-        #expect(linked.user?.id == byCode.user?.id && linked.user?.googleID == "google-sub-2" && linked.user?.name == "Test Student")
+        #expect(
+            linked.user?.id == byCode.user?.id && linked.user?.googleID == "google-sub-2"
+                && linked.user?.name == "Test Student")
         #expect(try await harness.walletAndLedger(userID: byCode.user!.id).ledgerRows == 2, "linking grants nothing")
         // The account is found by its Google id afterwards, even if the Google email changed.
         let again = try await client.auth.googleSignIn(
-            code: google.issueCode(GoogleStandIn.Claims(subject: "google-sub-2", email: "linus.t@demo.edu"), redirectURI: Self.redirectURI),
+            code: google.issueCode(
+                GoogleStandIn.Claims(subject: "google-sub-2", email: "linus.t@demo.edu"), redirectURI: Self.redirectURI),
             redirectURI: Self.redirectURI)
         #expect(again.user?.id == byCode.user?.id)
         // Keys are cached (Cache-Control max-age): three sign-ins, one JWKS fetch.
@@ -62,50 +77,81 @@ struct GoogleSignInTests {
 
     @Test("refused: wrong audience, expired token, bad signature, unverified email, wrong domain, reused code")
     func refusals() async throws {
-        guard let harness = try await AuthHarness.start(.sqlite, google: true), let google = harness.google else { return }
+        guard let harness = try await AuthHarness.start(.sqlite, google: true), let google = harness.google else {
+            return
+        }
         let client = harness.client()
         func attempt(_ change: (inout GoogleStandIn.Claims) -> Void) async -> RPCError? {
             var claims = GoogleStandIn.Claims(subject: "sub-\(UUID().uuidString)", email: "mallory@demo.edu")
             change(&claims)
             let code = google.issueCode(claims, redirectURI: Self.redirectURI)
-            return await AuthHarness.error { () async throws(RPCError) in try await client.auth.googleSignIn(code: code, redirectURI: Self.redirectURI) }
+            return await AuthHarness.error { () async throws(RPCError) in
+                try await client.auth.googleSignIn(code: code, redirectURI: Self.redirectURI)
+            }
         }
         let wrongAudience = await attempt { $0.audience = "someone-else.apps.googleusercontent.com" }
-        #expect(wrongAudience?.code == .unauthenticated && wrongAudience?.reason == "GOOGLE_TOKEN_INVALID", "\(String(describing: wrongAudience))")
+        #expect(
+            wrongAudience?.code == .unauthenticated && wrongAudience?.reason == "GOOGLE_TOKEN_INVALID",
+            "\(String(describing: wrongAudience))")
         let expired = await attempt { $0.expiresInSeconds = -120 }
         #expect(expired?.reason == "GOOGLE_TOKEN_INVALID", "\(String(describing: expired))")
         let forged = await attempt { $0.forgeSignature = true }
-        #expect(forged?.reason == "GOOGLE_TOKEN_INVALID" && forged?.message.contains("signature") == true, "\(String(describing: forged))")
+        #expect(
+            forged?.reason == "GOOGLE_TOKEN_INVALID" && forged?.message.contains("signature") == true,
+            "\(String(describing: forged))")
         let wrongIssuer = await attempt { $0.issuer = "https://evil.example" }
         #expect(wrongIssuer?.reason == "GOOGLE_TOKEN_INVALID")
         let unverified = await attempt { $0.emailVerified = false }
         #expect(unverified?.code == .failedPrecondition && unverified?.reason == "GOOGLE_EMAIL_NOT_VERIFIED")
         let wrongDomain = await attempt { $0.email = "mallory@gmail.com" }
         #expect(wrongDomain?.code == .permissionDenied && wrongDomain?.reason == "EMAIL_DOMAIN_NOT_ALLOWED")
-        let otherHostedDomain = await attempt { $0.email = "mallory@gmail.com"; $0.hostedDomain = "evil.edu" }
+        let otherHostedDomain = await attempt {
+            $0.email = "mallory@gmail.com"
+            $0.hostedDomain = "evil.edu"
+        }
         #expect(otherHostedDomain?.reason == "EMAIL_DOMAIN_NOT_ALLOWED")
         // A Workspace account of the university (hd) with an email alias elsewhere is accepted.
-        let hosted = google.issueCode({ var c = GoogleStandIn.Claims(subject: "sub-hd", email: "ws@alias.example"); c.hostedDomain = "demo.edu"; return c }(),
-                                      redirectURI: Self.redirectURI)
-        #expect(try await client.auth.googleSignIn(code: hosted, redirectURI: Self.redirectURI).user?.email == "ws@alias.example")
+        let hosted = google.issueCode(
+            {
+                var c = GoogleStandIn.Claims(subject: "sub-hd", email: "ws@alias.example")
+                c.hostedDomain = "demo.edu"
+                return c
+            }(),
+            redirectURI: Self.redirectURI)
+        #expect(
+            try await client.auth.googleSignIn(code: hosted, redirectURI: Self.redirectURI).user?.email
+                == "ws@alias.example")
 
-        let code = google.issueCode(GoogleStandIn.Claims(subject: "sub-once", email: "once@demo.edu"), redirectURI: Self.redirectURI)
+        let code = google.issueCode(
+            GoogleStandIn.Claims(subject: "sub-once", email: "once@demo.edu"), redirectURI: Self.redirectURI)
         _ = try await client.auth.googleSignIn(code: code, redirectURI: Self.redirectURI)
-        let reused = await AuthHarness.error { () async throws(RPCError) in try await client.auth.googleSignIn(code: code, redirectURI: Self.redirectURI) }
-        #expect(reused?.code == .unauthenticated && reused?.reason == "GOOGLE_CODE_REJECTED" && reused?.details["google_error"] == "invalid_grant")
-        let none = await AuthHarness.error { () async throws(RPCError) in try await client.auth.googleSignIn(code: "", redirectURI: Self.redirectURI) }
+        let reused = await AuthHarness.error { () async throws(RPCError) in
+            try await client.auth.googleSignIn(code: code, redirectURI: Self.redirectURI)
+        }
+        #expect(
+            reused?.code == .unauthenticated && reused?.reason == "GOOGLE_CODE_REJECTED"
+                && reused?.details["google_error"] == "invalid_grant")
+        let none = await AuthHarness.error { () async throws(RPCError) in
+            try await client.auth.googleSignIn(code: "", redirectURI: Self.redirectURI)
+        }
         #expect(none?.code == .invalidArgument && none?.details["field"] == "code")
-        #expect(try await harness.test.database.transaction { try $0.query("SELECT id FROM users WHERE email = 'mallory@demo.edu'").count } == 0)
+        #expect(
+            try await harness.test.database.transaction {
+                try $0.query("SELECT id FROM users WHERE email = 'mallory@demo.edu'").count
+            } == 0)
         await client.close()
         await harness.close()
     }
 
     @Test("key rotation: a token signed with a new key makes the server refetch the JWKS once, then it verifies")
     func keyRotation() async throws {
-        guard let harness = try await AuthHarness.start(.sqlite, google: true), let google = harness.google else { return }
+        guard let harness = try await AuthHarness.start(.sqlite, google: true), let google = harness.google else {
+            return
+        }
         let client = harness.client()
         func signIn(_ subject: String) async throws -> SessionMessage {
-            let code = google.issueCode(GoogleStandIn.Claims(subject: subject, email: "\(subject)@demo.edu"), redirectURI: Self.redirectURI)
+            let code = google.issueCode(
+                GoogleStandIn.Claims(subject: subject, email: "\(subject)@demo.edu"), redirectURI: Self.redirectURI)
             return try await client.auth.googleSignIn(code: code, redirectURI: Self.redirectURI)
         }
         _ = try await signIn("before")
@@ -130,9 +176,13 @@ struct GoogleSignInTests {
     func notConfigured() async throws {
         guard let harness = try await AuthHarness.start(.sqlite) else { return }
         let client = harness.client()
-        let url = await AuthHarness.error { () async throws(RPCError) in try await client.auth.googleAuthURL(redirectURI: Self.redirectURI) }
+        let url = await AuthHarness.error { () async throws(RPCError) in
+            try await client.auth.googleAuthURL(redirectURI: Self.redirectURI)
+        }
         #expect(url?.code == .failedPrecondition && url?.reason == "GOOGLE_SIGN_IN_NOT_CONFIGURED")
-        let signIn = await AuthHarness.error { () async throws(RPCError) in try await client.auth.googleSignIn(code: "4/x", redirectURI: Self.redirectURI) }
+        let signIn = await AuthHarness.error { () async throws(RPCError) in
+            try await client.auth.googleSignIn(code: "4/x", redirectURI: Self.redirectURI)
+        }
         #expect(signIn?.reason == "GOOGLE_SIGN_IN_NOT_CONFIGURED")
         await client.close()
         await harness.close()

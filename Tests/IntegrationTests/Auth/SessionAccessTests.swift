@@ -7,8 +7,8 @@ import Logging
 import RPCCore
 import RPCServer
 import Storage
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 /// One method per access level, so the guard can be driven through a real server and real sessions.
@@ -22,7 +22,9 @@ private struct AccessProbeService: RPCService {
         levels.first { $0.0 == name }.map { Self.method(name, $0.1) }!
     }
 
-    static func method(_ name: String, _ level: MethodAccess) -> MethodDescriptor<HealthCheckRequest, HealthCheckResponse> {
+    static func method(_ name: String, _ level: MethodAccess) -> MethodDescriptor<
+        HealthCheckRequest, HealthCheckResponse
+    > {
         MethodDescriptor(service: "careerai.v1.AccessProbe", method: name, kind: .unary, access: level)
     }
 
@@ -47,12 +49,18 @@ struct SessionAccessTests {
         let anonymous = harness.client()
         let noToken = await AuthHarness.error { () async throws(RPCError) in try await anonymous.auth.me() }
         #expect(noToken?.code == .unauthenticated && noToken?.reason == "SIGN_IN_REQUIRED")
-        for bad in ["Bearer cai_notarealtoken", "Basic dXNlcjpwYXNz", "Bearer", "cai_x", "Bearer " + String(repeating: "a", count: 300)] {
+        for bad in [
+            "Bearer cai_notarealtoken", "Basic dXNlcjpwYXNz", "Bearer", "cai_x",
+            "Bearer " + String(repeating: "a", count: 300),
+        ] {
             let client = harness.server.client(tenant: "demo")
             let error = await AuthHarness.error { () async throws(RPCError) in
-                try await client.unary(Methods.AuthService.getMe, GetMeRequest(), metadata: ["authorization": bad]) as UserMessage
+                try await client.unary(Methods.AuthService.getMe, GetMeRequest(), metadata: ["authorization": bad])
+                    as UserMessage
             }
-            #expect(error?.code == .unauthenticated && error?.reason == "SESSION_INVALID", "\(bad.prefix(20)): \(String(describing: error))")
+            #expect(
+                error?.code == .unauthenticated && error?.reason == "SESSION_INVALID",
+                "\(bad.prefix(20)): \(String(describing: error))")
             await client.close()
         }
 
@@ -68,7 +76,8 @@ struct SessionAccessTests {
         let first = try await harness.signIn("life@demo.edu")
         harness.clock.advance(seconds: 61)
         let second = try await harness.signIn("life@demo.edu")
-        let one = harness.client(token: first.token), two = harness.client(token: second.token)
+        let one = harness.client(token: first.token)
+        let two = harness.client(token: second.token)
         try await one.auth.signOut()
         let revoked = await AuthHarness.error { () async throws(RPCError) in try await one.auth.me() }
         #expect(revoked?.code == .unauthenticated && revoked?.reason == "SESSION_INVALID")
@@ -79,11 +88,15 @@ struct SessionAccessTests {
         await harness.close()
     }
 
-    @Test("a token of university A used with x-tenant B is PERMISSION_DENIED (TENANT_MISMATCH)", arguments: Engine.allCases)
+    @Test(
+        "a token of university A used with x-tenant B is PERMISSION_DENIED (TENANT_MISMATCH)",
+        arguments: Engine.allCases)
     func tenantMismatch(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
-        _ = try await harness.server.runtime.universities.create(UniversityDraft(
-            name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 5, defaultGold: 0))
+        _ = try await harness.server.runtime.universities.create(
+            UniversityDraft(
+                name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 5,
+                defaultGold: 0))
         let demoSession = try await harness.signIn("a@demo.edu")
         let otherSession = try await harness.signIn("b@other.edu", tenant: "other")
         #expect(demoSession.user?.universityID != otherSession.user?.universityID)
@@ -95,7 +108,8 @@ struct SessionAccessTests {
         let demoClient = harness.client(tenant: "demo", token: demoSession.token)
         #expect(try await demoClient.auth.me().email == "a@demo.edu")
         let noTenant = harness.client(tenant: nil, token: otherSession.token)
-        #expect(try await noTenant.auth.me().email == "b@other.edu", "without x-tenant the token's own university applies")
+        #expect(
+            try await noTenant.auth.me().email == "b@other.edu", "without x-tenant the token's own university applies")
         for client in [crossed, demoClient, noTenant] { await client.close() }
         await harness.close()
     }
@@ -120,11 +134,14 @@ struct SessionAccessTests {
         let unverifiedToken = SessionToken.generate()
         let now = harness.clock.nowUnix
         try await SQLAuthStore(database: harness.test.database).transaction { tx in
-            let user = User(id: UUID().uuidString.lowercased(), universityID: demo.id, email: "unverified@demo.edu", name: "",
-                            emailVerified: false, googleID: nil, role: .student, isPro: false, createdAtUnix: now)
+            let user = User(
+                id: UUID().uuidString.lowercased(), universityID: demo.id, email: "unverified@demo.edu", name: "",
+                emailVerified: false, googleID: nil, role: .student, isPro: false, createdAtUnix: now)
             try tx.createUser(user, silver: 0, gold: 0, grantReason: "test")
-            try tx.insertSession(SessionRecord(tokenHash: SessionToken.hash(unverifiedToken), userID: user.id, universityID: demo.id,
-                                               createdAtUnix: now, expiresAtUnix: now + 3600))
+            try tx.insertSession(
+                SessionRecord(
+                    tokenHash: SessionToken.hash(unverifiedToken), userID: user.id, universityID: demo.id,
+                    createdAtUnix: now, expiresAtUnix: now + 3600))
         }
 
         let callers: [(String, String?)] = [
@@ -146,15 +163,17 @@ struct SessionAccessTests {
             let client = CareerAIClient(configuration: configuration)
             for (column, (name, _)) in AccessProbeService.levels.enumerated() {
                 do {
-                    let _: HealthCheckResponse = try await client.unary(AccessProbeService.method(name), HealthCheckRequest())
+                    let _: HealthCheckResponse = try await client.unary(
+                        AccessProbeService.method(name), HealthCheckRequest())
                     #expect(expected[row][column] == nil, "\(who) was let into \(name)")
                 } catch {
                     #expect(error.reason == expected[row][column], "\(who) → \(name): \(error)")
-                    let code: StatusCode = switch error.reason {
-                    case "SIGN_IN_REQUIRED": .unauthenticated
-                    case "EMAIL_NOT_VERIFIED": .failedPrecondition
-                    default: .permissionDenied
-                    }
+                    let code: StatusCode =
+                        switch error.reason {
+                        case "SIGN_IN_REQUIRED": .unauthenticated
+                        case "EMAIL_NOT_VERIFIED": .failedPrecondition
+                        default: .permissionDenied
+                        }
                     #expect(error.code == code)
                 }
             }
@@ -167,10 +186,14 @@ struct SessionAccessTests {
         request.subdomain = "viarpc"
         request.allowedDomains = ["viarpc.edu"]
         let asStudent = harness.client(token: student.token)
-        let refused = await AuthHarness.error { () async throws(RPCError) in try await asStudent.universities.create(request) }
+        let refused = await AuthHarness.error { () async throws(RPCError) in
+            try await asStudent.universities.create(request)
+        }
         #expect(refused?.code == .permissionDenied && refused?.reason == "PLATFORM_ADMIN_REQUIRED")
         let asAdmin = harness.client(token: admin.token)
-        let refusedAdmin = await AuthHarness.error { () async throws(RPCError) in try await asAdmin.universities.create(request) }
+        let refusedAdmin = await AuthHarness.error { () async throws(RPCError) in
+            try await asAdmin.universities.create(request)
+        }
         #expect(refusedAdmin?.reason == "PLATFORM_ADMIN_REQUIRED")
         let asPlatform = harness.client(token: platform.token)
         #expect(try await asPlatform.universities.create(request).subdomain == "viarpc")

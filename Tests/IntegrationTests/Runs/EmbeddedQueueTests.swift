@@ -1,8 +1,8 @@
 import Domain
 import Queue
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("The embedded run queue (one process)")
 struct EmbeddedQueueTests {
@@ -35,10 +35,20 @@ struct EmbeddedQueueTests {
         let returned = Counter()
         let short = Task {
             await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<1_000 { group.addTask { _ = try? await queue.next(timeoutMs: 1); returned.add() } }
+                for _ in 0..<1_000 {
+                    group.addTask {
+                        _ = try? await queue.next(timeoutMs: 1)
+                        returned.add()
+                    }
+                }
             }
         }
-        let long = (0..<1_000).map { _ in Task { _ = try? await queue.next(timeoutMs: 600_000); returned.add() } }
+        let long = (0..<1_000).map { _ in
+            Task {
+                _ = try? await queue.next(timeoutMs: 600_000)
+                returned.add()
+            }
+        }
         for call in long { call.cancel() }
         let allReturned = await eventually(timeoutMs: 20_000) { returned.value == 2_000 }
         #expect(allReturned, "\(2_000 - returned.value) calls still waiting")

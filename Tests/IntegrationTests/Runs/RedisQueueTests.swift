@@ -1,19 +1,24 @@
 import Domain
 import Foundation
-@testable import Queue
-import Testing
 import TestSupport
+import Testing
+
+@testable import Queue
 
 @Suite("The run queue on a Redis stream (hiredis) against a real redis-server")
 struct RedisQueueTests {
-    static func queue(_ url: String, stream: String, consumer: String, visibilityMs: Int = 60_000) throws -> RedisJobQueue {
+    static func queue(_ url: String, stream: String, consumer: String, visibilityMs: Int = 60_000) throws
+        -> RedisJobQueue
+    {
         var configuration = RedisJobQueue.Configuration(url: try RedisURL(url), stream: stream, consumer: consumer)
         configuration.visibilityTimeoutMs = visibilityMs
         configuration.claimIntervalMs = 0
         return RedisJobQueue(configuration: configuration)
     }
 
-    @Test("enqueue, deliver in order, acknowledge; an unacknowledged entry goes to another consumer after the visibility timeout")
+    @Test(
+        "enqueue, deliver in order, acknowledge; an unacknowledged entry goes to another consumer after the visibility timeout"
+    )
     func deliverAckReclaim() async throws {
         guard let url = TestRedis.sharedURL() else { return }
         let stream = "test_\(UUID().uuidString.prefix(8))"

@@ -6,8 +6,8 @@ import Outbound
 import RPCCore
 import Storage
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 /// Runs through the real server with the embedded queue and the in-process worker (MOCK workflows).
@@ -32,7 +32,9 @@ struct RunsTests {
         try await LedgerAudit(database: harness.test.database).run()
     }
 
-    @Test("a Job Pack run: debited, queued, watched to success, in the ledger and the run list", arguments: Engine.allCases)
+    @Test(
+        "a Job Pack run: debited, queued, watched to success, in the ledger and the run list",
+        arguments: Engine.allCases)
     func runToSuccess(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("ada@demo.edu")
@@ -44,18 +46,23 @@ struct RunsTests {
 
         let states = try await Self.finalState(client, run.id)
         let last = try #require(states.last)
-        #expect(last.status == "succeeded" && last.resultJSON.contains("resume_bullets") && last.resultJSON.contains("Acme"))
+        #expect(
+            last.status == "succeeded" && last.resultJSON.contains("resume_bullets") && last.resultJSON.contains("Acme")
+        )
         #expect(Set(states.map(\.status)).count == states.count, "one message per status change")
         #expect(try await client.runs.get(id: run.id) == last)
 
         let ledger = try await client.wallet.transactions()
         let debit = try #require(ledger.transactions.first)
-        #expect(debit.type == "debit" && debit.amount == -1 && debit.runID == run.id && debit.status == "completed" && debit.feature == "job_pack")
+        #expect(
+            debit.type == "debit" && debit.amount == -1 && debit.runID == run.id && debit.status == "completed"
+                && debit.feature == "job_pack")
         #expect(ledger.transactions.count == 3 && ledger.transactions.dropFirst().allSatisfy { $0.type == "system" })
 
         // Keyset pages: newest first, no overlap, nothing missed.
         for n in 1...4 { _ = try await client.runs.startJobPack(Self.jobPack("Role \(n)")) }
-        var ids: [String] = [], token = ""
+        var ids: [String] = []
+        var token = ""
         repeat {
             let page = try await client.runs.list(pageSize: 2, pageToken: token)
             #expect(page.runs.count <= 2)
@@ -63,15 +70,21 @@ struct RunsTests {
             token = page.nextPageToken
         } while !token.isEmpty
         #expect(ids.count == 5 && Set(ids).count == 5 && ids.last == run.id)
-        let badToken = await AuthHarness.error { () async throws(RPCError) in try await client.runs.list(pageToken: "garbage") }
+        let badToken = await AuthHarness.error { () async throws(RPCError) in
+            try await client.runs.list(pageToken: "garbage")
+        }
         #expect(badToken?.code == .invalidArgument && badToken?.reason == "INVALID_PAGE_TOKEN")
-        let badSize = await AuthHarness.error { () async throws(RPCError) in try await client.wallet.transactions(pageSize: 101) }
+        let badSize = await AuthHarness.error { () async throws(RPCError) in
+            try await client.wallet.transactions(pageSize: 101)
+        }
         #expect(badSize?.details["field"] == "page_size")
         await client.close()
         await harness.close()
     }
 
-    @Test("insufficient credits: RESOURCE_EXHAUSTED with currency, required and available; nothing written", arguments: Engine.allCases)
+    @Test(
+        "insufficient credits: RESOURCE_EXHAUSTED with currency, required and available; nothing written",
+        arguments: Engine.allCases)
     func insufficientCredits(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("poor@demo.edu")
@@ -80,7 +93,9 @@ struct RunsTests {
         request.profileText = "Second-year CS student."
         _ = try await client.runs.startSkillMapper(request)
         _ = try await client.runs.startSkillMapper(request)
-        let refused = await AuthHarness.error { () async throws(RPCError) in try await client.runs.startSkillMapper(request) }
+        let refused = await AuthHarness.error { () async throws(RPCError) in
+            try await client.runs.startSkillMapper(request)
+        }
         #expect(refused?.code == .resourceExhausted && refused?.reason == "INSUFFICIENT_CREDITS")
         #expect(refused?.details == ["currency": "gold", "required": "1", "available": "0"])
         #expect(try await client.runs.list().runs.count == 2)
@@ -106,7 +121,9 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("the same idempotency-key returns the same run and charges once; with another request it is refused", arguments: Engine.allCases)
+    @Test(
+        "the same idempotency-key returns the same run and charges once; with another request it is refused",
+        arguments: Engine.allCases)
     func idempotentStart(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("retry@demo.edu")
@@ -115,11 +132,15 @@ struct RunsTests {
         let again = try await client.runs.startJobPack(Self.jobPack(), idempotencyKey: "key-1")
         #expect(first.id == again.id)
         #expect(try await client.wallet.wallet().silver == 9)
-        let reused = await AuthHarness.error { () async throws(RPCError) in try await client.runs.startJobPack(Self.jobPack("Other"), idempotencyKey: "key-1") }
+        let reused = await AuthHarness.error { () async throws(RPCError) in
+            try await client.runs.startJobPack(Self.jobPack("Other"), idempotencyKey: "key-1")
+        }
         #expect(reused?.code == .alreadyExists && reused?.reason == "IDEMPOTENCY_KEY_REUSED")
         // Concurrent retries with one key: one run, one charge.
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<10 { group.addTask { try await client.runs.startJobPack(Self.jobPack(), idempotencyKey: "key-2").id } }
+            for _ in 0..<10 {
+                group.addTask { try await client.runs.startJobPack(Self.jobPack(), idempotencyKey: "key-2").id }
+            }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
         }
         #expect(ids.count == 1)
@@ -128,11 +149,15 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("200 concurrent starts on a wallet that pays for 50: exactly 50 runs, balance 0, never negative", arguments: Engine.allCases)
+    @Test(
+        "200 concurrent starts on a wallet that pays for 50: exactly 50 runs, balance 0, never negative",
+        arguments: Engine.allCases)
     func concurrentStarts(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
-        _ = try await harness.server.runtime.universities.create(UniversityDraft(
-            name: "Rich University", subdomain: "rich", allowedDomains: ["rich.edu"], defaultSilver: 50, defaultGold: 0))
+        _ = try await harness.server.runtime.universities.create(
+            UniversityDraft(
+                name: "Rich University", subdomain: "rich", allowedDomains: ["rich.edu"], defaultSilver: 50,
+                defaultGold: 0))
         let session = try await harness.signIn("busy@rich.edu", tenant: "rich")
         let clients = (0..<4).map { _ in harness.client(tenant: "rich", token: session.token) }
         let outcomes = await withTaskGroup(of: String.self) { group in
@@ -152,17 +177,22 @@ struct RunsTests {
         }
         #expect(outcomes == ["ok": 50, "INSUFFICIENT_CREDITS": 150], "\(outcomes)")
         #expect(try await clients[0].wallet.wallet().silver == 0)
-        let runs = try await harness.test.database.transaction { try $0.query("SELECT COUNT(*) AS n FROM runs").first!.integer("n") }
+        let runs = try await harness.test.database.transaction {
+            try $0.query("SELECT COUNT(*) AS n FROM runs").first!.integer("n")
+        }
         #expect(runs == 50)
         #expect(try await Self.audit(harness).isClean)
         for client in clients { await client.close() }
         await harness.close()
     }
 
-    @Test("a workflow that always fails: retried, then failed and refunded exactly once, even when the refund is retried",
-          arguments: Engine.allCases)
+    @Test(
+        "a workflow that always fails: retried, then failed and refunded exactly once, even when the refund is retried",
+        arguments: Engine.allCases)
     func failingWorkflow(_ engine: Engine) async throws {
-        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_MOCK_MODE": "fail"]) else { return }
+        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_MOCK_MODE": "fail"]) else {
+            return
+        }
         let session = try await harness.signIn("unlucky@demo.edu")
         let client = harness.client(token: session.token)
         let run = try await client.runs.startJobPack(Self.jobPack())
@@ -191,7 +221,10 @@ struct RunsTests {
 
     @Test("a hanging workflow times out, is retried and finally refunded")
     func hangingWorkflow() async throws {
-        guard let harness = try await AuthHarness.start(.sqlite, environment: ["CAREERAI_MOCK_MODE": "hang", "CAREERAI_JOB_TIMEOUT_MS": "200"]) else { return }
+        guard
+            let harness = try await AuthHarness.start(
+                .sqlite, environment: ["CAREERAI_MOCK_MODE": "hang", "CAREERAI_JOB_TIMEOUT_MS": "200"])
+        else { return }
         let session = try await harness.signIn("slow@demo.edu")
         let client = harness.client(token: session.token)
         let run = try await client.runs.startJobPack(Self.jobPack())
@@ -202,20 +235,27 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("runs are visible to their owner and their university's admins only; other tenants get NOT_FOUND", arguments: Engine.allCases)
+    @Test(
+        "runs are visible to their owner and their university's admins only; other tenants get NOT_FOUND",
+        arguments: Engine.allCases)
     func visibility(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
-        _ = try await harness.server.runtime.universities.create(UniversityDraft(
-            name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 5, defaultGold: 0))
+        _ = try await harness.server.runtime.universities.create(
+            UniversityDraft(
+                name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 5,
+                defaultGold: 0))
         let owner = try await harness.signIn("owner@demo.edu")
         let classmate = try await harness.signIn("classmate@demo.edu")
         let admin = try await harness.signIn("admin@demo.edu")
         let outsider = try await harness.signIn("outsider@other.edu", tenant: "other")
         let demo = try await harness.server.runtime.universities.resolve(subdomain: "demo")
-        _ = try await SQLUserRepository(database: harness.test.database).setRole(in: demo.id, userID: admin.user!.id, role: .universityAdmin)
+        _ = try await SQLUserRepository(database: harness.test.database).setRole(
+            in: demo.id, userID: admin.user!.id, role: .universityAdmin)
         let run = try await harness.client(token: owner.token).runs.startJobPack(Self.jobPack())
 
-        let classmateError = await AuthHarness.error { () async throws(RPCError) in try await harness.client(token: classmate.token).runs.get(id: run.id) }
+        let classmateError = await AuthHarness.error { () async throws(RPCError) in
+            try await harness.client(token: classmate.token).runs.get(id: run.id)
+        }
         #expect(classmateError?.code == .notFound && classmateError?.reason == "RUN_NOT_FOUND")
         let outsiderError = await AuthHarness.error { () async throws(RPCError) in
             try await harness.client(tenant: "other", token: outsider.token).runs.get(id: run.id)
@@ -225,27 +265,38 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("top-ups: admins only; university admins in their own university, platform admins in any; idempotent by key", arguments: Engine.allCases)
+    @Test(
+        "top-ups: admins only; university admins in their own university, platform admins in any; idempotent by key",
+        arguments: Engine.allCases)
     func topUps(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
-        _ = try await harness.server.runtime.universities.create(UniversityDraft(
-            name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 0, defaultGold: 0))
+        _ = try await harness.server.runtime.universities.create(
+            UniversityDraft(
+                name: "Other University", subdomain: "other", allowedDomains: ["other.edu"], defaultSilver: 0,
+                defaultGold: 0))
         let student = try await harness.signIn("s@demo.edu")
         let admin = try await harness.signIn("a@demo.edu")
         let foreign = try await harness.signIn("f@other.edu", tenant: "other")
         let demo = try await harness.server.runtime.universities.resolve(subdomain: "demo")
-        _ = try await SQLUserRepository(database: harness.test.database).setRole(in: demo.id, userID: admin.user!.id, role: .universityAdmin)
+        _ = try await SQLUserRepository(database: harness.test.database).setRole(
+            in: demo.id, userID: admin.user!.id, role: .universityAdmin)
         let studentID = try #require(student.user?.id)
 
         let denied = await AuthHarness.error { () async throws(RPCError) in
-            try await harness.client(token: student.token).wallet.topUp(userID: studentID, currency: "silver", amount: 5)
+            try await harness.client(token: student.token).wallet.topUp(
+                userID: studentID, currency: "silver", amount: 5)
         }
         #expect(denied?.code == .permissionDenied && denied?.reason == "UNIVERSITY_ADMIN_REQUIRED")
         let adminClient = harness.client(token: admin.token)
-        let first = try await adminClient.wallet.topUp(userID: studentID, currency: "silver", amount: 5, reason: "hackathon", idempotencyKey: "t-1")
-        let again = try await adminClient.wallet.topUp(userID: studentID, currency: "silver", amount: 5, reason: "hackathon", idempotencyKey: "t-1")
-        #expect(first.wallet?.silver == 15 && again.wallet?.silver == 15 && first.transaction?.id == again.transaction?.id)
-        #expect(first.transaction?.type == "topup" && first.transaction?.amount == 5 && first.transaction?.metadata.contains("hackathon") == true)
+        let first = try await adminClient.wallet.topUp(
+            userID: studentID, currency: "silver", amount: 5, reason: "hackathon", idempotencyKey: "t-1")
+        let again = try await adminClient.wallet.topUp(
+            userID: studentID, currency: "silver", amount: 5, reason: "hackathon", idempotencyKey: "t-1")
+        #expect(
+            first.wallet?.silver == 15 && again.wallet?.silver == 15 && first.transaction?.id == again.transaction?.id)
+        #expect(
+            first.transaction?.type == "topup" && first.transaction?.amount == 5
+                && first.transaction?.metadata.contains("hackathon") == true)
         let reused = await AuthHarness.error { () async throws(RPCError) in
             try await adminClient.wallet.topUp(userID: studentID, currency: "silver", amount: 7, idempotencyKey: "t-1")
         }
@@ -254,20 +305,29 @@ struct RunsTests {
             try await adminClient.wallet.topUp(userID: foreign.user!.id, currency: "silver", amount: 5)
         }
         #expect(otherTenant?.code == .notFound && otherTenant?.reason == "USER_NOT_FOUND")
-        #expect(try await harness.client(tenant: "other", token: foreign.token).wallet.wallet().silver == 0, "nothing was added")
+        #expect(
+            try await harness.client(tenant: "other", token: foreign.token).wallet.wallet().silver == 0,
+            "nothing was added")
 
         // A platform admin (whose account is at demo) tops up a user of another university.
         let platform = try await harness.signIn("p@demo.edu")
-        _ = try await SQLUserRepository(database: harness.test.database).setRole(in: demo.id, userID: platform.user!.id, role: .platformAdmin)
+        _ = try await SQLUserRepository(database: harness.test.database).setRole(
+            in: demo.id, userID: platform.user!.id, role: .platformAdmin)
         let platformClient = harness.client(token: platform.token)
-        let crossed = try await platformClient.wallet.topUp(userID: foreign.user!.id, currency: "gold", amount: 3, reason: "grant", idempotencyKey: "p-1")
-        let crossedAgain = try await platformClient.wallet.topUp(userID: foreign.user!.id, currency: "gold", amount: 3, reason: "grant", idempotencyKey: "p-1")
-        #expect(crossed.wallet?.gold == 3 && crossedAgain.wallet?.gold == 3 && crossed.transaction?.id == crossedAgain.transaction?.id)
+        let crossed = try await platformClient.wallet.topUp(
+            userID: foreign.user!.id, currency: "gold", amount: 3, reason: "grant", idempotencyKey: "p-1")
+        let crossedAgain = try await platformClient.wallet.topUp(
+            userID: foreign.user!.id, currency: "gold", amount: 3, reason: "grant", idempotencyKey: "p-1")
+        #expect(
+            crossed.wallet?.gold == 3 && crossedAgain.wallet?.gold == 3
+                && crossed.transaction?.id == crossedAgain.transaction?.id)
         let foreignClient = harness.client(tenant: "other", token: foreign.token)
         #expect(try await foreignClient.wallet.wallet().gold == 3)
         let foreignLedger = try await foreignClient.wallet.transactions().transactions
-        #expect(foreignLedger.first?.type == "topup" && foreignLedger.first?.amount == 3
-                && foreignLedger.first?.metadata.contains(platform.user!.id) == true, "the ledger row is the user's and names the admin")
+        #expect(
+            foreignLedger.first?.type == "topup" && foreignLedger.first?.amount == 3
+                && foreignLedger.first?.metadata.contains(platform.user!.id) == true,
+            "the ledger row is the user's and names the admin")
         let nobody = await AuthHarness.error { () async throws(RPCError) in
             try await platformClient.wallet.topUp(userID: "no-such-user", currency: "gold", amount: 1)
         }
@@ -275,7 +335,9 @@ struct RunsTests {
         await foreignClient.close()
         await platformClient.close()
 
-        for (currency, amount, field) in [("bronze", Int64(5), "currency"), ("gold", 0, "amount"), ("gold", -3, "amount")] {
+        for (currency, amount, field) in [
+            ("bronze", Int64(5), "currency"), ("gold", 0, "amount"), ("gold", -3, "amount"),
+        ] {
             let bad = await AuthHarness.error { () async throws(RPCError) in
                 try await adminClient.wallet.topUp(userID: studentID, currency: currency, amount: amount)
             }
@@ -302,10 +364,13 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("a run whose worker died is taken over when the queue delivers it again (no sweeper): done once, charged once", arguments: Engine.allCases)
+    @Test(
+        "a run whose worker died is taken over when the queue delivers it again (no sweeper): done once, charged once",
+        arguments: Engine.allCases)
     func takeOverFromDeadWorker(_ engine: Engine) async throws {
         // The sweeper is kept out of the way, so only the redelivery can recover the run.
-        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"]) else { return }
+        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"])
+        else { return }
         let session = try await harness.signIn("takeover@demo.edu")
         let client = harness.client(token: session.token)
         let store = SQLCreditsStore(database: harness.test.database)
@@ -317,10 +382,13 @@ struct RunsTests {
         #expect(try await store.claimRun(id: run.id, nowUnix: now, takeOverBeforeUnix: now - 60)?.run.attempts == 1)
         var limits = RunProcessor.Limits()
         limits.visibilityTimeoutSeconds = 60
-        let workerB = RunProcessor(store: store, queue: NoQueue(), workflows: { MockWorkflow(kind: $0) }, clock: harness.clock, limits: limits)
+        let workerB = RunProcessor(
+            store: store, queue: NoQueue(), workflows: { MockWorkflow(kind: $0) }, clock: harness.clock, limits: limits)
         #expect(try await workerB.process(runID: run.id) == .notClaimed, "A's heartbeat is still fresh: the run is A's")
         harness.clock.advance(seconds: 61)
-        #expect(try await workerB.process(runID: run.id) == .succeeded, "A is silent past the visibility timeout: B takes the run over")
+        #expect(
+            try await workerB.process(runID: run.id) == .succeeded,
+            "A is silent past the visibility timeout: B takes the run over")
         #expect(try await workerB.process(runID: run.id) == .notClaimed, "a finished run is never claimed again")
 
         #expect(try await client.runs.get(id: run.id).status == "succeeded")
@@ -336,7 +404,9 @@ struct RunsTests {
         // A run on its last attempt is not taken over: the sweeper fails and refunds it instead.
         let last = try await unqueued.start()
         _ = try await harness.test.database.transaction {
-            try $0.execute("UPDATE runs SET status = 'running', attempts = max_attempts, heartbeat_at = 0 WHERE id = $1", [.text(last.id)])
+            try $0.execute(
+                "UPDATE runs SET status = 'running', attempts = max_attempts, heartbeat_at = 0 WHERE id = $1",
+                [.text(last.id)])
         }
         #expect(try await workerB.process(runID: last.id) == .notClaimed)
         #expect(try await harness.server.runtime.sweeper.sweep().failed == 1)
@@ -347,9 +417,12 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("WatchRun's hub: 20 watchers cost one status query per interval; a change made elsewhere wakes only its watchers, an announcement at once, cancellation always", arguments: Engine.allCases)
+    @Test(
+        "WatchRun's hub: 20 watchers cost one status query per interval; a change made elsewhere wakes only its watchers, an announcement at once, cancellation always",
+        arguments: Engine.allCases)
     func statusHub(_ engine: Engine) async throws {
-        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"]) else { return }
+        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"])
+        else { return }
         let session = try await harness.signIn("hub@demo.edu")
         try await harness.test.database.transaction {
             try $0.execute("UPDATE credit_wallets SET silver = 100 WHERE user_id = $1", [.text(session.user!.id)])
@@ -374,7 +447,9 @@ struct RunsTests {
         #expect(woken.values.isEmpty, "nothing changed, nobody woke")
         let queries = store.statusQueries
         let ticks = (ContinuousClock.now - watchStarted) / .milliseconds(50)
-        #expect(queries >= 1 && Double(queries) <= ticks + 2, "at most one query per 50 ms for all 20 watchers, not one each: \(queries) in \(ticks) ticks")
+        #expect(
+            queries >= 1 && Double(queries) <= ticks + 2,
+            "at most one query per 50 ms for all 20 watchers, not one each: \(queries) in \(ticks) ticks")
 
         // Another process moves half the runs on (here: straight in the database).
         let moved = Set(runIDs.prefix(10))
@@ -399,7 +474,9 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("the audit finds a wallet that differs from its ledger and a failed run without its refund", arguments: Engine.allCases)
+    @Test(
+        "the audit finds a wallet that differs from its ledger and a failed run without its refund",
+        arguments: Engine.allCases)
     func auditFindsOffenders(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("tamper@demo.edu")
@@ -408,7 +485,8 @@ struct RunsTests {
         _ = try await Self.finalState(client, run.id)
         #expect(try await Self.audit(harness).isClean)
         try await harness.test.database.transaction { connection in
-            try connection.execute("UPDATE credit_wallets SET silver = silver + 5 WHERE user_id = $1", [.text(session.user!.id)])
+            try connection.execute(
+                "UPDATE credit_wallets SET silver = silver + 5 WHERE user_id = $1", [.text(session.user!.id)])
             try connection.execute("UPDATE runs SET status = 'failed' WHERE id = $1", [.text(run.id)])
         }
         let report = try await Self.audit(harness)
@@ -424,7 +502,10 @@ struct RunsTests {
         guard let harness = try await AuthHarness.start(.sqlite) else { return }
         let costs = try await harness.client().wallet.featureCosts().costs
         #expect(costs.count == 8)
-        #expect(costs.contains { $0.feature == "job_pack" && $0.plan == "free" && $0.currency == "silver" && $0.amount == 1 })
+        #expect(
+            costs.contains {
+                $0.feature == "job_pack" && $0.plan == "free" && $0.currency == "silver" && $0.amount == 1
+            })
         await harness.close()
     }
 }
@@ -444,11 +525,14 @@ struct UnqueuedStarts {
 
     init(_ harness: AuthHarness, token: String, store: any CreditsStore) async throws {
         service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
-        principal = try #require(try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(token)", tenant: "demo"))
+        principal = try #require(
+            try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(token)", tenant: "demo"))
     }
 
     func start() async throws -> Run {
-        try await service.start(.jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal, idempotencyKey: nil)
+        try await service.start(
+            .jobPack(jobTitle: "T", company: "C", jobDescription: "D", resumeText: "R"), by: principal,
+            idempotencyKey: nil)
     }
 }
 
@@ -462,9 +546,12 @@ final class CountingCreditsStore: CreditsStore {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T {
         try await store.transaction(body)
     }
-    func startRun(_ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
-                  requestHash: String) async throws -> StartRunOutcome {
-        try await store.startRun(run, input: input, model: model, debit: debit, idempotencyKey: idempotencyKey, requestHash: requestHash)
+    func startRun(
+        _ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
+        requestHash: String
+    ) async throws -> StartRunOutcome {
+        try await store.startRun(
+            run, input: input, model: model, debit: debit, idempotencyKey: idempotencyKey, requestHash: requestHash)
     }
     func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)? {
         try await store.claimRun(id: id, nowUnix: nowUnix, takeOverBeforeUnix: takeOverBeforeUnix)

@@ -2,8 +2,8 @@ import Client
 import Contract
 import Foundation
 import RPCCore
-import Testing
 import TestSupport
+import Testing
 import Wire
 
 /// careerai-server and its workers as real processes on Redis and a database file.
@@ -54,7 +54,8 @@ struct WorkerProcessTests {
             await database.close()
             return nil
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-workers-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "careerai-workers-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var environment = [
             "CAREERAI_DATABASE_URL": database.url,
@@ -69,12 +70,17 @@ struct WorkerProcessTests {
         return Setup(directory: directory, environment: environment, smtp: smtp, server: server, database: database)
     }
 
-    static func waitFor(_ client: CareerAIClient, _ id: String, status: String, timeoutSeconds: Double = 30) async throws -> RunMessage {
+    static func waitFor(_ client: CareerAIClient, _ id: String, status: String, timeoutSeconds: Double = 30)
+        async throws -> RunMessage
+    {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while true {
             let run = try await client.runs.get(id: id)
             if run.status == status { return run }
-            guard Date() < deadline else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "run \(id) stuck at \(run.status)"]) }
+            guard Date() < deadline else {
+                throw CocoaError(
+                    .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "run \(id) stuck at \(run.status)"])
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -88,11 +94,13 @@ struct WorkerProcessTests {
         return request
     }()
 
-    @Test("a worker killed with SIGKILL mid-run: another worker completes the run, charged once; the audit passes",
-          arguments: Engine.allCases)
+    @Test(
+        "a worker killed with SIGKILL mid-run: another worker completes the run, charged once; the audit passes",
+        arguments: Engine.allCases)
     func sigkillMidRun(_ engine: Engine) async throws {
         guard let redisURL = TestRedis.sharedURL(),
-              let setup = try await Self.setUp(engine, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "1500"]) else { return }
+            let setup = try await Self.setUp(engine, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "1500"])
+        else { return }
         let token = try await setup.signIn("k@demo.edu")
         let client = try setup.client(token: token)
         let doomed = try setup.worker()
@@ -113,11 +121,13 @@ struct WorkerProcessTests {
         await setup.close()
     }
 
-    @Test("Redis restarted with its data lost while runs are queued: the sweeper queues them again and none is lost",
-          arguments: Engine.allCases)
+    @Test(
+        "Redis restarted with its data lost while runs are queued: the sweeper queues them again and none is lost",
+        arguments: Engine.allCases)
     func redisLosesQueuedRuns(_ engine: Engine) async throws {
         guard let redis = try await PrivateRedis.start(),
-              let setup = try await Self.setUp(engine, redisURL: redis.url) else { return }
+            let setup = try await Self.setUp(engine, redisURL: redis.url)
+        else { return }
         let token = try await setup.signIn("r@demo.edu")
         let client = try setup.client(token: token)
         var ids: [String] = []
@@ -138,7 +148,8 @@ struct WorkerProcessTests {
     @Test("SIGTERM lets a worker finish the run in flight before it exits 0")
     func gracefulStop() async throws {
         guard let redisURL = TestRedis.sharedURL(),
-              let setup = try await Self.setUp(.sqlite, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "800"]) else { return }
+            let setup = try await Self.setUp(.sqlite, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "800"])
+        else { return }
         let token = try await setup.signIn("g@demo.edu")
         let client = try setup.client(token: token)
         let worker = try setup.worker(["--concurrency", "2"])

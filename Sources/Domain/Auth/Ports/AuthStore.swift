@@ -9,8 +9,10 @@ public struct OtpRecord: Sendable, Equatable {
     public var expiresAtUnix: Int64
     public var createdAtUnix: Int64
 
-    public init(id: String, universityID: UniversityID, email: String, codeHash: String, attempts: Int, consumed: Bool,
-                expiresAtUnix: Int64, createdAtUnix: Int64) {
+    public init(
+        id: String, universityID: UniversityID, email: String, codeHash: String, attempts: Int, consumed: Bool,
+        expiresAtUnix: Int64, createdAtUnix: Int64
+    ) {
         self.id = id
         self.universityID = universityID
         self.email = email
@@ -31,8 +33,10 @@ public struct SessionRecord: Sendable, Equatable {
     public var expiresAtUnix: Int64
     public var revokedAtUnix: Int64?
 
-    public init(tokenHash: String, userID: String, universityID: UniversityID, createdAtUnix: Int64, expiresAtUnix: Int64,
-                revokedAtUnix: Int64? = nil) {
+    public init(
+        tokenHash: String, userID: String, universityID: UniversityID, createdAtUnix: Int64, expiresAtUnix: Int64,
+        revokedAtUnix: Int64? = nil
+    ) {
         self.tokenHash = tokenHash
         self.userID = userID
         self.universityID = universityID

@@ -31,9 +31,12 @@ public protocol GoogleIdentityProvider: Sendable {
 public struct UnconfiguredGoogleIdentityProvider: GoogleIdentityProvider {
     public init() {}
 
-    static let error = DomainError(.failedPrecondition, reason: .googleSignInNotConfigured,
-                                   "Google sign-in is not configured on this server (GOOGLE_CLIENT_ID); sign in with an email code")
+    static let error = DomainError(
+        .failedPrecondition, reason: .googleSignInNotConfigured,
+        "Google sign-in is not configured on this server (GOOGLE_CLIENT_ID); sign in with an email code")
 
-    public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String { throw Self.error }
+    public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String {
+        throw Self.error
+    }
     public func identity(code: String, redirectURI: String) async throws -> GoogleIdentity { throw Self.error }
 }

@@ -20,19 +20,24 @@ public enum OtpCode {
 
     /// The stored form: hex HMAC-SHA256 over the code bound to its request, university and email, so a
     /// hash copied to another row never matches.
-    public static func hash(_ code: String, otpID: String, university: UniversityID, email: String, secret: ServerSecret) -> String {
+    public static func hash(
+        _ code: String, otpID: String, university: UniversityID, email: String, secret: ServerSecret
+    ) -> String {
         HMAC<SHA256>.authenticationCode(for: Array(message(code, otpID, university, email).utf8), using: secret.key).hex
     }
 
     /// Constant-time check of `code` against a stored hash.
-    public static func matches(_ code: String, storedHash: String, otpID: String, university: UniversityID, email: String,
-                               secret: ServerSecret) -> Bool {
+    public static func matches(
+        _ code: String, storedHash: String, otpID: String, university: UniversityID, email: String,
+        secret: ServerSecret
+    ) -> Bool {
         guard let stored = storedHash.hexBytes, stored.count == SHA256.byteCount else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(
             stored, authenticating: Array(message(code, otpID, university, email).utf8), using: secret.key)
     }
 
-    private static func message(_ code: String, _ otpID: String, _ university: UniversityID, _ email: String) -> String {
+    private static func message(_ code: String, _ otpID: String, _ university: UniversityID, _ email: String) -> String
+    {
         "careerai-otp-v1|\(otpID)|\(university.rawValue)|\(email)|\(code)"
     }
 }

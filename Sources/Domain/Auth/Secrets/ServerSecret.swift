@@ -12,7 +12,8 @@ public struct ServerSecret: Sendable {
     public init(_ text: String) throws {
         let bytes = Array(text.utf8)
         guard bytes.count >= Self.minBytes, bytes.count <= Self.maxBytes else {
-            throw DomainError.invalidField("CAREERAI_SECRET", "must be \(Self.minBytes) to \(Self.maxBytes) bytes (e.g. `openssl rand -hex 32`)")
+            throw DomainError.invalidField(
+                "CAREERAI_SECRET", "must be \(Self.minBytes) to \(Self.maxBytes) bytes (e.g. `openssl rand -hex 32`)")
         }
         key = SymmetricKey(data: bytes)
     }

@@ -24,14 +24,17 @@ public enum SessionToken {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let token = String(parts[1])
         guard token.hasPrefix(prefix), token.utf8.count <= maxBytes,
-              token.utf8.allSatisfy({ base64URLAlphabet.contains($0) || $0 == UInt8(ascii: "_") }) else { return nil }
+            token.utf8.allSatisfy({ base64URLAlphabet.contains($0) || $0 == UInt8(ascii: "_") })
+        else { return nil }
         return token
     }
 
-    private static let base64URLAlphabet = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
+    private static let base64URLAlphabet = Set(
+        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
 
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+                of: "=", with: "")
     }
 }
