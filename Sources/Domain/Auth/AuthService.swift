@@ -149,8 +149,10 @@ public struct AuthService: SessionAuthenticator {
             } else {
                 user = Self.newUser(university: university, email: email, name: "", googleID: nil, nowUnix: now)
                 try tx.createUser(
-                    user, silver: university.defaultSilver, gold: university.defaultGold,
-                    grantReason: Self.signupGrantReason)
+                    user,
+                    grants: LedgerEntry.grants(
+                        to: user, silver: university.defaultSilver, gold: university.defaultGold,
+                        reason: Self.signupGrantReason))
             }
             return .signedIn(try Self.openSession(token: token, for: user, tx: tx, nowUnix: now, settings: settings))
         }
@@ -226,8 +228,10 @@ public struct AuthService: SessionAuthenticator {
                 user = Self.newUser(
                     university: university, email: email, name: name, googleID: identity.subject, nowUnix: now)
                 try tx.createUser(
-                    user, silver: university.defaultSilver, gold: university.defaultGold,
-                    grantReason: Self.signupGrantReason)
+                    user,
+                    grants: LedgerEntry.grants(
+                        to: user, silver: university.defaultSilver, gold: university.defaultGold,
+                        reason: Self.signupGrantReason))
             }
             return try Self.openSession(token: token, for: user, tx: tx, nowUnix: now, settings: settings)
         }

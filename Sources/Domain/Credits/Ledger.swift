@@ -61,3 +61,16 @@ public struct LedgerEntry: Sendable, Equatable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension LedgerEntry {
+    /// A new user's starting credits: one completed `system` row per currency with a positive amount.
+    public static func grants(to user: User, silver: Int64, gold: Int64, reason: String) -> [LedgerEntry] {
+        precondition(silver >= 0 && gold >= 0, "starting credits are validated with the university")
+        return [(Currency.silver, silver), (Currency.gold, gold)].filter { $0.1 > 0 }.map { currency, amount in
+            LedgerEntry(
+                id: TimeOrderedID.make(), userID: user.id, universityID: user.universityID, feature: nil,
+                currency: currency, amount: amount, kind: .system, runID: nil, status: .completed,
+                metadata: metadata(["reason": reason]), idempotencyKey: nil, createdAtUnix: user.createdAtUnix)
+        }
+    }
+}

@@ -6,11 +6,11 @@ public struct WalletService: Sendable {
     public static let maxReasonLength = 500
     public static let maxIdempotencyKeyBytes = 128
 
-    private let store: any CreditsStore
+    private let store: any WalletStore
     public let costs: FeatureCosts
     private let clock: any WallClock
 
-    public init(store: any CreditsStore, costs: FeatureCosts, clock: any WallClock = SystemWallClock()) {
+    public init(store: any WalletStore, costs: FeatureCosts, clock: any WallClock = SystemWallClock()) {
         self.store = store
         self.costs = costs
         self.clock = clock
@@ -79,12 +79,11 @@ public struct WalletService: Sendable {
                     .notFound, reason: .userNotFound,
                     platformWide ? "no user \(userID.prefix(64))" : "no user \(userID.prefix(64)) at your university")
             }
-            try tx.credit(in: university, userID: userID, currency: currency, amount: amount, nowUnix: now)
             let entry = LedgerEntry(
                 id: TimeOrderedID.make(), userID: userID, universityID: university, feature: nil,
                 currency: currency, amount: amount, kind: .topup, runID: nil, status: .completed,
                 metadata: metadata, idempotencyKey: key, createdAtUnix: now)
-            try tx.insertEntry(entry)
+            guard try tx.post(entry) else { preconditionFailure("a positive post is never refused") }
             return (try tx.wallet(in: university, userID: userID)!, entry)
         }
     }

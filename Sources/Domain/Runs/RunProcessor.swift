@@ -17,7 +17,7 @@ public struct RunProcessor: Sendable {
         case succeeded, failed, retried, notClaimed
     }
 
-    private let store: any CreditsStore
+    private let store: any RunStore
     private let queue: any JobQueue
     private let workflows: @Sendable (Run.Kind) -> any Workflow
     private let clock: any WallClock
@@ -26,7 +26,7 @@ public struct RunProcessor: Sendable {
     let statusChanged: @Sendable (String) -> Void
 
     public init(
-        store: any CreditsStore, queue: any JobQueue, workflows: @escaping @Sendable (Run.Kind) -> any Workflow,
+        store: any RunStore, queue: any JobQueue, workflows: @escaping @Sendable (Run.Kind) -> any Workflow,
         clock: any WallClock = SystemWallClock(), limits: Limits = Limits(),
         statusChanged: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -75,10 +75,7 @@ public struct RunProcessor: Sendable {
             guard try tx.failRun(id: run.id, reason: reason, nowUnix: now) else { return }
             try tx.setDebitStatus(runID: run.id, .failed)
             guard run.cost.amount > 0 else { return }
-            try tx.credit(
-                in: run.universityID, userID: run.userID, currency: run.cost.currency, amount: run.cost.amount,
-                nowUnix: now)
-            try tx.insertEntry(
+            let refunded = try tx.post(
                 LedgerEntry(
                     id: TimeOrderedID.make(), userID: run.userID, universityID: run.universityID,
                     feature: run.kind.feature,
@@ -86,6 +83,7 @@ public struct RunProcessor: Sendable {
                     status: .completed,
                     metadata: LedgerEntry.metadata(["reason": String(reason.prefix(200))]), idempotencyKey: nil,
                     createdAtUnix: now))
+            assert(refunded, "a refund adds credits and is never refused")
         }
         statusChanged(run.id)
     }

@@ -13,7 +13,7 @@ public struct RunService: Sendable {
     public static let maxURL = 2048
     public static let defaultMaxAttempts = 3
 
-    private let store: any CreditsStore
+    private let store: any RunStore
     private let queue: any JobQueue
     private let costs: FeatureCosts
     private let clock: any WallClock
@@ -22,7 +22,7 @@ public struct RunService: Sendable {
     /// `statusHub` wakes watchers; share the one the process's worker announces to (by default a
     /// hub of its own, which finds every change by polling).
     public init(
-        store: any CreditsStore, queue: any JobQueue, costs: FeatureCosts, clock: any WallClock = SystemWallClock(),
+        store: any RunStore, queue: any JobQueue, costs: FeatureCosts, clock: any WallClock = SystemWallClock(),
         statusHub: RunStatusHub? = nil
     ) {
         self.store = store

@@ -8,7 +8,7 @@ public final class RunStatusHub: Sendable {
     /// Run ids per status query: bounds the statement's size however many runs are watched.
     public static let maxIDsPerQuery = 500
 
-    private let store: any CreditsStore
+    private let store: any RunStore
     private let intervalMs: Int
     private let state = Mutex(State())
 
@@ -25,7 +25,7 @@ public final class RunStatusHub: Sendable {
         var polling = false
     }
 
-    public init(store: any CreditsStore, intervalMs: Int = 200) {
+    public init(store: any RunStore, intervalMs: Int = 200) {
         precondition(intervalMs > 0)
         self.store = store
         self.intervalMs = intervalMs

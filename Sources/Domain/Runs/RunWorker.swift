@@ -67,14 +67,14 @@ public struct RunSweeper: Sendable {
         public init() {}
     }
 
-    private let store: any CreditsStore
+    private let store: any RunStore
     private let queue: any JobQueue
     private let processor: RunProcessor
     private let clock: any WallClock
     private let limits: Limits
 
     public init(
-        store: any CreditsStore, queue: any JobQueue, processor: RunProcessor, clock: any WallClock = SystemWallClock(),
+        store: any RunStore, queue: any JobQueue, processor: RunProcessor, clock: any WallClock = SystemWallClock(),
         limits: Limits = Limits()
     ) {
         self.store = store

@@ -22,7 +22,7 @@ struct RunsAssembly: Sendable {
             throw StartupError("MOCK=0: the model workflows are not in this build yet; run with MOCK=1")
         }
         let settings = configuration.worker
-        let credits = SQLCreditsStore(database: database)
+        let runStore = SQLRunStores.make(database: database)
         var redis: RedisJobQueue?
         let queue: any JobQueue
         if let redisURL = configuration.redisURL {
@@ -43,9 +43,9 @@ struct RunsAssembly: Sendable {
         limits.heartbeatMs = settings.heartbeatMs
         limits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
         // One hub per process: this process's worker and sweeper announce to it, WatchRun waits on it.
-        let statusHub = RunStatusHub(store: credits)
+        let statusHub = RunStatusHub(store: runStore)
         let processor = RunProcessor(
-            store: credits, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
+            store: runStore, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
             clock: clock, limits: limits, statusChanged: { statusHub.announce(runID: $0) })
         var sweeperLimits = RunSweeper.Limits()
         sweeperLimits.requeueAfterSeconds = settings.requeueAfterSeconds
@@ -53,10 +53,10 @@ struct RunsAssembly: Sendable {
         return RunsAssembly(
             queue: queue, redis: redis, processor: processor,
             sweeper: RunSweeper(
-                store: credits, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
-            wallets: WalletService(store: credits, costs: configuration.featureCosts, clock: clock),
+                store: runStore, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
+            wallets: WalletService(store: SQLWalletStore(database: database), costs: configuration.featureCosts, clock: clock),
             runs: RunService(
-                store: credits, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub))
+                store: runStore, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub))
     }
 
     /// Unique per process in the consumer group: the host name (without a DNS lookup), pid and a nonce.

@@ -117,8 +117,7 @@ struct SQLAuthTransaction: AuthTransaction {
         ).first.map(SQLUserRepository.user)
     }
 
-    func createUser(_ user: User, silver: Int64, gold: Int64, grantReason: String) throws {
-        precondition(silver >= 0 && gold >= 0, "starting credits are validated with the university")
+    func createUser(_ user: User, grants: [LedgerEntry]) throws {
         let university = SQLValue.text(user.universityID.rawValue)
         try connection.execute(
             """
@@ -131,19 +130,12 @@ struct SQLAuthTransaction: AuthTransaction {
                 .integer(user.createdAtUnix),
             ])
         try connection.execute(
-            "INSERT INTO credit_wallets (user_id, university_id, silver, gold, updated_at) VALUES ($1, $2, $3, $4, $5)",
-            [.text(user.id), university, .integer(silver), .integer(gold), .integer(user.createdAtUnix)])
-        // The ledger explains every balance: each starting grant is a `system` row, written with the wallet.
-        for (currency, amount) in [("silver", silver), ("gold", gold)] where amount > 0 {
-            try connection.execute(
-                """
-                INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, status, metadata, created_at)
-                VALUES ($1, $2, $3, $4, $5, 'system', 'completed', $6, $7)
-                """,
-                [
-                    .text(TimeOrderedID.make()), .text(user.id), university, .text(currency), .integer(amount),
-                    .text(#"{"reason":"\#(grantReason)"}"#), .integer(user.createdAtUnix),
-                ])
+            "INSERT INTO credit_wallets (user_id, university_id, silver, gold, updated_at) VALUES ($1, $2, 0, 0, $3)",
+            [.text(user.id), university, .integer(user.createdAtUnix)])
+        // The ledger explains every balance: each starting grant is posted like any other row.
+        for grant in grants {
+            precondition(grant.userID == user.id && grant.universityID == user.universityID && grant.amount > 0)
+            guard try SQLLedger.post(grant, on: connection) else { preconditionFailure("a grant is never refused") }
         }
     }
 

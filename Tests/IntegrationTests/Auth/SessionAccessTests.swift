@@ -137,7 +137,7 @@ struct SessionAccessTests {
             let user = User(
                 id: UUID().uuidString.lowercased(), universityID: demo.id, email: "unverified@demo.edu", name: "",
                 emailVerified: false, googleID: nil, role: .student, isPro: false, createdAtUnix: now)
-            try tx.createUser(user, silver: 0, gold: 0, grantReason: "test")
+            try tx.createUser(user, grants: [])
             try tx.insertSession(
                 SessionRecord(
                     tokenHash: SessionToken.hash(unverifiedToken), userID: user.id, universityID: demo.id,

@@ -205,7 +205,7 @@ struct RunsTests {
         #expect(attempts == 3)
 
         // The refund step again (a worker retrying after a crash): nothing changes.
-        let store = SQLCreditsStore(database: harness.test.database)
+        let store = SQLRunStores.make(database: harness.test.database)
         let stored = try #require(try await store.transaction { try $0.runForWorker(id: run.id)?.run })
         let processor = RunProcessor(store: store, queue: NoQueue(), workflows: { MockWorkflow(kind: $0) })
         try await processor.failAndRefund(run: stored, reason: "again")
@@ -352,7 +352,7 @@ struct RunsTests {
         guard let harness = try await AuthHarness.start(.sqlite) else { return }
         let session = try await harness.signIn("lost@demo.edu")
         let client = harness.client(token: session.token)
-        let store = SQLCreditsStore(database: harness.test.database)
+        let store = SQLRunStores.make(database: harness.test.database)
         let unqueued = try await UnqueuedStarts(harness, token: session.token, store: store)
         let run = try await unqueued.start()
         #expect(try await client.runs.get(id: run.id).status == "queued")
@@ -373,7 +373,7 @@ struct RunsTests {
         else { return }
         let session = try await harness.signIn("takeover@demo.edu")
         let client = harness.client(token: session.token)
-        let store = SQLCreditsStore(database: harness.test.database)
+        let store = SQLRunStores.make(database: harness.test.database)
         let unqueued = try await UnqueuedStarts(harness, token: session.token, store: store)
         let run = try await unqueued.start()
 
@@ -427,7 +427,7 @@ struct RunsTests {
         try await harness.test.database.transaction {
             try $0.execute("UPDATE credit_wallets SET silver = 100 WHERE user_id = $1", [.text(session.user!.id)])
         }
-        let store = CountingCreditsStore(SQLCreditsStore(database: harness.test.database))
+        let store = CountingRunStore(SQLRunStores.make(database: harness.test.database))
         let unqueued = try await UnqueuedStarts(harness, token: session.token, store: store)
         var runIDs: [String] = []
         for _ in 0..<20 {
@@ -523,7 +523,7 @@ struct UnqueuedStarts {
     let service: RunService
     let principal: Principal
 
-    init(_ harness: AuthHarness, token: String, store: any CreditsStore) async throws {
+    init(_ harness: AuthHarness, token: String, store: any RunStore) async throws {
         service = RunService(store: store, queue: NoQueue(), costs: .builtIn, clock: harness.clock)
         principal = try #require(
             try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(token)", tenant: "demo"))
@@ -537,13 +537,13 @@ struct UnqueuedStarts {
 }
 
 /// The real store, counting the watch hub's status queries.
-final class CountingCreditsStore: CreditsStore {
-    private let store: SQLCreditsStore
+final class CountingRunStore: RunStore {
+    private let store: any RunStore
     private let queries = Mutex(0)
-    init(_ store: SQLCreditsStore) { self.store = store }
+    init(_ store: any RunStore) { self.store = store }
     var statusQueries: Int { queries.withLock { $0 } }
 
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any RunTransaction) throws -> T) async throws -> T {
         try await store.transaction(body)
     }
     func startRun(

@@ -74,8 +74,9 @@ public protocol AuthTransaction {
 
     func user(in university: UniversityID, email: String) throws -> User?
     func user(in university: UniversityID, googleID: String) throws -> User?
-    /// Inserts the user and opens their wallet with `silver`/`gold`, each grant a `system` ledger row.
-    func createUser(_ user: User, silver: Int64, gold: Int64, grantReason: String) throws
+    /// Inserts the user, opens an empty wallet and posts each of `grants` to it (their starting
+    /// credits, `system` rows), through the ledger's one way of moving a balance.
+    func createUser(_ user: User, grants: [LedgerEntry]) throws
     /// Marks the email verified and, when given, links the Google account and fills an empty name.
     func markVerified(in university: UniversityID, userID: String, googleID: String?, name: String?) throws
 

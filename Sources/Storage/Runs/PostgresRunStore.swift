@@ -1,13 +1,18 @@
 import Domain
 
-/// The run hot paths on PostgreSQL as single statements (data-modifying CTEs), each atomic on its
-/// own: one round trip instead of BEGIN, four or five statements and COMMIT. Same effects as the
-/// portable transactions SQLite runs (`SQLCreditsStore`); the same tests cover both.
-enum PostgresRunStatements {
-    static func start(
-        _ database: any SQLDatabase, run: Run, input: RunInput, model: String, debit: LedgerEntry,
-        idempotencyKey: String?, requestHash: String
+/// Runs on PostgreSQL: each hot path one statement (data-modifying CTEs), atomic on its own: one
+/// round trip instead of BEGIN, four or five statements and COMMIT. Same effects as the portable
+/// transactions SQLite runs (`SQLiteRunStore`); the same tests cover both.
+struct PostgresRunStore: SQLRunStore {
+    let database: any SQLDatabase
+
+    /// The debit's ledger row is written inside the statement, and the wallet moves by the same amount
+    /// in the same statement: `SQLLedger.post`'s rule, in one round trip.
+    public func startRun(
+        _ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
+        requestHash: String
     ) async throws -> StartRunOutcome {
+        precondition(debit.amount == -run.cost.amount && debit.kind == .debit, "the debit is the run's cost")
         let column = run.cost.currency.rawValue  // an enum case, never user text
         var parameters: [SQLValue] = [
             .text(run.id), .text(run.universityID.rawValue), .text(run.userID), .text(run.kind.rawValue),  // $1-$4
@@ -46,10 +51,9 @@ enum PostgresRunStatements {
                 SELECT $11::text, $3::text, $2::text, $12::text, $5::text, $13::bigint, 'debit', id, 'pending', $14::text, $10::bigint FROM r)
             SELECT COUNT(*) AS started FROM r
             """
-        let store = SQLCreditsStore(database: database)
         let bound = parameters
         for _ in 0..<3 {
-            if let idempotencyKey, let earlier = try await earlierRun(store, run: run, key: idempotencyKey) {
+            if let idempotencyKey, let earlier = try await earlierRun(run: run, key: idempotencyKey) {
                 return earlier
             }
             do {
@@ -57,7 +61,7 @@ enum PostgresRunStatements {
                     try connection.query(sql, bound).first?.integer("started") ?? 0
                 }
                 if started == 1 { return .started }
-                let available = try await store.transaction { tx in
+                let available = try await sqlTransaction { tx in
                     try tx.wallet(in: run.universityID, userID: run.userID)?.balance(run.cost.currency) ?? 0
                 }
                 return .insufficient(available: available)
@@ -71,21 +75,21 @@ enum PostgresRunStatements {
             .aborted, reason: .transactionConflict, "the run could not be started for conflicting retries; try again")
     }
 
-    private static func earlierRun(_ store: SQLCreditsStore, run: Run, key: String) async throws -> StartRunOutcome? {
-        try await store.transaction { tx in
+    private func earlierRun(run: Run, key: String) async throws -> StartRunOutcome? {
+        try await sqlTransaction { tx in
             try tx.run(in: run.universityID, userID: run.userID, idempotencyKey: key).map {
                 .existing($0.run, requestHash: $0.requestHash)
             }
         }
     }
 
-    private static let claimedRunColumns = SQLCreditsTransaction.runColumns.split(separator: ",")
+    private static let claimedRunColumns = SQLRunTransaction.runColumns.split(separator: ",")
         .map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
 
-    static func claim(_ database: any SQLDatabase, id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws
+    public func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws
         -> (run: Run, input: RunInput)?
     {
-        let columns = claimedRunColumns
+        let columns = Self.claimedRunColumns
         let sql = """
             WITH c AS (
                 UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = $2::bigint, heartbeat_at = $2::bigint,
@@ -102,11 +106,11 @@ enum PostgresRunStatements {
                     let row = try connection.query(sql, [.text(id), .integer(nowUnix), .integer(takeOverBeforeUnix)])
                         .first
                 else { return nil }
-                let run = try SQLCreditsTransaction.run(row)
+                let run = try SQLRunTransaction.run(row)
                 switch run.kind {
-                case .jobPack: return (run, try SQLCreditsTransaction.jobPackInput(row, resumeColumn: "jp_resume_text"))
+                case .jobPack: return (run, try SQLRunTransaction.jobPackInput(row, resumeColumn: "jp_resume_text"))
                 case .skillMapper:
-                    return (run, try SQLCreditsTransaction.skillMapperInput(row, resumeColumn: "sm_resume_text"))
+                    return (run, try SQLRunTransaction.skillMapperInput(row, resumeColumn: "sm_resume_text"))
                 }
             }
         } catch let error as StorageError {
@@ -114,9 +118,7 @@ enum PostgresRunStatements {
         }
     }
 
-    static func complete(_ database: any SQLDatabase, id: String, resultJSON: String, nowUnix: Int64) async throws
-        -> Bool
-    {
+    public func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
         let sql = """
             WITH r AS (
                 UPDATE runs SET status = 'succeeded', result_json = $2::text, finished_at = $3::bigint, updated_at = $3::bigint

@@ -1,14 +1,13 @@
-/// Where wallets, the ledger and runs are kept. `transaction` runs the body in one database
-/// transaction (repeatable: it may be retried after a serialization failure), so a balance never
-/// changes without its ledger row, and a run never exists without its debit.
-public protocol CreditsStore: Sendable {
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any CreditsTransaction) throws -> T) async throws -> T
+/// Where runs are kept, beside the wallets they are paid from: a run's debit and its refund are
+/// written with the run's own changes, in one transaction.
+public protocol RunStore: Sendable {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any RunTransaction) throws -> T) async throws -> T
 
-    // The hot paths, each one atomic step (the adapter may do it in fewer round trips than a
+    // The hot paths, each one atomic step (an engine may do it in fewer round trips than a
     // transaction of separate statements).
 
-    /// The deduction's writes: debit `run.cost` unless the balance is short, the run row, its input,
-    /// and `debit` (the ledger row) — all or nothing. With an `idempotencyKey` already used by this
+    /// The deduction's writes: post `debit` (the run's cost, negative) unless the balance is short,
+    /// the run row and its input — all or nothing. With an `idempotencyKey` already used by this
     /// user, nothing is written and the earlier run is returned.
     func startRun(
         _ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
@@ -32,24 +31,8 @@ public enum StartRunOutcome: Sendable, Equatable {
     case existing(Run, requestHash: String)
 }
 
-/// What credit and run changes may do inside one transaction. Every call names the university.
-public protocol CreditsTransaction {
-    func user(in university: UniversityID, id: String) throws -> User?
-    /// The university of the user with this id, whichever it is: only for platform-wide callers.
-    func universityOfUser(id: String) throws -> UniversityID?
-    func wallet(in university: UniversityID, userID: String) throws -> Wallet?
-    /// Takes `amount` unless the balance is smaller (one conditional UPDATE): false then.
-    func debit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws
-        -> Bool
-    func credit(in university: UniversityID, userID: String, currency: Currency, amount: Int64, nowUnix: Int64) throws
-    func insertEntry(_ entry: LedgerEntry) throws
-    func entry(in university: UniversityID, userID: String, idempotencyKey: String) throws -> LedgerEntry?
-    /// Newest first, strictly after `cursor` when given.
-    func entries(in university: UniversityID, userID: String, after cursor: PageCursor?, limit: Int) throws
-        -> [LedgerEntry]
-    /// Marks the run's debit row `status`.
-    func setDebitStatus(runID: String, _ status: LedgerEntry.Status) throws
-
+/// What run changes may do inside one transaction, with the ledger's (a refund is a ledger post).
+public protocol RunTransaction: LedgerTransaction {
     func run(in university: UniversityID, id: String) throws -> Run?
     /// The run an earlier call with this key started, with the hash of that call's request.
     func run(in university: UniversityID, userID: String, idempotencyKey: String) throws -> (
