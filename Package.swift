@@ -153,6 +153,8 @@ let package = Package(
             name: "StorageTests",
             dependencies: ["Storage", "Domain", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        // The business rules on in-memory ports: no server, no database, seconds.
+        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Contract", "RPCCore", "CareerAIProtoC"]),
         .testTarget(
             name: "AuthUnitTests",

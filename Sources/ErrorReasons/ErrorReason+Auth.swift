@@ -1,6 +1,7 @@
 // Reasons of sign-in, sessions and access levels.
 
 extension ErrorReason {
+    public static let emailAtSeveralUniversities = ErrorReason("EMAIL_AT_SEVERAL_UNIVERSITIES")
     public static let emailDomainNotAllowed = ErrorReason("EMAIL_DOMAIN_NOT_ALLOWED")
     public static let emailNotVerified = ErrorReason("EMAIL_NOT_VERIFIED")
     public static let emailTaken = ErrorReason("EMAIL_TAKEN")
@@ -29,6 +30,7 @@ extension ErrorReason {
 
     /// Every reason of sign-in, sessions and access levels.
     public static let authReasons: [ErrorReason] = [
+        .emailAtSeveralUniversities,
         .emailDomainNotAllowed,
         .emailNotVerified,
         .emailTaken,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import Foundation
 import Storage
 
@@ -12,7 +13,7 @@ struct AuditCommand: AsyncParsableCommand {
         let database = await AdminSupport.database(AdminSupport.configuration())
         let report: LedgerAudit.Report
         do {
-            report = try await LedgerAudit(database: database).run()
+            report = try await LedgerAudit(source: SQLLedgerAuditSource(database: database)).run()
         } catch {
             AdminSupport.fail(error)
         }

@@ -31,33 +31,14 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let database = await AdminSupport.database(AdminSupport.configuration())
             do {
-                let address = try EmailAddress.normalize(email).address
-                let universities = UniversityService(repository: SQLUniversityRepository(database: database))
-                let users = SQLUserRepository(database: database)
-                let candidates =
-                    if let university { [try await universities.resolve(subdomain: university)] } else {
-                        try await universities.list()
-                    }
-                var matches: [(University, User)] = []
-                for candidate in candidates {
-                    if let user = try await users.find(in: candidate.id, email: address) {
-                        matches.append((candidate, user))
-                    }
-                }
-                guard let (home, user) = matches.first else {
-                    AdminSupport.fail(
-                        "no user \(address)\(university.map { " at \($0)" } ?? ""); they must sign in once first")
-                }
-                guard matches.count == 1 else {
-                    AdminSupport.fail(
-                        "\(address) is known at \(matches.map(\.0.subdomain).joined(separator: ", ")); choose one with --university"
-                    )
-                }
-                let newRole = User.Role(rawValue: role)!
-                guard try await users.setRole(in: home.id, userID: user.id, role: newRole) else {
-                    AdminSupport.fail("\(address) disappeared while being promoted; try again")
-                }
-                Swift.print("\(address) at \(home.subdomain) is now \(newRole.rawValue) (was \(user.role.rawValue))")
+                let administration = UserAdministration(
+                    universities: UniversityService(repository: SQLUniversityRepository(database: database)),
+                    users: SQLUserRepository(database: database))
+                let change = try await administration.setRole(
+                    email: email, role: User.Role(rawValue: role)!, subdomain: university)
+                Swift.print(
+                    "\(change.user.email) at \(change.university.subdomain) is now \(change.user.role.rawValue) (was \(change.previousRole.rawValue))"
+                )
                 await database.close()
             } catch {
                 AdminSupport.fail(error)

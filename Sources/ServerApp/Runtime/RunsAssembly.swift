@@ -54,7 +54,8 @@ struct RunsAssembly: Sendable {
             queue: queue, redis: redis, processor: processor,
             sweeper: RunSweeper(
                 store: runStore, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
-            wallets: WalletService(store: SQLWalletStore(database: database), costs: configuration.featureCosts, clock: clock),
+            wallets: WalletService(
+                store: SQLWalletStore(database: database), costs: configuration.featureCosts, clock: clock),
             runs: RunService(
                 store: runStore, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub))
     }

@@ -46,7 +46,8 @@ extension SQLLedgerOperations {
         -> [LedgerEntry]
     {
         try newestFirst(
-            SQLLedger.entryColumns, from: "credit_transactions", in: university, userID: userID, after: cursor, limit: limit
+            SQLLedger.entryColumns, from: "credit_transactions", in: university, userID: userID, after: cursor,
+            limit: limit
         )
         .map(SQLLedger.entry)
     }

@@ -38,7 +38,6 @@ extension SQLRunStore {
         }
     }
 
-
     public func runStatuses(ids: [String]) async throws -> [String: Run.Status] {
         guard !ids.isEmpty else { return [:] }
         precondition(ids.count <= RunStatusHub.maxIDsPerQuery, "the hub asks in bounded chunks")

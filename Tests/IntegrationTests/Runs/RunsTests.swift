@@ -29,7 +29,7 @@ struct RunsTests {
     }
 
     static func audit(_ harness: AuthHarness) async throws -> LedgerAudit.Report {
-        try await LedgerAudit(database: harness.test.database).run()
+        try await LedgerAudit(source: SQLLedgerAuditSource(database: harness.test.database)).run()
     }
 
     @Test(
