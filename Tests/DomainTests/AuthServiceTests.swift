@@ -44,7 +44,7 @@ struct AuthServiceTests {
         world.clock.advance(seconds: 3600)
         _ = try await world.auth.requestEmailOtp(email: "late@demo.edu", tenant: "demo", clientAddress: nil)
         let late = try #require(world.mailer.sent.last?.code)
-        world.clock.advance(seconds: AuthSettings().otpTTLSeconds + 1)
+        world.clock.advance(seconds: AuthSettings().otpTTL.wholeSeconds + 1)
         let expired = await domainError {
             _ = try await world.auth.verifyEmailOtp(email: "late@demo.edu", code: late, tenant: "demo")
         }

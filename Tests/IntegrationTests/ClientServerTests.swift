@@ -142,7 +142,7 @@ struct ClientServerTests {
     @Test("a drain closes calls that outlive the drain timeout")
     func drainTimeout() async throws {
         var limits = RPCServerLimits()
-        limits.drainTimeoutMs = 200
+        limits.drainTimeout = .milliseconds(200)
         let server = try await InProcessServer.start(limits: limits)
         let client = server.client()
         let call = Task { try await client.unary(TestService.hang, HealthCheckRequest(), timeoutMs: 60_000) }
@@ -214,7 +214,7 @@ struct ClientServerTests {
     @Test("a drain tells Watch streams NOT_SERVING, then ends them cleanly without waiting for the timeout")
     func watchDuringDrain() async throws {
         var limits = RPCServerLimits()
-        limits.drainTimeoutMs = 20_000
+        limits.drainTimeout = .seconds(20)
         let server = try await InProcessServer.start(limits: limits)
         let client = server.client()
         let stream = try await client.health.watch()

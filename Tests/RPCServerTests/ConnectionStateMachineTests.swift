@@ -184,7 +184,7 @@ struct ConnectionStateMachineTests {
 
     @Test("idle: closes only after the whole timeout with no call in flight")
     func idle() {
-        var machine = Self.machine { $0.idleTimeoutMs = 1_000 }
+        var machine = Self.machine { $0.idleTimeout = .seconds(1) }
         #expect(machine.idleCheck(now: Self.start + .milliseconds(400)) == .checkAgain(in: .milliseconds(600)))
         _ = machine.receivedRequest(Self.request(1, timeoutMs: 60_000), method: Self.method("Echo"), now: Self.start)
         #expect(machine.idleCheck(now: Self.start + .milliseconds(5_000)) == .checkAgain(in: .milliseconds(1_000)))

@@ -146,7 +146,7 @@ struct ErrorsTableTests {
     @Test("no frame and no ping for idle_timeout: GOAWAY 0, closed; a ping keeps it open")
     func idleTimeout() async throws {
         var limits = RPCServerLimits()
-        limits.idleTimeoutMs = 1_000
+        limits.idleTimeout = .seconds(1)
         let harness = try await connected(limits)
         await harness.channel.testingEventLoop.advanceTime(by: .milliseconds(800))
         try await harness.send(Frame(callID: 0, type: .ping, payload: [1, 2, 3]))
@@ -161,7 +161,7 @@ struct ErrorsTableTests {
     @Test("a call in flight is not idle")
     func callInFlightIsNotIdle() async throws {
         var limits = RPCServerLimits()
-        limits.idleTimeoutMs = 1_000
+        limits.idleTimeout = .seconds(1)
         let harness = try await connected(limits)
         try await harness.send(try .request(1, TestService.hang.path, timeoutMs: 100_000))
         #expect(await harness.eventually { probe.startedCount == 1 })

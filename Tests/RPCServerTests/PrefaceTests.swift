@@ -63,7 +63,7 @@ struct PrefaceTests {
     @Test("a connection that sends no preface is closed after the handshake timeout")
     func handshakeTimeout() async throws {
         var limits = RPCServerLimits()
-        limits.handshakeTimeoutMs = 1_000
+        limits.handshakeTimeout = .seconds(1)
         let harness = try await ServerHarness(limits: limits, router: router)
         try await harness.send(Array("CR".utf8))
         await harness.channel.testingEventLoop.advanceTime(by: .milliseconds(999))

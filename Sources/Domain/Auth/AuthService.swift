@@ -30,7 +30,7 @@ public struct AuthService: SessionAuthenticator {
         self.settings = settings
         self.clock = clock
         self.addressLimiter = AddressRateLimiter(maxPerHour: settings.otpMaxPerAddressPerHour)
-        self.sessions = SessionCache(ttlMs: settings.sessionCacheMs)
+        self.sessions = SessionCache(ttlMs: Int(settings.sessionCache.wholeMilliseconds))
     }
 
     // MARK: email one-time codes
@@ -59,16 +59,16 @@ public struct AuthService: SessionAuthenticator {
         let otp = OtpRecord(
             id: otpID, universityID: university.id, email: email,
             codeHash: OtpCode.hash(code, otpID: otpID, university: university.id, email: email, secret: secret),
-            attempts: 0, consumed: false, expiresAtUnix: now + settings.otpTTLSeconds, createdAtUnix: now)
+            attempts: 0, consumed: false, expiresAtUnix: now + settings.otpTTL.wholeSeconds, createdAtUnix: now)
         let settings = self.settings
         let refusal: DomainError? = try await store.transaction { tx in
             try tx.lockOtpRequests(in: university.id, email: email)
             let lastHour = try tx.otps(
                 in: university.id, email: email, sinceUnix: now - 3600 + 1, limit: settings.otpMaxPerEmailPerHour)
-            if let newest = lastHour.first, now - newest.createdAtUnix < settings.otpResendCooldownSeconds {
+            if let newest = lastHour.first, now - newest.createdAtUnix < settings.otpResendCooldown.wholeSeconds {
                 return Self.rateLimited(
                     .otpResendTooSoon, "a code was sent moments ago; wait before asking for another",
-                    retryAfter: settings.otpResendCooldownSeconds - (now - newest.createdAtUnix))
+                    retryAfter: settings.otpResendCooldown.wholeSeconds - (now - newest.createdAtUnix))
             }
             if lastHour.count >= settings.otpMaxPerEmailPerHour, let oldest = lastHour.last {
                 return Self.rateLimited(
@@ -83,9 +83,9 @@ public struct AuthService: SessionAuthenticator {
         try await mailer.sendOtp(
             OtpMail(
                 to: email, code: code, universityName: university.name,
-                expiresInMinutes: Int(settings.otpTTLSeconds / 60)))
+                expiresInMinutes: Int(settings.otpTTL.wholeSeconds / 60)))
         return OtpIssued(
-            expiresInSeconds: settings.otpTTLSeconds, resendAfterSeconds: settings.otpResendCooldownSeconds)
+            expiresInSeconds: settings.otpTTL.wholeSeconds, resendAfterSeconds: settings.otpResendCooldown.wholeSeconds)
     }
 
     private enum OtpOutcome: Sendable {
@@ -110,7 +110,7 @@ public struct AuthService: SessionAuthenticator {
         let outcome: OtpOutcome = try await store.transaction { tx in
             guard
                 let otp = try tx.otps(
-                    in: university.id, email: email, sinceUnix: now - settings.otpTTLSeconds - 3600, limit: 1
+                    in: university.id, email: email, sinceUnix: now - settings.otpTTL.wholeSeconds - 3600, limit: 1
                 ).first,
                 !otp.consumed || otp.attempts >= settings.otpMaxAttempts
             else {
@@ -290,7 +290,7 @@ public struct AuthService: SessionAuthenticator {
         token: String, for user: User, tx: any AuthTransaction, nowUnix: Int64,
         settings: AuthSettings
     ) throws -> Session {
-        let expiresAt = nowUnix + settings.sessionTTLSeconds
+        let expiresAt = nowUnix + settings.sessionTTL.wholeSeconds
         try tx.insertSession(
             SessionRecord(
                 tokenHash: SessionToken.hash(token), userID: user.id, universityID: user.universityID,

@@ -2,9 +2,9 @@
 /// product's.
 public struct AuthSettings: Sendable, Equatable {
     /// How long a one-time code is valid.
-    public var otpTTLSeconds: Int64 = 600
-    /// No new code for the same email within this many seconds of the last one.
-    public var otpResendCooldownSeconds: Int64 = 60
+    public var otpTTL = Duration.seconds(600)
+    /// No new code for the same email within this long of the last one.
+    public var otpResendCooldown = Duration.seconds(60)
     /// At most this many codes for one email in any hour.
     public var otpMaxPerEmailPerHour: Int = 5
     /// At most this many code requests from one client address in any hour.
@@ -12,16 +12,16 @@ public struct AuthSettings: Sendable, Equatable {
     /// Wrong tries that burn a code.
     public var otpMaxAttempts: Int = 5
     /// How long a session lasts.
-    public var sessionTTLSeconds: Int64 = 30 * 24 * 3600
+    public var sessionTTL = Duration.seconds(30 * 24 * 3600)
     /// How long this process trusts a session it has looked up (0: always ask the database).
-    public var sessionCacheMs: Int = 1_000
+    public var sessionCache = Duration.seconds(1)
 
     public init() {}
 
-    public static let otpTTLSecondsRange: ClosedRange<Int64> = 60...3600
-    public static let otpResendCooldownSecondsRange: ClosedRange<Int64> = 0...3600
+    public static let otpTTLRange = Duration.seconds(60)...Duration.seconds(3600)
+    public static let otpResendCooldownRange = Duration.zero...Duration.seconds(3600)
     public static let otpMaxPerEmailPerHourRange: ClosedRange<Int> = 1...100
     public static let otpMaxPerAddressPerHourRange: ClosedRange<Int> = 1...100_000
-    public static let sessionCacheMsRange: ClosedRange<Int> = 0...60_000
-    public static let sessionTTLSecondsRange: ClosedRange<Int64> = 300...(365 * 24 * 3600)
+    public static let sessionCacheRange = Duration.zero...Duration.seconds(60)
+    public static let sessionTTLRange = Duration.seconds(300)...Duration.seconds(365 * 24 * 3600)
 }

@@ -4,11 +4,11 @@
 /// at most once (the database's one-refund-per-run index makes a repeated refund a no-op).
 public struct RunProcessor: Sendable {
     public struct Limits: Sendable {
-        public var jobTimeoutMs = 120_000
-        public var heartbeatMs = 5_000
+        public var jobTimeout = Duration.seconds(120)
+        public var heartbeat = Duration.seconds(5)
         /// A run whose worker has not beaten for this long may be taken over when the queue
         /// delivers it again (the same timeout after which the queue redelivers).
-        public var visibilityTimeoutSeconds: Int64 = 60
+        public var visibilityTimeout = Duration.seconds(60)
 
         public init() {}
     }
@@ -42,14 +42,14 @@ public struct RunProcessor: Sendable {
         let now = clock.nowUnix
         guard
             let (run, input) = try await store.claimRun(
-                id: runID, nowUnix: now, takeOverBeforeUnix: now - limits.visibilityTimeoutSeconds)
+                id: runID, nowUnix: now, takeOverBeforeUnix: now - limits.visibilityTimeout.wholeSeconds)
         else {
             return .notClaimed
         }
         statusChanged(run.id)
 
         let result: Result<String, WorkflowError> = await withHeartbeat(runID: run.id) {
-            await Self.withTimeout(ms: limits.jobTimeoutMs) { try await workflows(run.kind).run(input) }
+            await Self.withTimeout(limits.jobTimeout) { try await workflows(run.kind).run(input) }
         }
         switch result {
         case .success(let json):
@@ -91,10 +91,10 @@ public struct RunProcessor: Sendable {
     private func withHeartbeat<T: Sendable>(runID: String, _ body: @Sendable () async -> T) async -> T {
         let store = self.store
         let clock = self.clock
-        let interval = limits.heartbeatMs
+        let interval = limits.heartbeat
         let beat = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(interval))
+                try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { return }
                 let now = clock.nowUnix
                 _ = try? await store.transaction { tx in try tx.heartbeat(runID: runID, nowUnix: now) }
@@ -104,7 +104,7 @@ public struct RunProcessor: Sendable {
         return await body()
     }
 
-    static func withTimeout(ms: Int, _ body: @escaping @Sendable () async throws -> String) async -> Result<
+    static func withTimeout(_ limit: Duration, _ body: @escaping @Sendable () async throws -> String) async -> Result<
         String, WorkflowError
     > {
         await withTaskGroup(of: Result<String, WorkflowError>?.self) { group in
@@ -120,9 +120,12 @@ public struct RunProcessor: Sendable {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: .milliseconds(ms))
+                try? await Task.sleep(for: limit)
                 return Task.isCancelled
-                    ? nil : .failure(WorkflowError(reason: "JOB_TIMEOUT: no result within \(ms) ms", retryable: true))
+                    ? nil
+                    : .failure(
+                        WorkflowError(
+                            reason: "JOB_TIMEOUT: no result within \(limit.wholeMilliseconds) ms", retryable: true))
             }
             var outcome: Result<String, WorkflowError> = .failure(WorkflowError(reason: "CANCELLED", retryable: true))
             for await result in group {

@@ -59,9 +59,9 @@ public struct RunWorker: Sendable {
 public struct RunSweeper: Sendable {
     public struct Limits: Sendable {
         /// A queued run not picked up for this long is queued again.
-        public var requeueAfterSeconds: Int64 = 30
+        public var requeueAfter = Duration.seconds(30)
         /// A running run without a heartbeat for this long has lost its worker.
-        public var visibilityTimeoutSeconds: Int64 = 60
+        public var visibilityTimeout = Duration.seconds(60)
         public var batch = 500
 
         public init() {}
@@ -91,8 +91,8 @@ public struct RunSweeper: Sendable {
         let limits = self.limits
         let runs = try await store.transaction { tx in
             try tx.runsNeedingAttention(
-                queuedBeforeUnix: now - limits.requeueAfterSeconds,
-                heartbeatBeforeUnix: now - limits.visibilityTimeoutSeconds, limit: limits.batch)
+                queuedBeforeUnix: now - limits.requeueAfter.wholeSeconds,
+                heartbeatBeforeUnix: now - limits.visibilityTimeout.wholeSeconds, limit: limits.batch)
         }
         var requeued = 0
         var failed = 0
@@ -104,7 +104,7 @@ public struct RunSweeper: Sendable {
             }
             let moved = try await store.transaction { tx in
                 if run.status == .running {
-                    let staleBefore = now - limits.visibilityTimeoutSeconds
+                    let staleBefore = now - limits.visibilityTimeout.wholeSeconds
                     guard try tx.requeueStaleRun(id: run.id, nowUnix: now, heartbeatBeforeUnix: staleBefore) else {
                         return false
                     }
@@ -122,10 +122,10 @@ public struct RunSweeper: Sendable {
     }
 
     /// Sweeps every `intervalMs` until cancelled.
-    public func run(intervalMs: Int, onError: @escaping @Sendable (any Error) -> Void = { _ in }) async {
+    public func run(interval: Duration, onError: @escaping @Sendable (any Error) -> Void = { _ in }) async {
         while !Task.isCancelled {
             do { try await sweep() } catch { onError(error) }
-            try? await Task.sleep(for: .milliseconds(intervalMs))
+            try? await Task.sleep(for: interval)
         }
     }
 }

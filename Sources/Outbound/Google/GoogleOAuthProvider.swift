@@ -14,7 +14,7 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
         public var tokenURL = "https://oauth2.googleapis.com/token"
         public var jwksURL = "https://www.googleapis.com/oauth2/v3/certs"
         /// At most one early JWKS refetch (for an unknown `kid`) in this many seconds.
-        public var minimumJWKSRefetchSeconds: Double = 10
+        public var minimumJWKSRefetch = Duration.seconds(10)
 
         public init(clientID: String, clientSecret: String) {
             self.clientID = clientID
@@ -35,7 +35,8 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
         self.http = http
         self.logger = logger
         self.keys = JWKSCache(
-            url: configuration.jwksURL, http: http, minimumRefetchSeconds: configuration.minimumJWKSRefetchSeconds,
+            url: configuration.jwksURL, http: http,
+            minimumRefetchSeconds: Double(configuration.minimumJWKSRefetch.wholeMilliseconds) / 1_000,
             logger: logger, now: now)
     }
 

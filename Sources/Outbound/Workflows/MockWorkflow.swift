@@ -10,16 +10,16 @@ public struct MockWorkflow: Workflow {
 
     private let kind: Run.Kind
     private let mode: Mode
-    private let delayMs: Int
+    private let delay: Duration
 
-    public init(kind: Run.Kind, mode: Mode = .succeed, delayMs: Int = 0) {
+    public init(kind: Run.Kind, mode: Mode = .succeed, delay: Duration = .zero) {
         self.kind = kind
         self.mode = mode
-        self.delayMs = delayMs
+        self.delay = delay
     }
 
     public func run(_ input: RunInput) async throws -> String {
-        if delayMs > 0 { try await Task.sleep(for: .milliseconds(delayMs)) }
+        if delay > .zero { try await Task.sleep(for: delay) }
         switch mode {
         case .fail:
             throw WorkflowError(reason: "MOCK_FAILURE: CAREERAI_MOCK_MODE=fail", retryable: true)

@@ -139,11 +139,11 @@ struct ConnectionStateMachine {
                 RPCError(.unimplemented, "unknown method '\(frame.method.prefix(200))'", reason: .unknownMethod))
         }
 
-        let timeoutMs: Int64? =
+        let timeout: TimeAmount? =
             frame.timeoutMs > 0
-            ? Int64(frame.timeoutMs)
-            : (method.kind == .unary ? limits.defaultUnaryTimeoutMs : nil)
-        let deadline = timeoutMs.map { now + .milliseconds($0) }
+            ? .milliseconds(Int64(frame.timeoutMs))
+            : (method.kind == .unary ? TimeAmount(limits.defaultUnaryTimeout) : nil)
+        let deadline = timeout.map { now + $0 }
         calls[callID] = Call(
             method: method.path, kind: method.kind, requestID: requestID, startedAt: now, deadline: deadline)
         return .start(callID: callID, deadline: deadline, requestID: requestID)
@@ -248,7 +248,7 @@ struct ConnectionStateMachine {
     mutating func idleCheck(now: NIODeadline) -> IdleAction {
         guard phase != .closed else { return .none }
         let idleFor = now - lastFrameAt
-        let limit = TimeAmount.milliseconds(limits.idleTimeoutMs)
+        let limit = TimeAmount(limits.idleTimeout)
         if calls.isEmpty && idleFor >= limit {
             phase = .closed
             return .closeWithGoaway(goaway(code: .ok, message: "idle timeout"))

@@ -44,7 +44,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         peerAddress = context.remoteAddress.map(Self.describe)
         // Times come from the event loop's clock, so that tests can move time on their own loop.
         state = ConnectionStateMachine(limits: state.limits, now: context.eventLoop.now)
-        scheduleIdleCheck(in: .milliseconds(state.limits.idleTimeoutMs))
+        scheduleIdleCheck(in: TimeAmount(state.limits.idleTimeout))
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         // The server calls these from any thread; they hop onto this connection's loop.

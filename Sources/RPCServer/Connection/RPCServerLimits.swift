@@ -1,6 +1,6 @@
 import RPCCore
 
-/// Every bound the server puts on a client, in one place. Units are in the names.
+/// Every bound the server puts on a client, in one place. Units are in the names or the types.
 public struct RPCServerLimits: Sendable, Equatable {
     /// Largest frame either side may send (PROTOCOL.md `max_frame_bytes`).
     public var maxFrameBytes = ProtocolDefaults.maxFrameBytes
@@ -9,13 +9,13 @@ public struct RPCServerLimits: Sendable, Equatable {
     /// Keys plus values of one frame's metadata.
     public var maxMetadataBytes = ProtocolDefaults.maxMetadataBytes
     /// A connection with no frame from the client and no call in flight for this long is closed.
-    public var idleTimeoutMs: Int64 = ProtocolDefaults.idleTimeoutMs
+    public var idleTimeout = Duration.milliseconds(ProtocolDefaults.idleTimeoutMs)
     /// Time a new connection has to send its 8-byte preface.
-    public var handshakeTimeoutMs: Int64 = 10_000
+    public var handshakeTimeout = Duration.seconds(10)
     /// Deadline of a unary call whose `timeout_ms` is 0. Streams without one run until cancelled.
-    public var defaultUnaryTimeoutMs: Int64 = 30_000
+    public var defaultUnaryTimeout = Duration.seconds(30)
     /// How long a graceful shutdown waits for calls in flight before closing anyway.
-    public var drainTimeoutMs: Int64 = 10_000
+    public var drainTimeout = Duration.seconds(10)
     /// Open connections the server accepts at once; more are closed on arrival.
     public var maxConnections = 4_096
     /// Connections the kernel queues before we accept them (capped by net.core.somaxconn); a full
@@ -24,15 +24,15 @@ public struct RPCServerLimits: Sendable, Equatable {
 
     public init() {}
 
-    /// The usable range of each limit, defined once: the server checks them here, and the
-    /// configuration reads each variable against the same range.
+    /// The usable range of each limit, defined once: the server checks them here, and the settings
+    /// reader reads each variable against the same range.
     public static let maxFrameBytesRange = 1024...(64 * 1024 * 1024)
     public static let maxConcurrentCallsRange = 1...100_000
     public static let maxMetadataBytesRange = 256...(1024 * 1024)
-    public static let idleTimeoutMsRange: ClosedRange<Int64> = 100...86_400_000
-    public static let handshakeTimeoutMsRange: ClosedRange<Int64> = 10...600_000
-    public static let defaultUnaryTimeoutMsRange: ClosedRange<Int64> = 1...3_600_000
-    public static let drainTimeoutMsRange: ClosedRange<Int64> = 0...600_000
+    public static let idleTimeoutRange = Duration.milliseconds(100)...Duration.seconds(86_400)
+    public static let handshakeTimeoutRange = Duration.milliseconds(10)...Duration.seconds(600)
+    public static let defaultUnaryTimeoutRange = Duration.milliseconds(1)...Duration.seconds(3_600)
+    public static let drainTimeoutRange = Duration.zero...Duration.seconds(600)
     public static let maxConnectionsRange = 1...1_000_000
     public static let listenBacklogRange: ClosedRange<Int32> = 1...65_535
 
@@ -46,10 +46,10 @@ public struct RPCServerLimits: Sendable, Equatable {
             outside(maxConcurrentCalls, Self.maxConcurrentCallsRange, "max concurrent calls"),
             outside(maxMetadataBytes, Self.maxMetadataBytesRange, "max metadata bytes"),
             maxMetadataBytes <= maxFrameBytes ? nil : "max metadata bytes must not exceed max frame bytes",
-            outside(idleTimeoutMs, Self.idleTimeoutMsRange, "idle timeout ms"),
-            outside(handshakeTimeoutMs, Self.handshakeTimeoutMsRange, "handshake timeout ms"),
-            outside(defaultUnaryTimeoutMs, Self.defaultUnaryTimeoutMsRange, "default unary timeout ms"),
-            outside(drainTimeoutMs, Self.drainTimeoutMsRange, "drain timeout ms"),
+            outside(idleTimeout, Self.idleTimeoutRange, "idle timeout"),
+            outside(handshakeTimeout, Self.handshakeTimeoutRange, "handshake timeout"),
+            outside(defaultUnaryTimeout, Self.defaultUnaryTimeoutRange, "default unary timeout"),
+            outside(drainTimeout, Self.drainTimeoutRange, "drain timeout"),
             outside(maxConnections, Self.maxConnectionsRange, "max connections"),
             outside(listenBacklog, Self.listenBacklogRange, "listen backlog"),
         ]

@@ -12,14 +12,14 @@ final class ServerPrefaceHandler: ChannelInboundHandler, RemovableChannelHandler
     typealias InboundOut = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let handshakeTimeoutMs: Int64
+    private let handshakeTimeout: Duration
     private let logger: Logger
     private var buffered: ByteBuffer?
     private var timeout: Scheduled<Void>?
     private var done = false
 
-    init(handshakeTimeoutMs: Int64, logger: Logger) {
-        self.handshakeTimeoutMs = handshakeTimeoutMs
+    init(handshakeTimeout: Duration, logger: Logger) {
+        self.handshakeTimeout = handshakeTimeout
         self.logger = logger
     }
 
@@ -35,7 +35,7 @@ final class ServerPrefaceHandler: ChannelInboundHandler, RemovableChannelHandler
     private func armTimeout(context: ChannelHandlerContext) {
         guard timeout == nil else { return }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(in: .milliseconds(handshakeTimeoutMs)) { [logger] in
+        timeout = context.eventLoop.scheduleTask(in: TimeAmount(handshakeTimeout)) { [logger] in
             logger.info(
                 "closing connection: no preface",
                 metadata: ["peer": "\(loopBound.value.remoteAddress?.description ?? "?")"])

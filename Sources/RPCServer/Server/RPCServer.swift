@@ -64,7 +64,7 @@ public final class RPCServer: Sendable {
         to pipeline: ChannelPipeline.SynchronousOperations, router: RPCRouter, limits: RPCServerLimits,
         logger: Logger, events: ConnectionEvents
     ) throws {
-        try pipeline.addHandler(ServerPrefaceHandler(handshakeTimeoutMs: limits.handshakeTimeoutMs, logger: logger))
+        try pipeline.addHandler(ServerPrefaceHandler(handshakeTimeout: limits.handshakeTimeout, logger: logger))
         try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: limits.maxFrameBytes)))
         try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
         try pipeline.addHandler(RPCConnectionHandler(router: router, limits: limits, logger: logger, events: events))
@@ -76,7 +76,7 @@ public final class RPCServer: Sendable {
     public var methods: [AnyMethodDescriptor] { router.methods.values.map(\.descriptor) }
 
     /// Graceful shutdown: NOT_SERVING, stop accepting, GOAWAY to every connection, let calls in flight
-    /// finish for at most `limits.drainTimeoutMs`, then close whatever is left.
+    /// finish for at most `limits.drainTimeout`, then close whatever is left.
     public func drain() async {
         health.setFinal(.notServing)
         let channel = listener.withLock { channel in
@@ -86,7 +86,7 @@ public final class RPCServer: Sendable {
         try? await channel?.close()
         logger.info(
             "draining",
-            metadata: ["connections": "\(connections.count)", "drain_timeout_ms": "\(limits.drainTimeoutMs)"])
+            metadata: ["connections": "\(connections.count)", "drain_timeout": "\(limits.drainTimeout)"])
         connections.goawayAll()
         let connections = self.connections
         let drained = await withTaskGroup(of: Bool.self) { group in
@@ -96,7 +96,7 @@ public final class RPCServer: Sendable {
             }
             group.addTask { [limits, logger] in
                 do {
-                    try await Task.sleep(for: .milliseconds(limits.drainTimeoutMs))
+                    try await Task.sleep(for: limits.drainTimeout)
                 } catch {
                     return true  // cancelled: every connection closed in time
                 }

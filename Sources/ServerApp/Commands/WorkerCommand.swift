@@ -33,7 +33,7 @@ struct WorkerCommand: AsyncParsableCommand {
         } catch {
             ServeCommand.fail("configuration: \(error)")
         }
-        guard configuration.redisURL != nil else {
+        guard configuration.queue.redisURL != nil else {
             ServeCommand.fail(
                 "worker needs CAREERAI_REDIS_URL; without Redis, `careerai-server serve` runs the worker in-process")
         }
@@ -43,7 +43,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let assembly: RunsAssembly
         do {
             let opened = try await ServerRuntime.openDatabase(
-                configuration, logger: logger, migrate: configuration.migrateOnStart)
+                configuration, logger: logger, migrate: configuration.database.migrateOnStart)
             database = opened
             assembly = try RunsAssembly.make(
                 configuration: configuration, database: opened, clock: SystemWallClock(), role: "worker")
@@ -55,7 +55,7 @@ struct WorkerCommand: AsyncParsableCommand {
         logger.info(
             "careerai-server worker started",
             metadata: [
-                "queue": "\(configuration.queueName)", "concurrency": "\(concurrency)", "pid": "\(getpid())",
+                "queue": "\(configuration.queue.name)", "concurrency": "\(concurrency)", "pid": "\(getpid())",
             ])
         // SIGTERM/SIGINT: the worker stops taking runs and finishes those in flight; then the queue and
         // the database close (a group shuts down in reverse order).

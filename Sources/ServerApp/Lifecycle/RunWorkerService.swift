@@ -19,13 +19,13 @@ struct RunWorkerService: Service {
 /// The sweeper (re-queues lost runs, fails and refunds runs out of attempts) as a service.
 struct RunSweeperService: Service {
     let sweeper: RunSweeper
-    let intervalMs: Int
+    let interval: Duration
     let logger: Logger
 
     func run() async throws {
         let logger = self.logger
         await cancelWhenGracefulShutdown {
-            await sweeper.run(intervalMs: intervalMs) {
+            await sweeper.run(interval: interval) {
                 logger.error("sweeper error", metadata: ["error": "\(String(describing: $0))"])
             }
         }

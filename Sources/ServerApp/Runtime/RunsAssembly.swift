@@ -25,31 +25,31 @@ struct RunsAssembly: Sendable {
         let runStore = SQLRunStores.make(database: database)
         var redis: RedisJobQueue?
         let queue: any JobQueue
-        if let redisURL = configuration.redisURL {
+        if let redisURL = configuration.queue.redisURL {
             let url: RedisURL
             do { url = try RedisURL(redisURL) } catch { throw StartupError("CAREERAI_REDIS_URL: \(error)") }
             var redisConfiguration = RedisJobQueue.Configuration(
-                url: url, stream: configuration.queueName, consumer: Self.consumerName(role: role))
-            redisConfiguration.visibilityTimeoutMs = Int(settings.visibilityTimeoutSeconds * 1000)
+                url: url, stream: configuration.queue.name, consumer: Self.consumerName(role: role))
+            redisConfiguration.visibilityTimeoutMs = Int(settings.visibilityTimeout.wholeMilliseconds)
             redisConfiguration.batch = min(16, settings.concurrency)
             redis = RedisJobQueue(configuration: redisConfiguration)
             queue = redis!
         } else {
-            queue = EmbeddedJobQueue(visibilityTimeoutMs: Int(settings.visibilityTimeoutSeconds * 1000))
+            queue = EmbeddedJobQueue(visibilityTimeoutMs: Int(settings.visibilityTimeout.wholeMilliseconds))
         }
-        let (mode, delay) = (configuration.mockMode, configuration.mockDelayMs)
+        let (mode, delay) = (configuration.mockMode, configuration.mockDelay)
         var limits = RunProcessor.Limits()
-        limits.jobTimeoutMs = settings.jobTimeoutMs
-        limits.heartbeatMs = settings.heartbeatMs
-        limits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
+        limits.jobTimeout = settings.jobTimeout
+        limits.heartbeat = settings.heartbeat
+        limits.visibilityTimeout = settings.visibilityTimeout
         // One hub per process: this process's worker and sweeper announce to it, WatchRun waits on it.
         let statusHub = RunStatusHub(store: runStore)
         let processor = RunProcessor(
-            store: runStore, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delayMs: delay) },
+            store: runStore, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delay: delay) },
             clock: clock, limits: limits, statusChanged: { statusHub.announce(runID: $0) })
         var sweeperLimits = RunSweeper.Limits()
-        sweeperLimits.requeueAfterSeconds = settings.requeueAfterSeconds
-        sweeperLimits.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds
+        sweeperLimits.requeueAfter = settings.requeueAfter
+        sweeperLimits.visibilityTimeout = settings.visibilityTimeout
         return RunsAssembly(
             queue: queue, redis: redis, processor: processor,
             sweeper: RunSweeper(

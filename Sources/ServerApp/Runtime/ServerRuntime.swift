@@ -35,7 +35,8 @@ public struct ServerRuntime: Sendable {
         configuration: ServerConfiguration, logger: Logger,
         clock: any WallClock = SystemWallClock()
     ) async throws -> ServerRuntime {
-        let database = try await openDatabase(configuration, logger: logger, migrate: configuration.migrateOnStart)
+        let database = try await openDatabase(
+            configuration, logger: logger, migrate: configuration.database.migrateOnStart)
         let secret: ServerSecret
         do {
             secret = try loadSecret(configuration, logger: logger)
@@ -124,7 +125,7 @@ public struct ServerRuntime: Sendable {
             services.append(ResourceService(description: "redis queue") { await redis.shutdown() })
         }
         services.append(
-            RunSweeperService(sweeper: sweeper, intervalMs: configuration.worker.sweepIntervalMs, logger: logger))
+            RunSweeperService(sweeper: sweeper, interval: configuration.worker.sweepInterval, logger: logger))
         if redis == nil {
             services.append(
                 RunWorkerService(worker: assembly.worker(concurrency: configuration.worker.concurrency), logger: logger)
@@ -203,12 +204,10 @@ public struct ServerRuntime: Sendable {
     public static func openDatabase(_ configuration: ServerConfiguration, logger: Logger, migrate: Bool) async throws
         -> any SQLDatabase
     {
-        var limits = PostgresDatabase.Limits()
-        limits.maxConnections = configuration.databaseMaxConnections
-        limits.statementTimeoutMs = configuration.databaseStatementTimeoutMs
         let database: any SQLDatabase
         do {
-            database = try DatabaseFactory.open(url: configuration.databaseURL, logger: logger, postgresLimits: limits)
+            database = try DatabaseFactory.open(
+                url: configuration.database.url, logger: logger, postgresLimits: configuration.database.postgres)
         } catch {
             throw StartupError("database: \(error)")
         }

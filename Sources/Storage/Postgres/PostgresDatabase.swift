@@ -9,7 +9,7 @@ public final class PostgresDatabase: SQLDatabase {
     public struct Limits: Sendable {
         /// Connections (and threads) at most; also what one server asks of PostgreSQL's max_connections.
         public var maxConnections = 8
-        public var statementTimeoutMs = 10_000
+        public var statementTimeout = Duration.seconds(10)
         /// Attempts of a transaction that fails with a serialization failure or deadlock.
         public var maxTransactionAttempts = 4
         public init() {}
@@ -95,7 +95,8 @@ public final class PostgresDatabase: SQLDatabase {
                     logger.debug("pooled connection was dead; reconnecting", metadata: ["why": "\(stale.why)"])
                 }
             }
-            let fresh = try PostgresConnection(url: url, statementTimeoutMs: limits.statementTimeoutMs)
+            let fresh = try PostgresConnection(
+                url: url, statementTimeoutMs: Int(limits.statementTimeout.wholeMilliseconds))
             do {
                 return try lend(fresh, to: body)
             } catch let stale as StaleConnection {

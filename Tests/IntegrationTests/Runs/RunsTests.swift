@@ -381,7 +381,7 @@ struct RunsTests {
         let now = harness.clock.nowUnix
         #expect(try await store.claimRun(id: run.id, nowUnix: now, takeOverBeforeUnix: now - 60)?.run.attempts == 1)
         var limits = RunProcessor.Limits()
-        limits.visibilityTimeoutSeconds = 60
+        limits.visibilityTimeout = .seconds(60)
         let workerB = RunProcessor(
             store: store, queue: NoQueue(), workflows: { MockWorkflow(kind: $0) }, clock: harness.clock, limits: limits)
         #expect(try await workerB.process(runID: run.id) == .notClaimed, "A's heartbeat is still fresh: the run is A's")
