@@ -86,7 +86,7 @@ struct ProcessTests {
         withExtendedLifetime(closedPort) {}
     }
 
-    @Test("two `careerai-server migrate` processes at once apply the schema exactly once", arguments: Engine.allCases)
+    @Test("two `careerai-server migrate` processes at once apply the schema exactly once", arguments: Engine.testable)
     func concurrentMigrateProcesses(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         let environment = ["CAREERAI_DATABASE_URL": test.url]

@@ -47,7 +47,7 @@ struct RuntimeUnderTest {
 
 @Suite("UniversityService over RPC on both engines")
 struct UniversityRPCTests {
-    @Test("the demo university resolves by subdomain and by x-tenant", arguments: Engine.allCases)
+    @Test("the demo university resolves by subdomain and by x-tenant", arguments: Engine.testable)
     func resolve(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         let server = try await RuntimeUnderTest.start(databaseURL: test.url)
@@ -61,7 +61,7 @@ struct UniversityRPCTests {
         await test.close()
     }
 
-    @Test("unknown, missing and malformed tenants get NOT_FOUND or INVALID_ARGUMENT", arguments: Engine.allCases)
+    @Test("unknown, missing and malformed tenants get NOT_FOUND or INVALID_ARGUMENT", arguments: Engine.testable)
     func badTenants(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         let server = try await RuntimeUnderTest.start(databaseURL: test.url)
@@ -107,7 +107,7 @@ struct UniversityRPCTests {
 
     @Test(
         "an admin's bad input over RPC is INVALID_ARGUMENT naming the field; a taken subdomain ALREADY_EXISTS",
-        arguments: Engine.allCases)
+        arguments: Engine.testable)
     func adminBadInput(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         try await Migrator(database: test.database).migrate()
@@ -166,7 +166,9 @@ struct UniversityRPCTests {
 
 @Suite("PostgreSQL outage")
 struct PostgresOutageTests {
-    @Test("PostgreSQL restarted under a running server: UNAVAILABLE during the outage, served again after")
+    @Test(
+        "PostgreSQL restarted under a running server: UNAVAILABLE during the outage, served again after",
+        .enabled(if: TestServices.postgresBinaries, "needs PostgreSQL's server binaries"))
     func restart() async throws {
         guard let postgres = try await PrivatePostgres.start() else { return }
         let server = try await RuntimeUnderTest.start(databaseURL: postgres.url)

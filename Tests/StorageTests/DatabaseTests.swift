@@ -5,7 +5,7 @@ import Testing
 
 @Suite("SQL database on both engines")
 struct DatabaseTests {
-    @Test("values round-trip, and $n parameters bind by number", arguments: Engine.allCases)
+    @Test("values round-trip, and $n parameters bind by number", arguments: Engine.testable)
     func valuesRoundTrip(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -23,7 +23,7 @@ struct DatabaseTests {
         #expect(try row.optionalText("d") == nil)
     }
 
-    @Test("a transaction that throws leaves nothing behind", arguments: Engine.allCases)
+    @Test("a transaction that throws leaves nothing behind", arguments: Engine.testable)
     func rollback(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -39,7 +39,7 @@ struct DatabaseTests {
         #expect(count == 0)
     }
 
-    @Test("unique and check constraints are reported as such", arguments: Engine.allCases)
+    @Test("unique and check constraints are reported as such", arguments: Engine.testable)
     func constraints(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -69,7 +69,7 @@ struct DatabaseTests {
         }
     }
 
-    @Test("concurrent transactions each see their own writes and all commit", arguments: Engine.allCases)
+    @Test("concurrent transactions each see their own writes and all commit", arguments: Engine.testable)
     func concurrentTransactions(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -93,7 +93,7 @@ struct DatabaseTests {
     /// result, its own rollback, nothing left of a failed one.
     @Test(
         "300 concurrent transactions, a third throwing after writing and a third breaking a unique key: each one commits or rolls back alone",
-        arguments: Engine.allCases)
+        arguments: Engine.testable)
     func concurrentMixedOutcomes(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -177,7 +177,7 @@ struct DatabaseTests {
 
 @Suite("Migrations on both engines")
 struct MigrationTests {
-    @Test("from empty every migration applies; a second run applies nothing", arguments: Engine.allCases)
+    @Test("from empty every migration applies; a second run applies nothing", arguments: Engine.testable)
     func fromEmptyAndTwice(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -201,7 +201,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("two migrators at once apply each migration exactly once", arguments: Engine.allCases)
+    @Test("two migrators at once apply each migration exactly once", arguments: Engine.testable)
     func concurrentMigrators(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -214,7 +214,7 @@ struct MigrationTests {
         await second.close()
     }
 
-    @Test("the ledger allows one refund per run and no negative wallet", arguments: Engine.allCases)
+    @Test("the ledger allows one refund per run and no negative wallet", arguments: Engine.testable)
     func ledgerConstraints(_ engine: Engine) async throws {
         guard let test = try await TestDatabase.make(engine) else { return }
         defer { Task { await test.close() } }
@@ -265,7 +265,9 @@ struct MigrationTests {
 
 @Suite("PostgreSQL connection loss")
 struct PostgresReconnectTests {
-    @Test("a killed connection fails one call with UNAVAILABLE at most, and the next call reconnects")
+    @Test(
+        "a killed connection fails one call with UNAVAILABLE at most, and the next call reconnects",
+        .enabled(if: TestServices.postgres, "needs PostgreSQL (scripts/test.sh starts one)"))
     func reconnectAfterKill() async throws {
         guard let test = try await TestDatabase.make(.postgres) else { return }
         defer { Task { await test.close() } }

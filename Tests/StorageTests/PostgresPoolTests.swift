@@ -10,7 +10,9 @@ struct PostgresPoolTests {
     /// advisory lock held by a second pool), so "left at once" means "left while the connection
     /// was still taken". A watchdog lets the connection go after 20 s so a broken pool fails the
     /// test instead of hanging it.
-    @Test("a call cancelled while it waits for a connection leaves without it and never runs; the pool keeps its size")
+    @Test(
+        "a call cancelled while it waits for a connection leaves without it and never runs; the pool keeps its size",
+        .enabled(if: TestServices.postgres, "needs PostgreSQL (scripts/test.sh starts one)"))
     func cancelledWaiter() async throws {
         guard let test = try await TestDatabase.make(.postgres) else { return }
         var limits = PostgresDatabase.Limits()

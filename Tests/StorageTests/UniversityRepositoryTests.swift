@@ -18,7 +18,7 @@ struct UniversityRepositoryTests {
             defaultGold: 2)
     }
 
-    @Test("create, find, list and update", arguments: Engine.allCases)
+    @Test("create, find, list and update", arguments: Engine.testable)
     func lifecycle(_ engine: Engine) async throws {
         guard let test = try await migrated(engine) else { return }
         defer { Task { await test.close() } }
@@ -40,7 +40,7 @@ struct UniversityRepositoryTests {
         #expect(try await service.resolve(subdomain: "iitb") == updated)
     }
 
-    @Test("bad input is refused with the field it concerns", arguments: Engine.allCases)
+    @Test("bad input is refused with the field it concerns", arguments: Engine.testable)
     func badInput(_ engine: Engine) async throws {
         guard let test = try await migrated(engine) else { return }
         defer { Task { await test.close() } }
@@ -80,7 +80,7 @@ struct UniversityRepositoryTests {
         #expect(try await service.list().map(\.subdomain) == ["taken"])
     }
 
-    @Test("an unknown subdomain is UNKNOWN_TENANT", arguments: Engine.allCases)
+    @Test("an unknown subdomain is UNKNOWN_TENANT", arguments: Engine.testable)
     func unknownTenant(_ engine: Engine) async throws {
         guard let test = try await migrated(engine) else { return }
         defer { Task { await test.close() } }
@@ -93,7 +93,7 @@ struct UniversityRepositoryTests {
         }
     }
 
-    @Test("no repository call returns or changes another university's rows", arguments: Engine.allCases)
+    @Test("no repository call returns or changes another university's rows", arguments: Engine.testable)
     func tenancy(_ engine: Engine) async throws {
         guard let test = try await migrated(engine) else { return }
         defer { Task { await test.close() } }
@@ -127,7 +127,7 @@ struct UniversityRepositoryTests {
         }
     }
 
-    @Test("the demo university is created once, on an empty database only", arguments: Engine.allCases)
+    @Test("the demo university is created once, on an empty database only", arguments: Engine.testable)
     func demo(_ engine: Engine) async throws {
         guard let test = try await migrated(engine) else { return }
         defer { Task { await test.close() } }

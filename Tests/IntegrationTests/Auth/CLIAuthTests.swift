@@ -4,7 +4,9 @@ import Testing
 
 @Suite("careerai login/me/logout and careerai-server user promote, as real processes")
 struct CLIAuthTests {
-    @Test("sign in with a mailed code at the prompt, token stored 0600, promote, sign out")
+    @Test(
+        "sign in with a mailed code at the prompt, token stored 0600, promote, sign out",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func loginMePromoteLogout() async throws {
         guard let smtp = try await SMTPStandIn.start() else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -11,7 +11,8 @@ import Wire
 struct EmailOtpTests {
     @Test(
         "the whole code flow through the client library: mail, verify, user with starting credits, GetMe",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func codeFlow(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let client = harness.client()
@@ -69,7 +70,9 @@ struct EmailOtpTests {
     }
 
     @Test(
-        "a code expires after ten minutes (moved clock) and a used code does not work twice", arguments: Engine.allCases
+        "a code expires after ten minutes (moved clock) and a used code does not work twice",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable
     )
     func expiry(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
@@ -95,7 +98,10 @@ struct EmailOtpTests {
         await harness.close()
     }
 
-    @Test("five wrong tries burn the code, counting down attempts_left", arguments: Engine.allCases)
+    @Test(
+        "five wrong tries burn the code, counting down attempts_left",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func fiveWrongTries(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let client = harness.client()
@@ -130,7 +136,10 @@ struct EmailOtpTests {
         await harness.close()
     }
 
-    @Test("resend cooldown, hourly cap and a new code replacing the old one", arguments: Engine.allCases)
+    @Test(
+        "resend cooldown, hourly cap and a new code replacing the old one",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func resendLimits(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let client = harness.client()
@@ -175,7 +184,9 @@ struct EmailOtpTests {
         await harness.close()
     }
 
-    @Test("per-address limit on the TCP peer; x-forwarded-for counts only from a trusted REST adapter")
+    @Test(
+        "per-address limit on the TCP peer; x-forwarded-for counts only from a trusted REST adapter",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func perAddressLimit() async throws {
         guard
             let harness = try await AuthHarness.start(
@@ -228,7 +239,8 @@ struct EmailOtpTests {
 
     @Test(
         "a domain the university does not allow, and malformed emails, are refused before anything is sent",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func domainNotAllowed(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let client = harness.client()
@@ -264,7 +276,10 @@ struct EmailOtpTests {
         await harness.close()
     }
 
-    @Test("known and unknown emails get the same answers", arguments: Engine.allCases)
+    @Test(
+        "known and unknown emails get the same answers",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func sameAnswerShape(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         _ = try await harness.signIn("known@demo.edu")
@@ -293,7 +308,10 @@ struct EmailOtpTests {
         await harness.close()
     }
 
-    @Test("two verifications of one code at once: exactly one session", arguments: Engine.allCases)
+    @Test(
+        "two verifications of one code at once: exactly one session",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func concurrentVerify(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let client = harness.client()
@@ -316,7 +334,8 @@ struct EmailOtpTests {
 
     @Test(
         "ten code requests for one email at once: exactly one code is made and mailed, the rest wait out the cooldown",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func concurrentRequests(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let client = harness.client()
@@ -345,7 +364,9 @@ struct EmailOtpTests {
         await harness.close()
     }
 
-    @Test("an SMTP server that cannot be reached is UNAVAILABLE (MAIL_UNAVAILABLE), not a hang or a crash")
+    @Test(
+        "an SMTP server that cannot be reached is UNAVAILABLE (MAIL_UNAVAILABLE), not a hang or a crash",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func smtpDown() async throws {
         let closed = try ClosedPort()
         guard

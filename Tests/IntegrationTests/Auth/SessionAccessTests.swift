@@ -39,7 +39,10 @@ private struct AccessProbeService: RPCService {
 
 @Suite("Sessions and access levels over RPC, on both engines")
 struct SessionAccessTests {
-    @Test("sessions expire, can be revoked, and bad tokens are refused", arguments: Engine.allCases)
+    @Test(
+        "sessions expire, can be revoked, and bad tokens are refused",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func sessionLifecycle(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("life@demo.edu")
@@ -90,7 +93,8 @@ struct SessionAccessTests {
 
     @Test(
         "a token of university A used with x-tenant B is PERMISSION_DENIED (TENANT_MISMATCH)",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func tenantMismatch(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         _ = try await harness.server.runtime.universities.create(
@@ -114,7 +118,10 @@ struct SessionAccessTests {
         await harness.close()
     }
 
-    @Test("one guard: each access level admits exactly the callers it should", arguments: Engine.allCases)
+    @Test(
+        "one guard: each access level admits exactly the callers it should",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func accessLevels(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         // The real AuthService resolves sessions for a router that also serves the probe methods.

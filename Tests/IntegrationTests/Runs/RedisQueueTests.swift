@@ -17,7 +17,8 @@ struct RedisQueueTests {
     }
 
     @Test(
-        "enqueue, deliver in order, acknowledge; an unacknowledged entry goes to another consumer after the visibility timeout"
+        "enqueue, deliver in order, acknowledge; an unacknowledged entry goes to another consumer after the visibility timeout",
+        .enabled(if: TestServices.redis, "needs Redis (scripts/test.sh starts one)")
     )
     func deliverAckReclaim() async throws {
         guard let url = TestRedis.sharedURL() else { return }
@@ -43,7 +44,9 @@ struct RedisQueueTests {
         await second.shutdown()
     }
 
-    @Test("a blocking read wakes up for an entry enqueued while it waits")
+    @Test(
+        "a blocking read wakes up for an entry enqueued while it waits",
+        .enabled(if: TestServices.redis, "needs Redis (scripts/test.sh starts one)"))
     func blockingRead() async throws {
         guard let url = TestRedis.sharedURL() else { return }
         let queue = try Self.queue(url, stream: "test_\(UUID().uuidString.prefix(8))", consumer: "a")
@@ -56,7 +59,9 @@ struct RedisQueueTests {
         await queue.shutdown()
     }
 
-    @Test("Redis restarted without its data: the stream and group are made again; a stopped Redis is UNAVAILABLE")
+    @Test(
+        "Redis restarted without its data: the stream and group are made again; a stopped Redis is UNAVAILABLE",
+        .enabled(if: TestServices.redisServer, "needs redis-server"))
     func redisLosesData() async throws {
         guard let redis = try await PrivateRedis.start() else { return }
         let queue = try Self.queue(redis.url, stream: "careerai_queue", consumer: "a")

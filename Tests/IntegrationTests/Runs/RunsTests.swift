@@ -34,7 +34,8 @@ struct RunsTests {
 
     @Test(
         "a Job Pack run: debited, queued, watched to success, in the ledger and the run list",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func runToSuccess(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("ada@demo.edu")
@@ -84,7 +85,8 @@ struct RunsTests {
 
     @Test(
         "insufficient credits: RESOURCE_EXHAUSTED with currency, required and available; nothing written",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func insufficientCredits(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("poor@demo.edu")
@@ -123,7 +125,8 @@ struct RunsTests {
 
     @Test(
         "the same idempotency-key returns the same run and charges once; with another request it is refused",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func idempotentStart(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("retry@demo.edu")
@@ -151,7 +154,8 @@ struct RunsTests {
 
     @Test(
         "200 concurrent starts on a wallet that pays for 50: exactly 50 runs, balance 0, never negative",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func concurrentStarts(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         _ = try await harness.server.runtime.universities.create(
@@ -188,7 +192,8 @@ struct RunsTests {
 
     @Test(
         "a workflow that always fails: retried, then failed and refunded exactly once, even when the refund is retried",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func failingWorkflow(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_MOCK_MODE": "fail"]) else {
             return
@@ -219,7 +224,9 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("a hanging workflow times out, is retried and finally refunded")
+    @Test(
+        "a hanging workflow times out, is retried and finally refunded",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func hangingWorkflow() async throws {
         guard
             let harness = try await AuthHarness.start(
@@ -237,7 +244,8 @@ struct RunsTests {
 
     @Test(
         "runs are visible to their owner and their university's admins only; other tenants get NOT_FOUND",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func visibility(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         _ = try await harness.server.runtime.universities.create(
@@ -267,7 +275,8 @@ struct RunsTests {
 
     @Test(
         "top-ups: admins only; university admins in their own university, platform admins in any; idempotent by key",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func topUps(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         _ = try await harness.server.runtime.universities.create(
@@ -347,7 +356,9 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("the sweeper queues a run whose enqueue was lost after the commit, and the worker completes it")
+    @Test(
+        "the sweeper queues a run whose enqueue was lost after the commit, and the worker completes it",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func sweeperRecoversLostEnqueue() async throws {
         guard let harness = try await AuthHarness.start(.sqlite) else { return }
         let session = try await harness.signIn("lost@demo.edu")
@@ -366,7 +377,8 @@ struct RunsTests {
 
     @Test(
         "a run whose worker died is taken over when the queue delivers it again (no sweeper): done once, charged once",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func takeOverFromDeadWorker(_ engine: Engine) async throws {
         // The sweeper is kept out of the way, so only the redelivery can recover the run.
         guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"])
@@ -419,7 +431,8 @@ struct RunsTests {
 
     @Test(
         "WatchRun's hub: 20 watchers cost one status query per interval; a change made elsewhere wakes only its watchers, an announcement at once, cancellation always",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func statusHub(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"])
         else { return }
@@ -476,7 +489,8 @@ struct RunsTests {
 
     @Test(
         "the audit finds a wallet that differs from its ledger and a failed run without its refund",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
     func auditFindsOffenders(_ engine: Engine) async throws {
         guard let harness = try await AuthHarness.start(engine) else { return }
         let session = try await harness.signIn("tamper@demo.edu")
@@ -497,7 +511,9 @@ struct RunsTests {
         await harness.close()
     }
 
-    @Test("the price list is public and complete")
+    @Test(
+        "the price list is public and complete",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func featureCosts() async throws {
         guard let harness = try await AuthHarness.start(.sqlite) else { return }
         let costs = try await harness.client().wallet.featureCosts().costs

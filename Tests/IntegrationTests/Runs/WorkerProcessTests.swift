@@ -96,7 +96,8 @@ struct WorkerProcessTests {
 
     @Test(
         "a worker killed with SIGKILL mid-run: another worker completes the run, charged once; the audit passes",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.redis, "needs Redis (scripts/test.sh starts one)"),
+        arguments: Engine.testable)
     func sigkillMidRun(_ engine: Engine) async throws {
         guard let redisURL = TestRedis.sharedURL(),
             let setup = try await Self.setUp(engine, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "1500"])
@@ -123,7 +124,8 @@ struct WorkerProcessTests {
 
     @Test(
         "Redis restarted with its data lost while runs are queued: the sweeper queues them again and none is lost",
-        arguments: Engine.allCases)
+        .enabled(if: TestServices.redisServer, "needs redis-server"),
+        arguments: Engine.testable)
     func redisLosesQueuedRuns(_ engine: Engine) async throws {
         guard let redis = try await PrivateRedis.start(),
             let setup = try await Self.setUp(engine, redisURL: redis.url)
@@ -145,7 +147,9 @@ struct WorkerProcessTests {
         await setup.close()
     }
 
-    @Test("SIGTERM lets a worker finish the run in flight before it exits 0")
+    @Test(
+        "SIGTERM lets a worker finish the run in flight before it exits 0",
+        .enabled(if: TestServices.redis, "needs Redis (scripts/test.sh starts one)"))
     func gracefulStop() async throws {
         guard let redisURL = TestRedis.sharedURL(),
             let setup = try await Self.setUp(.sqlite, redisURL: redisURL, extra: ["CAREERAI_MOCK_DELAY_MS": "800"])
