@@ -7,7 +7,7 @@ import Wire
 
 @testable import RPCServer
 
-/// Every row of PROTOCOL.md's "Errors and limits" table, plus CANCEL, PING and deadlines.
+/// Every row of docs/PROTOCOL.md's "Errors and limits" table, plus CANCEL, PING and deadlines.
 @Suite("Errors and limits")
 struct ErrorsTableTests {
     let probe = Probe()

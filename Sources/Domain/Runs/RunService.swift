@@ -37,7 +37,7 @@ public struct RunService: Sendable {
         let key = try WalletService.validKey(idempotencyKey)
         let requestHash = Self.hash(input)
         let plan: Plan = principal.user.isPro ? .pro : .free
-        // Job Pack: GPT-4o-mini for free users, GPT-4o for pro; Skill Mapper: GPT-4o (DESIGN.md).
+        // Job Pack: GPT-4o-mini for free users, GPT-4o for pro; Skill Mapper: GPT-4o (the product's pricing of models).
         let model = input.kind == .jobPack && !principal.user.isPro ? "gpt-4o-mini" : "gpt-4o"
         let cost = costs.cost(of: input.kind.feature, plan: plan)
         let university = principal.user.universityID

@@ -4,7 +4,7 @@ public enum FramingError: Error, Equatable, Sendable, CustomStringConvertible {
     case frameTooLarge(lengthBytes: UInt32, maxFrameBytes: Int)
     case malformedFrame(String)
 
-    /// The status code PROTOCOL.md gives each in the GOAWAY that precedes the close.
+    /// The status code docs/PROTOCOL.md gives each in the GOAWAY that precedes the close.
     public var goawayCode: StatusCode {
         switch self {
         case .frameTooLarge: return .resourceExhausted

@@ -1,4 +1,4 @@
-/// Request and response metadata keys of PROTOCOL.md (lowercase ASCII).
+/// Request and response metadata keys of docs/PROTOCOL.md (lowercase ASCII).
 public enum MetadataKey {
     public static let authorization = "authorization"
     public static let tenant = "x-tenant"
@@ -9,7 +9,7 @@ public enum MetadataKey {
     public static let lastCallID = "last-call-id"
 }
 
-/// Limits every peer agrees on unless configured otherwise (PROTOCOL.md).
+/// Limits every peer agrees on unless configured otherwise (docs/PROTOCOL.md).
 public enum ProtocolDefaults {
     public static let maxFrameBytes = 4 * 1024 * 1024
     public static let maxConcurrentCalls = 100

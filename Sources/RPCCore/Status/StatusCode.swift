@@ -1,4 +1,4 @@
-/// gRPC's canonical status codes, with gRPC's numbers (PROTOCOL.md, "Status codes").
+/// gRPC's canonical status codes, with gRPC's numbers (docs/PROTOCOL.md, "Status codes").
 public enum StatusCode: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case ok = 0
     case cancelled = 1

@@ -2,7 +2,7 @@ import NIOCore
 import RPCCore
 import Wire
 
-/// The rules of PROTOCOL.md for one connection after the preface, as a value: the call table, the
+/// The rules of docs/PROTOCOL.md for one connection after the preface, as a value: the call table, the
 /// phase (open, going away, closed), the limits, deadlines and the idle timeout. Each event returns
 /// what to do — which frame to send, which handler task to start or cancel, whether to close — and
 /// `RPCConnectionHandler` only carries that out. No channel, no clock of its own (times come in as

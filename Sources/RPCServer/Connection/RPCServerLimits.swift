@@ -2,7 +2,7 @@ import RPCCore
 
 /// Every bound the server puts on a client, in one place. Units are in the names or the types.
 public struct RPCServerLimits: Sendable, Equatable {
-    /// Largest frame either side may send (PROTOCOL.md `max_frame_bytes`).
+    /// Largest frame either side may send (docs/PROTOCOL.md `max_frame_bytes`).
     public var maxFrameBytes = ProtocolDefaults.maxFrameBytes
     /// Calls in flight on one connection; the excess is answered RESOURCE_EXHAUSTED.
     public var maxConcurrentCalls = ProtocolDefaults.maxConcurrentCalls

@@ -6,7 +6,7 @@ public struct RPCContext: Sendable {
     /// `/careerai.v1.<Service>/<Method>`.
     public let method: String
     public let callID: UInt32
-    /// Request metadata, lowercase keys (PROTOCOL.md).
+    /// Request metadata, lowercase keys (docs/PROTOCOL.md).
     public let metadata: [String: String]
     /// When the server gives up on the call; the handler's task is cancelled then.
     public let deadline: NIODeadline?

@@ -4,7 +4,7 @@ import NIOPosix
 import RPCCore
 import Synchronization
 
-/// The CareerAI RPC server: accepts TCP connections and speaks PROTOCOL.md on each.
+/// The CareerAI RPC server: accepts TCP connections and speaks docs/PROTOCOL.md on each.
 public final class RPCServer: Sendable {
     public let limits: RPCServerLimits
     public let health: HealthStatus

@@ -10,7 +10,7 @@ import RPCServer
 import Settings
 import Storage
 
-/// careerai-server's configuration (DESIGN.md "Configuration"), validated as a whole at start. Each
+/// careerai-server's configuration (the README's "Configuration"), validated as a whole at start. Each
 /// component reads its own settings beside itself (`RPCServerLimits(settings:)`,
 /// `DatabaseSettings(settings:)`, `QueueSettings(settings:)`, `SMTPMailer.Configuration.from(settings:)`,
 /// `GoogleOAuthProvider.Configuration.from(settings:)`, `AuthSettings(settings:)`,
