@@ -48,7 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
         }
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(
+            services: [LogFlushService()] + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
         } catch {

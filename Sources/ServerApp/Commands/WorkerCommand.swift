@@ -61,6 +61,7 @@ struct WorkerCommand: AsyncParsableCommand {
         // the database close (a group shuts down in reverse order).
         let redis = assembly.redis
         let services: [any Service] = [
+            LogFlushService(),
             ResourceService(description: "database") { await database.close() },
             ResourceService(description: "redis queue") { await redis?.shutdown() },
             RunWorkerService(worker: worker, logger: logger),

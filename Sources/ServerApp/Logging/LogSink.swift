@@ -2,28 +2,20 @@ import Foundation
 import Synchronization
 
 /// Where log lines go: standard error, written in batches. One `write(2)` per line cost a tenth of
-/// the server's CPU at full load; lines now collect in memory and go out every `flushIntervalMs`,
-/// at once for warnings and worse, and on `flush()` (called before the process exits).
+/// the server's CPU at full load; lines now collect in memory and go out every `flushInterval` (the
+/// `LogFlushService` of a running process), at once for warnings and worse or when the buffer is
+/// full, and on `flush()` (called before the process exits).
 final class LogSink: Sendable {
     static let shared = LogSink()
 
-    private static let flushIntervalMs = 50
+    static let flushInterval = Duration.milliseconds(50)
     /// A burst larger than this is written at once instead of waiting for the timer.
     private static let maxBufferedBytes = 256 * 1024
 
     private let buffer = Mutex<[UInt8]>([])
     private let writeLock = Mutex(())
 
-    private init() {
-        let thread = Thread { [self] in
-            while true {
-                Thread.sleep(forTimeInterval: Double(Self.flushIntervalMs) / 1000)
-                flush()
-            }
-        }
-        thread.name = "careerai-log"
-        thread.start()
-    }
+    private init() {}
 
     func append(_ line: String, urgent: Bool) {
         var line = line
