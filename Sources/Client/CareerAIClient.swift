@@ -33,16 +33,23 @@ public final class CareerAIClient: Sendable {
         precondition(method.kind == .unary, "\(method.path) is \(method.kind), called as unary")
         let timeoutMs = timeoutMs ?? configuration.defaultUnaryTimeoutMs
         let payload = try Self.encode(request)
-        let connection = try await connections.connection()
         let frame = Frame(
-            callID: connection.makeCallID(), type: .request, method: method.path,
+            callID: 0, type: .request, method: method.path,  // the connection numbers it as it writes it
             metadata: merged(metadata), timeoutMs: timeoutMs, payload: payload)
-        let answer: Frame
-        do {
-            answer = try await connection.unary(frame, localTimeoutMs: timeoutMs)
-        } catch {
-            throw Self.rpcError(error)
+        var answer: Frame?
+        // A connection that used up its call ids (while this call was on its way to it) never wrote
+        // the call: it is safe to send it again, on the new connection the manager opens.
+        for _ in 0..<Self.maxUnwrittenRetries where answer == nil {
+            let connection = try await connections.connection()
+            do {
+                answer = try await connection.unary(frame, localTimeoutMs: timeoutMs)
+            } catch is CallIDsExhausted {
+                continue
+            } catch {
+                throw Self.rpcError(error)
+            }
         }
+        guard let answer else { throw Self.rpcError(CallIDsExhausted()) }
         if let status = answer.status, status.code != 0 { throw RPCError(status: status) }
         return try Self.decode(answer.payload)
     }
@@ -58,7 +65,7 @@ public final class CareerAIClient: Sendable {
         let payload = try Self.encode(request)
         let connection = try await connections.connection()
         let frame = Frame(
-            callID: connection.makeCallID(), type: .request, method: method.path,
+            callID: 0, type: .request, method: method.path,  // the connection numbers it as it writes it
             metadata: merged(metadata), timeoutMs: timeoutMs ?? 0, payload: payload)
         return RPCResponseStream(bytes: connection.serverStreaming(frame, localTimeoutMs: timeoutMs))
     }
@@ -104,9 +111,14 @@ public final class CareerAIClient: Sendable {
         }
     }
 
+    /// How often a call that no connection wrote is tried again (each on a fresh connection).
+    static let maxUnwrittenRetries = 3
+
     static func rpcError(_ error: any Error) -> RPCError {
         switch error {
         case let error as RPCError: return error
+        case is CallIDsExhausted:
+            return RPCError(.unavailable, "the connection had used up its call ids; retry", reason: .goaway)
         case is CancellationError: return RPCError(.cancelled, "the call was cancelled", reason: .cancelled)
         default: return RPCError(.unknown, "\(error)", reason: .unknown)
         }

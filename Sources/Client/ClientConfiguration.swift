@@ -11,6 +11,9 @@ public struct ClientConfiguration: Sendable {
     public var connectTimeoutMs: Int64 = 5_000
     /// Largest frame we accept from the server; larger ones end the connection.
     public var maxFrameBytes = ProtocolDefaults.maxFrameBytes
+    /// Calls one connection carries before new calls go to a new one. Call ids only increase on a
+    /// connection (docs/PROTOCOL.md), so it must be retired before they could wrap.
+    public var maxCallsPerConnection: UInt32 = UInt32.max - 1_024
 
     public init(host: String, port: Int) {
         self.host = host

@@ -1,7 +1,6 @@
 // Reasons of failures the Swift client detects itself.
 
 extension ErrorReason {
-    public static let callIdInUse = ErrorReason("CALL_ID_IN_USE")
     public static let clientClosed = ErrorReason("CLIENT_CLOSED")
     public static let connectionClosed = ErrorReason("CONNECTION_CLOSED")
     public static let connectFailed = ErrorReason("CONNECT_FAILED")
@@ -15,7 +14,6 @@ extension ErrorReason {
 
     /// Every reason of failures the Swift client detects itself.
     public static let clientReasons: [ErrorReason] = [
-        .callIdInUse,
         .clientClosed,
         .connectionClosed,
         .connectFailed,

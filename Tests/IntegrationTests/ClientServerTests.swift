@@ -282,4 +282,33 @@ struct ClientServerTests {
         }
         withExtendedLifetime(closedPort) {}
     }
+
+    @Test(
+        "a client retires a connection after maxCallsPerConnection ids, before they could wrap, and closes it when its calls end"
+    )
+    func callIDsNeverWrap() async throws {
+        let server = try await InProcessServer.start()
+        let client = server.client { $0.maxCallsPerConnection = 5 }
+        for round in 0..<3 {
+            // Sequential and concurrent calls alike: every one answered, whichever connection carries it.
+            for n in 0..<7 {
+                let answer = try await client.unary(TestService.echo, HealthCheckRequest(service: "s\(round)\(n)"))
+                #expect(answer.status == "s\(round)\(n)")
+            }
+            let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for n in 0..<11 {
+                    group.addTask {
+                        (n, try await client.unary(TestService.echo, HealthCheckRequest(service: "c\(n)")).status)
+                    }
+                }
+                return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
+            }
+            #expect(answers.count == 11 && answers.allSatisfy { "c\($0.0)" == $0.1 })
+        }
+        // 54 calls at 5 a connection: retired connections close once their calls end; one stays.
+        #expect(
+            await eventually { server.server.openConnections <= 1 },
+            "retired connections were left open: \(server.server.openConnections)")
+        await client.close()
+    }
 }

@@ -83,6 +83,34 @@ struct ConnectionStateMachineTests {
         #expect(again.metadata["last-call-id"] == "5")
     }
 
+    @Test("call ids only increase: an id at or below the highest so far ends the connection, even after its call ended")
+    func increasingCallIDs() {
+        for reused: UInt32 in [7, 6] {
+            var machine = Self.machine()
+            _ = machine.receivedRequest(Self.request(7), method: Self.method("Echo"), now: Self.start)
+            _ = machine.callFinished(callID: 7, .success([]))
+            #expect(machine.calls.isEmpty)
+            guard
+                case .closeWithGoaway(let goaway) = machine.receivedRequest(
+                    Self.request(reused), method: Self.method("Echo"), now: Self.start)
+            else {
+                Issue.record("call id \(reused) after 7 was accepted")
+                continue
+            }
+            #expect(
+                goaway.status?.code == StatusCode.invalidArgument.rawValue && goaway.metadata["last-call-id"] == "7")
+            #expect(machine.isClosed)
+        }
+        var gaps = Self.machine()
+        for id: UInt32 in [1, 2, 10, 1_000, UInt32.max] {
+            guard case .start = gaps.receivedRequest(Self.request(id), method: Self.method("Echo"), now: Self.start)
+            else {
+                Issue.record("increasing id \(id) refused")
+                return
+            }
+        }
+    }
+
     @Test("refusals keep the connection: unknown method, metadata too large, too many calls in flight")
     func refusals() {
         var machine = Self.machine {

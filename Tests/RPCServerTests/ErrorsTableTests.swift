@@ -71,6 +71,19 @@ struct ErrorsTableTests {
         #expect(await harness.eventually { probe.cancelledCount == 1 })
     }
 
+    @Test("REQUEST whose call_id is not above every earlier one (the earlier call answered): GOAWAY 3, closed")
+    func callIDNotIncreasing() async throws {
+        let harness = try await connected()
+        try await harness.send(try .request(9, TestService.echo.path))
+        let answer = try await harness.nextFrame()
+        #expect(answer.type == .response && answer.callID == 9 && answer.statusCode == .ok)
+        try await harness.send(try .request(4, TestService.echo.path))
+        let goaway = try await harness.nextFrame()
+        #expect(goaway.type == .goaway && goaway.statusCode == .invalidArgument)
+        #expect(goaway.metadata["last-call-id"] == "9")
+        #expect(await harness.waitUntilClosed())
+    }
+
     @Test("a client may not send server frames: GOAWAY 3")
     func serverFrameFromClient() async throws {
         let harness = try await connected()

@@ -41,6 +41,16 @@ public final class RawSocket {
         return true
     }
 
+    /// Sends what the socket takes without waiting: the bytes written (0 when its buffer is full), or
+    /// nil when the peer closed.
+    public func sendWithoutWaiting(_ bytes: ArraySlice<UInt8>) -> Int? {
+        let written = bytes.withUnsafeBytes {
+            Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+        }
+        if written >= 0 { return written }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : nil
+    }
+
     /// Reads exactly `count` bytes, or nil on close or when `timeoutMs` passes.
     public func read(count: Int, timeoutMs: Int32 = 5_000) -> [UInt8]? {
         var bytes: [UInt8] = []

@@ -17,7 +17,12 @@ enum ClientCallSink: Sendable {
 /// Set when the calling task is cancelled, possibly before the call reached the event loop: the
 /// loop checks it when it starts the call, so a cancellation is never lost in that race.
 final class ClientCallCancellation: Sendable {
-    private let flag = Mutex(false)
-    func markCancelled() { flag.withLock { $0 = true } }
-    var isCancelled: Bool { flag.withLock { $0 } }
+    private let state = Mutex((cancelled: false, callID: UInt32(0)))
+    func markCancelled() { state.withLock { $0.cancelled = true } }
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+    /// The id the connection gave the call when it wrote its REQUEST (0 before that), for CANCEL.
+    var callID: UInt32 {
+        get { state.withLock { $0.callID } }
+        set { state.withLock { $0.callID = newValue } }
+    }
 }

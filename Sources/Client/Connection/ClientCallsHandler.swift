@@ -27,8 +27,17 @@ final class ClientCallsHandler: ChannelInboundHandler {
     private let goingAway: @Sendable () -> Void
     private var goawayMessage: String?
     private var receivedGoaway = false
+    /// The last call id written. Ids increase on a connection (docs/PROTOCOL.md): they are given here,
+    /// on the loop, in the order the REQUESTs are written, never when a caller builds its frame.
+    private var lastCallID: UInt32 = 0
+    /// The last id this connection gives: then new calls go to a new connection, before ids could wrap.
+    private let maxCallID: UInt32
+    /// Its last id given: the connection finishes its calls, then closes.
+    private var retired = false
 
-    init(onGoaway: @escaping @Sendable () -> Void) {
+    init(maxCallID: UInt32, onGoaway: @escaping @Sendable () -> Void) {
+        precondition(maxCallID >= 1)
+        self.maxCallID = maxCallID
         self.goingAway = onGoaway
     }
 
@@ -38,16 +47,26 @@ final class ClientCallsHandler: ChannelInboundHandler {
 
     // MARK: from callers (already on the loop)
 
-    func start(_ frame: Frame, sink: ClientCallSink, localTimeoutMs: UInt32?, cancellation: ClientCallCancellation) {
+    func start(_ request: Frame, sink: ClientCallSink, localTimeoutMs: UInt32?, cancellation: ClientCallCancellation) {
         if cancellation.isCancelled { return sink.fail(CancellationError()) }
         if let closedError { return sink.fail(closedError) }
         guard let context, context.channel.isActive else {
             return sink.fail(
                 RPCError(.unavailable, "the connection to the server is closed", reason: .connectionClosed))
         }
-        guard calls[frame.callID] == nil else {
-            return sink.fail(RPCError(.internal, "call id \(frame.callID) is already in flight", reason: .callIdInUse))
+        guard lastCallID < maxCallID else {
+            goingAway()  // the manager opens a new connection for the next calls
+            return sink.fail(CallIDsExhausted())
         }
+        lastCallID += 1
+        if lastCallID == maxCallID {
+            retired = true
+            goingAway()
+        }
+        var frame = request
+        frame.callID = lastCallID
+        cancellation.callID = lastCallID
+        precondition(calls[frame.callID] == nil, "call ids only increase")
         var entry = Entry(sink: sink)
         if let localTimeoutMs {
             let deadline = context.eventLoop.now + .milliseconds(Int64(localTimeoutMs) + Self.localDeadlineGraceMs)
@@ -62,6 +81,14 @@ final class ClientCallsHandler: ChannelInboundHandler {
         guard let entry = calls.removeValue(forKey: callID) else { return }
         write(Frame(callID: callID, type: .cancel))
         entry.sink.fail(CancellationError())
+        closeIfFinished()
+    }
+
+    /// After a GOAWAY, or once retired, the connection only finishes its calls; with none left it is done.
+    private func closeIfFinished() {
+        guard receivedGoaway || retired, calls.isEmpty, let context else { return }
+        context.flush()
+        context.close(promise: nil)
     }
 
     func ping(payload: UInt64, promise: EventLoopPromise<Void>) {
@@ -92,6 +119,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
                 RPCError(.deadlineExceeded, "no answer from the server before the deadline", reason: .deadlineExceeded))
         }
         if let next { armDeadlineTimer(at: next) }
+        closeIfFinished()
     }
 
     // MARK: from the server
@@ -136,8 +164,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
         default:
             break
         }
-        // After a GOAWAY the connection only finishes its calls; with none left it is done.
-        if receivedGoaway && calls.isEmpty { context.close(promise: nil) }
+        closeIfFinished()
     }
 
     private func receivedGoaway(_ frame: Frame) {
@@ -193,3 +220,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
         }
     }
 }
+
+/// A call refused before it was written because its connection had given its last call id: the
+/// client sends it again on a new connection.
+struct CallIDsExhausted: Error {}

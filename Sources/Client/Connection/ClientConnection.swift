@@ -7,7 +7,6 @@ import Wire
 final class ClientConnection: Sendable {
     let channel: any Channel
     private let handler: NIOLoopBound<ClientCallsHandler>
-    private let nextCallID = Atomic<UInt32>(0)
     private let nextPingPayload = Atomic<UInt64>(0)
     let goingAway: GoingAwayFlag
 
@@ -19,13 +18,6 @@ final class ClientConnection: Sendable {
 
     /// Usable for new calls: open and not told to go away.
     var isUsable: Bool { channel.isActive && !goingAway.isSet }
-
-    func makeCallID() -> UInt32 {
-        while true {
-            let id = nextCallID.wrappingAdd(1, ordering: .relaxed).newValue
-            if id != 0 { return id }  // 0 is for connection-level frames
-        }
-    }
 
     func unary(_ frame: Frame, localTimeoutMs: UInt32?) async throws -> Frame {
         let cancellation = ClientCallCancellation()
@@ -40,7 +32,7 @@ final class ClientConnection: Sendable {
             }
         } onCancel: {
             cancellation.markCancelled()
-            eventLoop.execute { handler.value.cancel(frame.callID) }
+            eventLoop.execute { handler.value.cancel(cancellation.callID) }
         }
     }
 
@@ -53,7 +45,7 @@ final class ClientConnection: Sendable {
             // The consumer stopped early (its task was cancelled or it dropped the stream).
             guard case .cancelled = termination else { return }
             cancellation.markCancelled()
-            eventLoop.execute { handler.value.cancel(frame.callID) }
+            eventLoop.execute { handler.value.cancel(cancellation.callID) }
         }
         eventLoop.execute {
             handler.value.start(

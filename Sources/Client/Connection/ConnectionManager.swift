@@ -79,6 +79,7 @@ final class ConnectionManager: Sendable {
         let ready = eventLoop.makePromise(of: Void.self)
         let goingAway = GoingAwayFlag()
         let maxFrameBytes = configuration.maxFrameBytes
+        let maxCalls = max(1, configuration.maxCallsPerConnection)
         let connectTimeout = TimeAmount.milliseconds(configuration.connectTimeoutMs)
         let future = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -89,7 +90,7 @@ final class ConnectionManager: Sendable {
                     try sync.addHandler(ClientPrefaceHandler(ready: ready))
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
                     try sync.addHandler(MessageToByteHandler(FrameEncoder()))
-                    try sync.addHandler(ClientCallsHandler(onGoaway: { goingAway.set() }))
+                    try sync.addHandler(ClientCallsHandler(maxCallID: maxCalls, onGoaway: { goingAway.set() }))
                 }
             }
             .connect(host: configuration.host, port: configuration.port)

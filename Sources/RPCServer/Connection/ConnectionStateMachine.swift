@@ -101,10 +101,14 @@ struct ConnectionStateMachine {
     mutating func receivedRequest(_ frame: Frame, method: RPCMethod?, now: NIODeadline) -> RequestAction {
         let callID = frame.callID
         guard callID != 0 else { return protocolViolation(.invalidArgument, "REQUEST with call_id 0") }
-        guard calls[callID] == nil else {
-            return protocolViolation(.invalidArgument, "call_id \(callID) is already in flight")
+        // Call ids increase on a connection (as HTTP/2's stream ids do): a reused id could not be told
+        // apart from a late frame of the call that had it, so it ends the connection.
+        guard callID > highestCallID else {
+            return protocolViolation(
+                .invalidArgument,
+                "call_id \(callID) is not above \(highestCallID), the highest so far on this connection")
         }
-        highestCallID = max(highestCallID, callID)
+        highestCallID = callID
         let requestID = Self.requestID(from: frame.metadata)
         let streaming = method?.kind == .serverStreaming
 

@@ -3,7 +3,8 @@ import Settings
 extension RPCServerLimits {
     /// The limits from `careerai.rpc.*` (`CAREERAI_RPC_MAX_FRAME_BYTES`, `CAREERAI_RPC_MAX_CONCURRENT_CALLS`,
     /// `CAREERAI_RPC_MAX_METADATA_BYTES`, `CAREERAI_RPC_IDLE_TIMEOUT_MS`, `CAREERAI_RPC_HANDSHAKE_TIMEOUT_MS`,
-    /// `CAREERAI_RPC_DEFAULT_TIMEOUT_MS`, `CAREERAI_RPC_DRAIN_TIMEOUT_MS`, `CAREERAI_RPC_MAX_CONNECTIONS`,
+    /// `CAREERAI_RPC_DEFAULT_TIMEOUT_MS`, `CAREERAI_RPC_DRAIN_TIMEOUT_MS`, `CAREERAI_RPC_MAX_QUEUED_OUTBOUND_BYTES`,
+    /// `CAREERAI_RPC_MAX_CONNECTIONS`,
     /// `CAREERAI_RPC_LISTEN_BACKLOG`); each unset one keeps its default.
     public init(settings root: SettingsReader) throws(ConfigurationError) {
         let settings = root.scoped(to: "careerai.rpc")
@@ -21,6 +22,8 @@ extension RPCServerLimits {
             "defaultTimeoutMs", .milliseconds, default: defaultUnaryTimeout, in: Self.defaultUnaryTimeoutRange)
         drainTimeout = try settings.duration(
             "drainTimeoutMs", .milliseconds, default: drainTimeout, in: Self.drainTimeoutRange)
+        maxQueuedOutboundBytes = try settings.integer(
+            "maxQueuedOutboundBytes", default: maxQueuedOutboundBytes, in: Self.maxQueuedOutboundBytesRange)
         maxConnections = try settings.integer("maxConnections", default: maxConnections, in: Self.maxConnectionsRange)
         listenBacklog = try settings.integer("listenBacklog", default: listenBacklog, in: Self.listenBacklogRange)
         // Each range is checked above; what is left is how the limits relate to one another.

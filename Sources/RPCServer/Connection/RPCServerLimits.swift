@@ -16,6 +16,9 @@ public struct RPCServerLimits: Sendable, Equatable {
     public var defaultUnaryTimeout = Duration.seconds(30)
     /// How long a graceful shutdown waits for calls in flight before closing anyway.
     public var drainTimeout = Duration.seconds(10)
+    /// Answers queued for a connection whose peer does not read, before the server stops reading
+    /// from it (until the peer reads again): a client that never reads cannot make the server buffer.
+    public var maxQueuedOutboundBytes = 4 * 1024 * 1024
     /// Open connections the server accepts at once; more are closed on arrival.
     public var maxConnections = 4_096
     /// Connections the kernel queues before we accept them (capped by net.core.somaxconn); a full
@@ -33,6 +36,7 @@ public struct RPCServerLimits: Sendable, Equatable {
     public static let handshakeTimeoutRange = Duration.milliseconds(10)...Duration.seconds(600)
     public static let defaultUnaryTimeoutRange = Duration.milliseconds(1)...Duration.seconds(3_600)
     public static let drainTimeoutRange = Duration.zero...Duration.seconds(600)
+    public static let maxQueuedOutboundBytesRange = (64 * 1024)...(256 * 1024 * 1024)
     public static let maxConnectionsRange = 1...1_000_000
     public static let listenBacklogRange: ClosedRange<Int32> = 1...65_535
 
@@ -50,6 +54,7 @@ public struct RPCServerLimits: Sendable, Equatable {
             outside(handshakeTimeout, Self.handshakeTimeoutRange, "handshake timeout"),
             outside(defaultUnaryTimeout, Self.defaultUnaryTimeoutRange, "default unary timeout"),
             outside(drainTimeout, Self.drainTimeoutRange, "drain timeout"),
+            outside(maxQueuedOutboundBytes, Self.maxQueuedOutboundBytesRange, "max queued outbound bytes"),
             outside(maxConnections, Self.maxConnectionsRange, "max connections"),
             outside(listenBacklog, Self.listenBacklogRange, "listen backlog"),
         ]

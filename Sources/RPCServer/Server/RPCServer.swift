@@ -37,6 +37,11 @@ public final class RPCServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Not writable past the high mark: BackPressureHandler then stops reading the peer.
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: limits.maxQueuedOutboundBytes / 2, high: limits.maxQueuedOutboundBytes)
+            )
             .childChannelInitializer { channel in
                 guard connections.count < limits.maxConnections else {
                     logger.warning(
@@ -59,11 +64,13 @@ public final class RPCServer: Sendable {
         return address
     }
 
-    /// The pipeline of one server connection, head to tail: preface, frame decoder, frame encoder, calls.
+    /// The pipeline of one server connection, head to tail: backpressure (no reads while the peer has
+    /// `maxQueuedOutboundBytes` of answers unread), preface, frame decoder, frame encoder, calls.
     static func addHandlers(
         to pipeline: ChannelPipeline.SynchronousOperations, router: RPCRouter, limits: RPCServerLimits,
         logger: Logger, events: ConnectionEvents
     ) throws {
+        try pipeline.addHandler(BackPressureHandler())
         try pipeline.addHandler(ServerPrefaceHandler(handshakeTimeout: limits.handshakeTimeout, logger: logger))
         try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: limits.maxFrameBytes)))
         try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
