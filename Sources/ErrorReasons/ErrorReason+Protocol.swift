@@ -10,6 +10,7 @@ extension ErrorReason {
     public static let responseTooLarge = ErrorReason("RESPONSE_TOO_LARGE")
     public static let serverDraining = ErrorReason("SERVER_DRAINING")
     public static let tooManyConcurrentCalls = ErrorReason("TOO_MANY_CONCURRENT_CALLS")
+    public static let tooManyStreams = ErrorReason("TOO_MANY_STREAMS")
     public static let unknownMethod = ErrorReason("UNKNOWN_METHOD")
 
     /// Every reason of the RPC layer (server side): framing, routing, limits, deadlines.
@@ -23,6 +24,7 @@ extension ErrorReason {
         .responseTooLarge,
         .serverDraining,
         .tooManyConcurrentCalls,
+        .tooManyStreams,
         .unknownMethod,
     ]
 }

@@ -3,6 +3,7 @@ import Contract
 import Foundation
 import NIOCore
 import RPCCore
+import RPCServer
 import TestSupport
 import Testing
 import Wire
@@ -76,5 +77,68 @@ struct HostileClientTests {
         socket.close()
         await client.close()
         await server.stop()
+    }
+
+    /// Completes the preface on a new raw connection; false when the server closed it instead.
+    static func handshake(port: Int, source: String) throws -> (RawSocket, Bool) {
+        let socket = try RawSocket(port: port, source: source)
+        socket.send(Array(Preface.current.bytes.readableBytesView))
+        return (socket, socket.read(count: 8, timeoutMs: 5_000)?.count == 8)
+    }
+
+    @Test("one address opening 65 connections gets the 65th refused, while another address connects")
+    func connectionsPerAddress() async throws {
+        let server = try await InProcessServer.start()
+        var open: [RawSocket] = []
+        for n in 1...64 {
+            let (socket, accepted) = try Self.handshake(port: server.port, source: "127.0.0.1")
+            #expect(accepted, "connection \(n) of 64 refused")
+            open.append(socket)
+        }
+        let (extra, extraAccepted) = try Self.handshake(port: server.port, source: "127.0.0.1")
+        #expect(!extraAccepted, "the 65th connection from one address was accepted")
+        let (other, otherAccepted) = try Self.handshake(port: server.port, source: "127.0.0.2")
+        #expect(otherAccepted, "another address was refused")
+        // A slot freed is a slot to take again.
+        open.removeLast().close()
+        #expect(await eventually { server.server.openConnections == 64 })
+        let (again, againAccepted) = try Self.handshake(port: server.port, source: "127.0.0.1")
+        #expect(againAccepted)
+        for socket in open + [extra, other, again] { socket.close() }
+    }
+
+    @Test("exempt addresses (the REST adapters) are not held to the per-address limit")
+    func exemptAddress() async throws {
+        var limits = RPCServerLimits()
+        limits.maxConnectionsPerAddress = 2
+        let server = try await InProcessServer.start(limits: limits, exemptAddresses: ["127.0.0.3"])
+        let direct = try (0..<3).map { _ in try Self.handshake(port: server.port, source: "127.0.0.4") }
+        #expect(direct.map(\.1) == [true, true, false])
+        let proxied = try (0..<5).map { _ in try Self.handshake(port: server.port, source: "127.0.0.3") }
+        #expect(proxied.map(\.1) == [true, true, true, true, true])
+        for (socket, _) in direct + proxied { socket.close() }
+    }
+
+    @Test("a preface that trickles in byte by byte cannot hold the connection past the handshake timeout")
+    func tricklingPreface() async throws {
+        var limits = RPCServerLimits()
+        limits.handshakeTimeout = .milliseconds(600)
+        let server = try await InProcessServer.start(limits: limits)
+        let socket = try RawSocket(port: server.port)
+        let started = ContinuousClock.now
+        var closedEarly = false
+        for byte in Array(Preface.current.bytes.readableBytesView) {
+            guard socket.send([byte]) else {
+                closedEarly = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        // The server never answers a preface it did not get in time; the connection is gone.
+        #expect(socket.read(count: 8, timeoutMs: 3_000) == nil)
+        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(await eventually { server.server.openConnections == 0 })
+        _ = closedEarly
+        socket.close()
     }
 }

@@ -12,11 +12,14 @@ struct InProcessServer {
     let probe: Probe
     let health: HealthStatus
 
-    static func start(limits: RPCServerLimits = RPCServerLimits(), port: Int = 0) async throws -> InProcessServer {
+    static func start(
+        limits: RPCServerLimits = RPCServerLimits(), port: Int = 0, exemptAddresses: Set<String> = []
+    ) async throws -> InProcessServer {
         let probe = Probe()
         let health = HealthStatus()
         let server = RPCServer(
             router: makeTestRouter(probe: probe, health: health), limits: limits, health: health,
+            exemptAddresses: exemptAddresses,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let address = try await server.start(host: "127.0.0.1", port: port)
         return InProcessServer(server: server, port: address.port!, probe: probe, health: health)

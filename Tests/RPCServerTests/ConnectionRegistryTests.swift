@@ -39,4 +39,30 @@ private final class ReturnFlag: Sendable {
     private let flag = Atomic<Bool>(false)
     func set() { flag.store(true, ordering: .sequentiallyConsistent) }
     var isSet: Bool { flag.load(ordering: .sequentiallyConsistent) }
+
+    @Test("per-address admission: the limit counts open connections of one address; a close frees a slot")
+    func perAddress() {
+        let registry = ConnectionRegistry()
+        let first = registry.admit(address: "10.0.0.1", maxPerAddress: 2, maxTotal: 10)
+        let second = registry.admit(address: "10.0.0.1", maxPerAddress: 2, maxTotal: 10)
+        #expect(first != nil && second != nil)
+        #expect(registry.admit(address: "10.0.0.1", maxPerAddress: 2, maxTotal: 10) == nil)
+        #expect(registry.admit(address: "10.0.0.2", maxPerAddress: 2, maxTotal: 10) != nil)
+        first?.opened({}, {})
+        first?.closed()
+        #expect(registry.admit(address: "10.0.0.1", maxPerAddress: 2, maxTotal: 10) != nil)
+    }
+
+    @Test("refusals are logged once per address per interval, with the count in between")
+    func refusalLog() {
+        let log = RefusalLog(interval: .seconds(10))
+        let start = ContinuousClock.now
+        var lines: [(String, Int)] = []
+        for offset in [0, 1, 2, 3, 11, 12] {
+            log.note("10.0.0.1", now: start + .seconds(offset)) { lines.append(("10.0.0.1", $0)) }
+        }
+        log.note("10.0.0.2", now: start) { lines.append(("10.0.0.2", $0)) }
+        #expect(lines.map(\.0) == ["10.0.0.1", "10.0.0.1", "10.0.0.2"])
+        #expect(lines.map(\.1) == [1, 4, 1])
+    }
 }

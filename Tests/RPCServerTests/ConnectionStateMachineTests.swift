@@ -111,6 +111,42 @@ struct ConnectionStateMachineTests {
         }
     }
 
+    @Test("at most maxStreamsPerConnection streams in flight: the next is TOO_MANY_STREAMS, unary calls still start")
+    func streamsPerConnection() {
+        var machine = Self.machine { $0.maxStreamsPerConnection = 3 }
+        for id: UInt32 in 1...3 {
+            guard
+                case .start = machine.receivedRequest(
+                    Self.request(id, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
+            else {
+                Issue.record("stream \(id) refused")
+                return
+            }
+        }
+        guard
+            case .refuse(let refused, let record) = machine.receivedRequest(
+                Self.request(4, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
+        else {
+            Issue.record("a fourth stream started")
+            return
+        }
+        #expect(refused.type == .streamEnd && record.reason == "TOO_MANY_STREAMS")
+        #expect(refused.status?.errorInfo?.metadata["max_streams"] == "3")
+        guard case .start = machine.receivedRequest(Self.request(5), method: Self.method("Echo"), now: Self.start)
+        else {
+            Issue.record("a unary call was refused")
+            return
+        }
+        _ = machine.receivedCancel(callID: 1)
+        guard
+            case .start = machine.receivedRequest(
+                Self.request(6, "Watch"), method: Self.method("Watch", .serverStreaming), now: Self.start)
+        else {
+            Issue.record("a stream was refused after one ended")
+            return
+        }
+    }
+
     @Test("refusals keep the connection: unknown method, metadata too large, too many calls in flight")
     func refusals() {
         var machine = Self.machine {

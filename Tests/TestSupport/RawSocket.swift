@@ -8,9 +8,26 @@ import Foundation
 public final class RawSocket {
     private var fd: Int32
 
-    public init(host: String = "127.0.0.1", port: Int) throws {
+    /// - Parameter source: the local address to connect from (another loopback address, e.g.
+    ///   127.0.0.2, is another client host as far as the server can tell).
+    public init(host: String = "127.0.0.1", port: Int, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawSocketError.system("socket", errno) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                let error = errno
+                Glibc.close(fd)
+                throw RawSocketError.system("bind", error)
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

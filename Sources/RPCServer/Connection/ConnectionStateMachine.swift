@@ -142,6 +142,15 @@ struct ConnectionStateMachine {
             return refuse(
                 RPCError(.unimplemented, "unknown method '\(frame.method.prefix(200))'", reason: .unknownMethod))
         }
+        if method.kind == .serverStreaming {
+            guard streamsInFlight < limits.maxStreamsPerConnection else {
+                return refuse(
+                    RPCError(
+                        .resourceExhausted,
+                        "more than \(limits.maxStreamsPerConnection) streams in flight on this connection",
+                        reason: .tooManyStreams, details: ["max_streams": "\(limits.maxStreamsPerConnection)"]))
+            }
+        }
 
         let timeout: TimeAmount? =
             frame.timeoutMs > 0
@@ -232,6 +241,9 @@ struct ConnectionStateMachine {
         return .answer(
             frame, Self.record(call, code: error.code, reason: error.reason), cancelTask: cancelTask, close: drainedNow)
     }
+
+    /// Server-streaming calls in flight (a few per connection; counted when a stream asks to start).
+    private var streamsInFlight: Int { calls.values.reduce(0) { $0 + ($1.kind == .serverStreaming ? 1 : 0) } }
 
     /// A draining connection whose last call just ended closes.
     private var drainedNow: Bool { phase == .goingAway && calls.isEmpty }

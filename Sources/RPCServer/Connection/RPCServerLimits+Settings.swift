@@ -4,7 +4,7 @@ extension RPCServerLimits {
     /// The limits from `careerai.rpc.*` (`CAREERAI_RPC_MAX_FRAME_BYTES`, `CAREERAI_RPC_MAX_CONCURRENT_CALLS`,
     /// `CAREERAI_RPC_MAX_METADATA_BYTES`, `CAREERAI_RPC_IDLE_TIMEOUT_MS`, `CAREERAI_RPC_HANDSHAKE_TIMEOUT_MS`,
     /// `CAREERAI_RPC_DEFAULT_TIMEOUT_MS`, `CAREERAI_RPC_DRAIN_TIMEOUT_MS`, `CAREERAI_RPC_MAX_QUEUED_OUTBOUND_BYTES`,
-    /// `CAREERAI_RPC_MAX_CONNECTIONS`,
+    /// `CAREERAI_RPC_MAX_CONNECTIONS`, `CAREERAI_RPC_MAX_CONNECTIONS_PER_ADDRESS`, `CAREERAI_RPC_MAX_STREAMS_PER_CONNECTION`,
     /// `CAREERAI_RPC_LISTEN_BACKLOG`); each unset one keeps its default.
     public init(settings root: SettingsReader) throws(ConfigurationError) {
         let settings = root.scoped(to: "careerai.rpc")
@@ -25,6 +25,10 @@ extension RPCServerLimits {
         maxQueuedOutboundBytes = try settings.integer(
             "maxQueuedOutboundBytes", default: maxQueuedOutboundBytes, in: Self.maxQueuedOutboundBytesRange)
         maxConnections = try settings.integer("maxConnections", default: maxConnections, in: Self.maxConnectionsRange)
+        maxConnectionsPerAddress = try settings.integer(
+            "maxConnectionsPerAddress", default: maxConnectionsPerAddress, in: Self.maxConnectionsPerAddressRange)
+        maxStreamsPerConnection = try settings.integer(
+            "maxStreamsPerConnection", default: maxStreamsPerConnection, in: Self.maxStreamsPerConnectionRange)
         listenBacklog = try settings.integer("listenBacklog", default: listenBacklog, in: Self.listenBacklogRange)
         // Each range is checked above; what is left is how the limits relate to one another.
         guard maxMetadataBytes <= maxFrameBytes else {

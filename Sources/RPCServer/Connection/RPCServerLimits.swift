@@ -10,8 +10,9 @@ public struct RPCServerLimits: Sendable, Equatable {
     public var maxMetadataBytes = ProtocolDefaults.maxMetadataBytes
     /// A connection with no frame from the client and no call in flight for this long is closed.
     public var idleTimeout = Duration.milliseconds(ProtocolDefaults.idleTimeoutMs)
-    /// Time a new connection has to send its 8-byte preface.
-    public var handshakeTimeout = Duration.seconds(10)
+    /// Time a new connection has to send its 8-byte preface, counted from the accept: bytes that
+    /// trickle in do not extend it.
+    public var handshakeTimeout = Duration.seconds(3)
     /// Deadline of a unary call whose `timeout_ms` is 0. Streams without one run until cancelled.
     public var defaultUnaryTimeout = Duration.seconds(30)
     /// How long a graceful shutdown waits for calls in flight before closing anyway.
@@ -21,6 +22,11 @@ public struct RPCServerLimits: Sendable, Equatable {
     public var maxQueuedOutboundBytes = 4 * 1024 * 1024
     /// Open connections the server accepts at once; more are closed on arrival.
     public var maxConnections = 4_096
+    /// Open connections from one client address (the server's exempt addresses, its REST adapters,
+    /// excepted), so that one host cannot take every slot.
+    public var maxConnectionsPerAddress = 64
+    /// Server-streaming calls in flight on one connection (each may last for ever, e.g. Watch).
+    public var maxStreamsPerConnection = 16
     /// Connections the kernel queues before we accept them (capped by net.core.somaxconn); a full
     /// queue drops SYNs, which clients feel as a one-second connect stall.
     public var listenBacklog: Int32 = 1_024
@@ -38,6 +44,8 @@ public struct RPCServerLimits: Sendable, Equatable {
     public static let drainTimeoutRange = Duration.zero...Duration.seconds(600)
     public static let maxQueuedOutboundBytesRange = (64 * 1024)...(256 * 1024 * 1024)
     public static let maxConnectionsRange = 1...1_000_000
+    public static let maxConnectionsPerAddressRange = 1...1_000_000
+    public static let maxStreamsPerConnectionRange = 1...100_000
     public static let listenBacklogRange: ClosedRange<Int32> = 1...65_535
 
     /// A description of the first limit that is out of range, or nil when all are usable.
@@ -56,6 +64,8 @@ public struct RPCServerLimits: Sendable, Equatable {
             outside(drainTimeout, Self.drainTimeoutRange, "drain timeout"),
             outside(maxQueuedOutboundBytes, Self.maxQueuedOutboundBytesRange, "max queued outbound bytes"),
             outside(maxConnections, Self.maxConnectionsRange, "max connections"),
+            outside(maxConnectionsPerAddress, Self.maxConnectionsPerAddressRange, "max connections per address"),
+            outside(maxStreamsPerConnection, Self.maxStreamsPerConnectionRange, "max streams per connection"),
             outside(listenBacklog, Self.listenBacklogRange, "listen backlog"),
         ]
         return problems.compactMap { $0 }.first

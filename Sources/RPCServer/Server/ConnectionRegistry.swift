@@ -10,6 +10,9 @@ final class ConnectionRegistry: Sendable {
     private struct State {
         var nextID = 0
         var entries: [Int: Entry] = [:]
+        /// Open connections by client address (only addresses with one or more; at most one entry per
+        /// open connection, so bounded by `maxConnections`).
+        var perAddress: [String: Int] = [:]
         var nextWaiterID = 0
         var emptyWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -18,12 +21,34 @@ final class ConnectionRegistry: Sendable {
 
     var count: Int { state.withLock { $0.entries.count } }
 
-    /// Registers a connection; the returned events report its opening and closing.
+    /// Admits a new connection from `address` (nil: unknown, not counted) unless that address already
+    /// has `maxPerAddress` open, or the server has `maxTotal`; the events report its opening and
+    /// closing. Nil when refused: the caller closes the channel.
+    func admit(address: String?, maxPerAddress: Int, maxTotal: Int) -> ConnectionEvents? {
+        let admitted: Int? = state.withLock { state in
+            guard state.entries.count < maxTotal else { return nil }
+            if let address {
+                let open = state.perAddress[address, default: 0]
+                guard open < maxPerAddress else { return nil }
+                state.perAddress[address] = open + 1
+            }
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        guard let id = admitted else { return nil }
+        return makeEvents(id: id, address: address)
+    }
+
+    /// Registers a connection that no limit applies to (tests of the registry itself).
     func makeEvents() -> ConnectionEvents {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID
         }
+        return makeEvents(id: id, address: nil)
+    }
+
+    private func makeEvents(id: Int, address: String?) -> ConnectionEvents {
         return ConnectionEvents(
             opened: { [self] goaway, close in
                 state.withLock { $0.entries[id] = Entry(goaway: goaway, close: close) }
@@ -31,6 +56,9 @@ final class ConnectionRegistry: Sendable {
             closed: { [self] in
                 let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
                     state.entries.removeValue(forKey: id)
+                    if let address, let open = state.perAddress[address] {
+                        state.perAddress[address] = open > 1 ? open - 1 : nil
+                    }
                     guard state.entries.isEmpty else { return [] }
                     defer { state.emptyWaiters.removeAll() }
                     return Array(state.emptyWaiters.values)

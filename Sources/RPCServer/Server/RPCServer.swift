@@ -13,9 +13,16 @@ public final class RPCServer: Sendable {
     private let group: any EventLoopGroup
     private let connections = ConnectionRegistry()
     private let listener = Mutex<(any Channel)?>(nil)
+    private let exemptAddresses: Set<String>
+    /// Refused connections are logged once per address per interval, not once per attempt: a flood
+    /// of refusals must not become a flood of log lines.
+    private let refusals = RefusalLog(interval: .seconds(10))
 
+    /// - Parameter exemptAddresses: client addresses the per-address connection limit does not apply to
+    ///   (the REST adapters, which carry many users each).
     public init(
         router: RPCRouter, limits: RPCServerLimits = RPCServerLimits(), health: HealthStatus,
+        exemptAddresses: Set<String> = [],
         logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         if let problem = limits.validationProblem() { preconditionFailure("invalid RPC limits: \(problem)") }
@@ -24,6 +31,7 @@ public final class RPCServer: Sendable {
         self.health = health
         self.logger = logger
         self.group = group
+        self.exemptAddresses = exemptAddresses
     }
 
     /// Binds and starts accepting; returns the bound address (useful with port 0).
@@ -42,16 +50,30 @@ public final class RPCServer: Sendable {
                 .writeBufferWaterMark,
                 value: .init(low: limits.maxQueuedOutboundBytes / 2, high: limits.maxQueuedOutboundBytes)
             )
-            .childChannelInitializer { channel in
-                guard connections.count < limits.maxConnections else {
-                    logger.warning(
-                        "refusing connection: max connections reached", metadata: ["max": "\(limits.maxConnections)"])
+            .childChannelInitializer { [refusals, exemptAddresses] channel in
+                let address = channel.remoteAddress?.ipAddress
+                // The REST adapters carry many users each: the per-address limit is for direct clients.
+                let perAddress =
+                    address.map { exemptAddresses.contains($0) } == true ? Int.max : limits.maxConnectionsPerAddress
+                guard
+                    let events = connections.admit(
+                        address: address, maxPerAddress: perAddress, maxTotal: limits.maxConnections)
+                else {
+                    refusals.note(address ?? "?") {
+                        logger.warning(
+                            "refusing connections",
+                            metadata: [
+                                "peer": "\(address ?? "?")", "max_connections": "\(limits.maxConnections)",
+                                "max_connections_per_address": "\(limits.maxConnectionsPerAddress)",
+                                "refused_since_last_line": "\($0)",
+                            ])
+                    }
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try Self.addHandlers(
                         to: channel.pipeline.syncOperations, router: router, limits: limits,
-                        logger: logger, events: connections.makeEvents())
+                        logger: logger, events: events)
                 }
             }
             .bind(host: host, port: port)

@@ -106,7 +106,9 @@ public struct ServerRuntime: Sendable {
                 auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
         router.register(WalletRPCService(wallets: assembly.wallets))
         router.register(RunRPCService(runs: assembly.runs))
-        server = RPCServer(router: router, limits: configuration.rpcLimits, health: health, logger: logger)
+        server = RPCServer(
+            router: router, limits: configuration.rpcLimits, health: health,
+            exemptAddresses: configuration.trustedProxies, logger: logger)
         self.logger = logger
     }
 
