@@ -141,4 +141,44 @@ struct HostileClientTests {
         _ = closedEarly
         socket.close()
     }
+
+    @Test(
+        "frames of a million empty metadata entries are refused METADATA_TOO_LARGE, and the server's memory stays flat")
+    func millionMetadataEntries() async throws {
+        let server = try await ServerProcess.start(environment: ["CAREERAI_LOG_LEVEL": "warning"])
+        let pid = server.process.processIdentifier
+        let socket = try RawSocket(port: server.port)
+        socket.send(Array(Preface.current.bytes.readableBytesView))
+        #expect(socket.read(count: 8)?.count == 8)
+        let before = try #require(Self.residentBytes(pid))
+        let entries = Array(repeating: [UInt8]([0x22, 0x00]), count: 1_000_000).flatMap { $0 }
+        for callID: UInt32 in 1...20 {
+            let head = try Frame(callID: callID, type: .request, method: Methods.HealthService.check.path).wireEncoded()
+            let body = head + entries
+            var length = UInt32(body.count).bigEndian
+            let prefix = withUnsafeBytes(of: &length) { Array($0) }
+            #expect(socket.send(prefix + body))
+            let answerLength = try #require(socket.read(count: 4, timeoutMs: 10_000))
+            let size = answerLength.reduce(0) { $0 << 8 | Int($1) }
+            let answer = try Frame(wireBytes: try #require(socket.read(count: size, timeoutMs: 10_000)))
+            #expect(answer.callID == callID && answer.type == .response)
+            #expect(answer.status?.code == StatusCode.invalidArgument.rawValue)
+            #expect(answer.status?.errorInfo?.reason == "METADATA_TOO_LARGE")
+        }
+        let after = try #require(Self.residentBytes(pid))
+        #expect(
+            after - before < 64 * 1024 * 1024, "RSS grew from \(before / 1_048_576) MiB to \(after / 1_048_576) MiB")
+        // The connection is still good for ordinary calls.
+        let check = try Frame(
+            callID: 21, type: .request, method: Methods.HealthService.check.path,
+            payload: try HealthCheckRequest().wireEncoded()
+        ).wireEncoded()
+        var length = UInt32(check.count).bigEndian
+        #expect(socket.send(withUnsafeBytes(of: &length) { Array($0) } + check))
+        let okLength = try #require(socket.read(count: 4, timeoutMs: 5_000))
+        let okAnswer = try Frame(wireBytes: try #require(socket.read(count: okLength.reduce(0) { $0 << 8 | Int($1) })))
+        #expect(okAnswer.callID == 21 && (okAnswer.status?.code ?? 0) == 0)
+        socket.close()
+        await server.stop()
+    }
 }

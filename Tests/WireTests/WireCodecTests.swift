@@ -170,4 +170,22 @@ struct DescriptorAgreementCheckTests {
         #expect(problems.contains { $0.contains("field 9 (extra) that the descriptor lacks") })
         #expect(problems.contains { $0.contains("descriptor field 3 (error_info) has no Swift field") })
     }
+
+    @Test("the field counter counts and removes one top-level field without decoding, and refuses what is not protobuf")
+    func fieldCounter() throws {
+        let frame = Frame(callID: 300, type: .request, method: "/x", metadata: ["a": "1", "b": "2"], payload: [9, 9])
+        let bytes = try frame.wireEncoded() + Array(repeating: [0x22, 0x00], count: 1_000).flatMap { $0 }
+        let count = bytes.withUnsafeBytes { WireFieldCounter.count(4, in: $0) }
+        #expect(count == 1_002)
+        let stripped = try #require(bytes.withUnsafeBytes { WireFieldCounter.removing(4, from: $0) })
+        let decoded = try Frame(wireBytes: stripped)
+        #expect(
+            decoded.callID == 300 && decoded.method == "/x" && decoded.payload == [9, 9] && decoded.metadata.isEmpty)
+        for bad: [UInt8] in [
+            [0x0A], [0x0A, 0x05, 0x01], [0x0B], [0x80, 0x80], [0x00, 0x01], [0x22, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
+        ] {
+            #expect(bad.withUnsafeBytes { WireFieldCounter.count(4, in: $0) } == nil, "\(bad)")
+        }
+        #expect([UInt8]().withUnsafeBytes { WireFieldCounter.count(4, in: $0) } == 0)
+    }
 }

@@ -6,7 +6,7 @@ import Wire
 /// frames to each call by id, enforces each call's deadline locally, answers PINGs, honours GOAWAY.
 /// Lives on the channel's event loop.
 final class ClientCallsHandler: ChannelInboundHandler {
-    typealias InboundIn = Frame
+    typealias InboundIn = ReceivedFrame
     typealias OutboundOut = Frame
 
     /// Grace past the deadline for the server's own DEADLINE_EXCEEDED (with its reason) to arrive.
@@ -125,7 +125,7 @@ final class ClientCallsHandler: ChannelInboundHandler {
     // MARK: from the server
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        let frame = unwrapInboundIn(data).frame
         switch frame.type {
         case .response:
             guard let entry = calls.removeValue(forKey: frame.callID) else { return }  // cancelled: ignore

@@ -162,16 +162,31 @@ public final class RedisJobQueue: JobQueue {
     }
 
     /// Runs `body` on a pool thread with an idle connection (or a new one); a broken one is dropped.
+    /// A pooled connection may have died while idle (Redis restarted): then the command is tried once
+    /// more on a new connection, so a restart costs no caller an error. Repeating a command is safe
+    /// here: a duplicate XADD is a run id the claim refuses to run twice, a repeated XACK acknowledges
+    /// nothing new, and a read whose reply was lost leaves its entries pending for XAUTOCLAIM.
     private func run<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
         let c = configuration
         do {
             return try await threadPool.runIfActive { [self] in
-                let connection =
-                    try idle.withLock { $0.popLast() }
-                    ?? RedisConnection(
+                func fresh() throws -> RedisConnection {
+                    try RedisConnection(
                         url: c.url, connectTimeoutMs: c.connectTimeoutMs,
                         commandTimeoutMs: Configuration.maxBlockMs + 5_000)
-                let result = try body(connection)
+                }
+                let result: T
+                if let pooled = idle.withLock({ $0.popLast() }) {
+                    do {
+                        result = try body(pooled)
+                        idle.withLock { if $0.count < c.maxConnections { $0.append(pooled) } }
+                        return result
+                    } catch is RedisError {
+                        // Fall through to a new connection.
+                    }
+                }
+                let connection = try fresh()
+                result = try body(connection)
                 idle.withLock { if $0.count < c.maxConnections { $0.append(connection) } }
                 return result
             }

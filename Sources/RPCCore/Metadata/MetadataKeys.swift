@@ -14,6 +14,7 @@ public enum ProtocolDefaults {
     public static let maxFrameBytes = 4 * 1024 * 1024
     public static let maxConcurrentCalls = 100
     public static let maxMetadataBytes = 8 * 1024
+    public static let maxMetadataEntries = 64
     public static let maxPingPayloadBytes = 8
     public static let idleTimeoutMs: Int64 = 5 * 60 * 1000
     public static let maxIdempotencyKeyBytes = 128

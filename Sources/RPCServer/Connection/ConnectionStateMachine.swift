@@ -97,8 +97,11 @@ struct ConnectionStateMachine {
         prefaceExchanged = true
     }
 
-    /// A REQUEST; `method` is the router's entry for its path, nil when unknown.
-    mutating func receivedRequest(_ frame: Frame, method: RPCMethod?, now: NIODeadline) -> RequestAction {
+    /// A REQUEST; `method` is the router's entry for its path, nil when unknown; `metadataEntries` how
+    /// many metadata entries it carried on the wire (past the limit they were dropped undecoded).
+    mutating func receivedRequest(
+        _ frame: Frame, metadataEntries: Int? = nil, method: RPCMethod?, now: NIODeadline
+    ) -> RequestAction {
         let callID = frame.callID
         guard callID != 0 else { return protocolViolation(.invalidArgument, "REQUEST with call_id 0") }
         // Call ids increase on a connection (as HTTP/2's stream ids do): a reused id could not be told
@@ -124,6 +127,15 @@ struct ConnectionStateMachine {
             return refuse(
                 RPCError(
                     .unavailable, "the server is shutting down; retry on a new connection", reason: .serverDraining))
+        }
+        // Entries on the wire, not in the dictionary: duplicates collapse there, and past the limit
+        // the decoder dropped them before they were ever allocated.
+        guard (metadataEntries ?? frame.metadata.count) <= limits.maxMetadataEntries else {
+            return refuse(
+                RPCError(
+                    .invalidArgument, "request metadata has more than \(limits.maxMetadataEntries) entries",
+                    reason: .metadataTooLarge,
+                    details: ["field": "metadata", "max_entries": "\(limits.maxMetadataEntries)"]))
         }
         guard ProtocolDefaults.metadataBytes(frame.metadata) <= limits.maxMetadataBytes else {
             return refuse(

@@ -11,7 +11,7 @@ import Wire
 /// All state lives on the channel's event loop. Handler tasks run on Swift's executors and come back
 /// to the loop (through `NIOLoopBound`) to report their outcome.
 final class RPCConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = Frame
+    typealias InboundIn = ReceivedFrame
     typealias OutboundOut = Frame
 
     private let router: RPCRouter
@@ -83,11 +83,12 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !state.isClosed else { return }
-        let frame = unwrapInboundIn(data)
+        let received = unwrapInboundIn(data)
+        let frame = received.frame
         state.receivedFrame(now: context.eventLoop.now)
         switch frame.type {
         case .request:
-            startCall(frame, context: context)
+            startCall(frame, metadataEntries: received.metadataEntries, context: context)
         case .cancel:
             perform(state.receivedCancel(callID: frame.callID))
         case .ping:
@@ -105,9 +106,11 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func startCall(_ frame: Frame, context: ChannelHandlerContext) {
+    private func startCall(_ frame: Frame, metadataEntries: Int, context: ChannelHandlerContext) {
         let method = router.method(frame.method)
-        switch state.receivedRequest(frame, method: method, now: context.eventLoop.now) {
+        switch state.receivedRequest(
+            frame, metadataEntries: metadataEntries, method: method, now: context.eventLoop.now)
+        {
         case .closeWithGoaway(let goaway):
             closeWithGoaway(goaway)
         case .refuse(let answer, let record):

@@ -2,7 +2,7 @@ import Settings
 
 extension RPCServerLimits {
     /// The limits from `careerai.rpc.*` (`CAREERAI_RPC_MAX_FRAME_BYTES`, `CAREERAI_RPC_MAX_CONCURRENT_CALLS`,
-    /// `CAREERAI_RPC_MAX_METADATA_BYTES`, `CAREERAI_RPC_IDLE_TIMEOUT_MS`, `CAREERAI_RPC_HANDSHAKE_TIMEOUT_MS`,
+    /// `CAREERAI_RPC_MAX_METADATA_BYTES`, `CAREERAI_RPC_MAX_METADATA_ENTRIES`, `CAREERAI_RPC_IDLE_TIMEOUT_MS`, `CAREERAI_RPC_HANDSHAKE_TIMEOUT_MS`,
     /// `CAREERAI_RPC_DEFAULT_TIMEOUT_MS`, `CAREERAI_RPC_DRAIN_TIMEOUT_MS`, `CAREERAI_RPC_MAX_QUEUED_OUTBOUND_BYTES`,
     /// `CAREERAI_RPC_MAX_CONNECTIONS`, `CAREERAI_RPC_MAX_CONNECTIONS_PER_ADDRESS`, `CAREERAI_RPC_MAX_STREAMS_PER_CONNECTION`,
     /// `CAREERAI_RPC_LISTEN_BACKLOG`); each unset one keeps its default.
@@ -14,6 +14,8 @@ extension RPCServerLimits {
             "maxConcurrentCalls", default: maxConcurrentCalls, in: Self.maxConcurrentCallsRange)
         maxMetadataBytes = try settings.integer(
             "maxMetadataBytes", default: maxMetadataBytes, in: Self.maxMetadataBytesRange)
+        maxMetadataEntries = try settings.integer(
+            "maxMetadataEntries", default: maxMetadataEntries, in: Self.maxMetadataEntriesRange)
         idleTimeout = try settings.duration(
             "idleTimeoutMs", .milliseconds, default: idleTimeout, in: Self.idleTimeoutRange)
         handshakeTimeout = try settings.duration(

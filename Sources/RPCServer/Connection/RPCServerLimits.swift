@@ -6,6 +6,8 @@ public struct RPCServerLimits: Sendable, Equatable {
     public var maxFrameBytes = ProtocolDefaults.maxFrameBytes
     /// Calls in flight on one connection; the excess is answered RESOURCE_EXHAUSTED.
     public var maxConcurrentCalls = ProtocolDefaults.maxConcurrentCalls
+    /// Entries of one frame's metadata; checked on the wire, before any entry is decoded.
+    public var maxMetadataEntries = ProtocolDefaults.maxMetadataEntries
     /// Keys plus values of one frame's metadata.
     public var maxMetadataBytes = ProtocolDefaults.maxMetadataBytes
     /// A connection with no frame from the client and no call in flight for this long is closed.
@@ -38,6 +40,7 @@ public struct RPCServerLimits: Sendable, Equatable {
     public static let maxFrameBytesRange = 1024...(64 * 1024 * 1024)
     public static let maxConcurrentCallsRange = 1...100_000
     public static let maxMetadataBytesRange = 256...(1024 * 1024)
+    public static let maxMetadataEntriesRange = 1...10_000
     public static let idleTimeoutRange = Duration.milliseconds(100)...Duration.seconds(86_400)
     public static let handshakeTimeoutRange = Duration.milliseconds(10)...Duration.seconds(600)
     public static let defaultUnaryTimeoutRange = Duration.milliseconds(1)...Duration.seconds(3_600)
@@ -57,6 +60,7 @@ public struct RPCServerLimits: Sendable, Equatable {
             outside(maxFrameBytes, Self.maxFrameBytesRange, "max frame bytes"),
             outside(maxConcurrentCalls, Self.maxConcurrentCallsRange, "max concurrent calls"),
             outside(maxMetadataBytes, Self.maxMetadataBytesRange, "max metadata bytes"),
+            outside(maxMetadataEntries, Self.maxMetadataEntriesRange, "max metadata entries"),
             maxMetadataBytes <= maxFrameBytes ? nil : "max metadata bytes must not exceed max frame bytes",
             outside(idleTimeout, Self.idleTimeoutRange, "idle timeout"),
             outside(handshakeTimeout, Self.handshakeTimeoutRange, "handshake timeout"),

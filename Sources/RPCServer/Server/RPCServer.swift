@@ -94,7 +94,9 @@ public final class RPCServer: Sendable {
     ) throws {
         try pipeline.addHandler(BackPressureHandler())
         try pipeline.addHandler(ServerPrefaceHandler(handshakeTimeout: limits.handshakeTimeout, logger: logger))
-        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: limits.maxFrameBytes)))
+        try pipeline.addHandler(
+            ByteToMessageHandler(
+                FrameDecoder(maxFrameBytes: limits.maxFrameBytes, maxMetadataEntries: limits.maxMetadataEntries)))
         try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
         try pipeline.addHandler(RPCConnectionHandler(router: router, limits: limits, logger: logger, events: events))
     }

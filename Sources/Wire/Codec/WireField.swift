@@ -325,7 +325,9 @@ extension WireField {
                     let array = base.load(fromByteOffset: layout.offset, as: UnsafePointer<UnsafeRawPointer?>?.self)
                 else { return }
                 var map: [String: String] = [:]
-                map.reserveCapacity(count)
+                // Entries on the wire may repeat a key: reserve for what a map of distinct keys would
+                // plausibly hold, not for the count a peer chose.
+                map.reserveCapacity(min(count, 256))
                 for index in 0..<count {
                     guard let cEntry = array[index] else { throw .malformed(message: Message.wireSchema.protoName) }
                     let key = try readString(cEntry, Int(keyField.pointee.offset), field: name)
