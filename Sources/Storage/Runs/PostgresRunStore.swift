@@ -61,6 +61,12 @@ struct PostgresRunStore: SQLRunStore {
                     try connection.query(sql, bound).first?.integer("started") ?? 0
                 }
                 if started == 1 { return .started }
+                // Not debited: maybe the balance is short, or maybe a concurrent start with this key
+                // took the credits first (the wallet's row lock made this statement wait for it, then
+                // see the lower balance). That one's run is the answer, not INSUFFICIENT_CREDITS.
+                if let idempotencyKey, let earlier = try await earlierRun(run: run, key: idempotencyKey) {
+                    return earlier
+                }
                 let available = try await sqlTransaction { tx in
                     try tx.wallet(in: run.universityID, userID: run.userID)?.balance(run.cost.currency) ?? 0
                 }

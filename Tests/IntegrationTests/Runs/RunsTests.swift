@@ -148,6 +148,39 @@ struct RunsTests {
         }
         #expect(ids.count == 1)
         #expect(try await client.wallet.wallet().silver == 8)
+        // Concurrent retries with one key on a wallet that pays for exactly one run: every retry gets
+        // that run, none INSUFFICIENT_CREDITS (the one that waited on the wallet's row lock saw the
+        // lower balance, not the key's run, before this was fixed).
+        try await harness.test.database.transaction {
+            try $0.execute(
+                "UPDATE credit_wallets SET silver = 1 WHERE user_id = $1", [.text(session.user!.id)])
+        }
+        let clients = (0..<4).map { _ in harness.client(token: session.token) }
+        for round in 0..<5 {
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        do {
+                            return try await clients[index % 4].runs.startJobPack(
+                                Self.jobPack("Round \(round)"), idempotencyKey: "key-3-\(round)"
+                            ).id
+                        } catch let error as RPCError {
+                            return error.reason
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                }
+                return await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(outcomes.count == 1 && !outcomes.contains("INSUFFICIENT_CREDITS"), "round \(round): \(outcomes)")
+            // The next round has the one credit again.
+            try await harness.test.database.transaction {
+                try $0.execute(
+                    "UPDATE credit_wallets SET silver = silver + 1 WHERE user_id = $1", [.text(session.user!.id)])
+            }
+        }
+        for other in clients { await other.close() }
         await client.close()
         await harness.close()
     }
