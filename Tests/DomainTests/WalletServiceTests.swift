@@ -40,6 +40,20 @@ struct WalletServiceTests {
                 by: admin, userID: student.user.id, currency: "gold", amount: 5, reason: "", idempotencyKey: "t-1")
         }
         #expect(reused?.reason == "IDEMPOTENCY_KEY_REUSED")
+        let otherReason = await domainError {
+            _ = try await world.wallets.topUp(
+                by: admin, userID: student.user.id, currency: "silver", amount: 5, reason: "another prize",
+                idempotencyKey: "t-1")
+        }
+        #expect(
+            otherReason?.reason == "IDEMPOTENCY_KEY_REUSED",
+            "the same key with another reason is a mistake, not a retry")
+        // Keys are the sender's: another admin's "t-1" is another top-up.
+        let colleague = try await world.signIn("colleague@demo.edu", role: .universityAdmin)
+        let theirs = try await world.wallets.topUp(
+            by: colleague, userID: student.user.id, currency: "silver", amount: 5, reason: "prize",
+            idempotencyKey: "t-1")
+        #expect(theirs.entry.id != topped.entry.id && theirs.wallet.silver == topped.wallet.silver + 5)
 
         let crossing = await domainError {
             _ = try await world.wallets.topUp(

@@ -129,3 +129,18 @@ public final class ClosedPort {
 
     deinit { Glibc.close(fd) }
 }
+
+// One test drives a socket at a time.
+extension RawSocket: @unchecked Sendable {}
+
+extension RawSocket {
+    /// `read(count:timeoutMs:)` on a Dispatch thread: a blocking wait must not hold one of the few
+    /// threads of Swift's cooperative pool, which every other test running at once needs.
+    public func readAwaiting(count: Int, timeoutMs: Int32 = 5_000) async -> [UInt8]? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: self.read(count: count, timeoutMs: timeoutMs))
+            }
+        }
+    }
+}

@@ -63,10 +63,15 @@ public struct WalletService: Sendable {
         let platformWide = principal.user.role == .platformAdmin
         let now = clock.nowUnix
         let metadata = LedgerEntry.metadata(["reason": reason, "by": principal.user.id])
+        // A key is the sender's: two admins who happen to choose the same key make two top-ups.
+        let scopedKey = key.map { "\(principal.user.id):\($0)" }
         return try await store.transaction { tx in
             let university = platformWide ? try tx.universityOfUser(id: userID) ?? callerUniversity : callerUniversity
-            if let key, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: key) {
-                guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount else {
+            if let scopedKey, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: scopedKey) {
+                // The same key is the same request, or a mistake: another currency, amount or reason.
+                guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount,
+                    earlier.metadata == metadata
+                else {
                     throw DomainError(
                         .alreadyExists, reason: .idempotencyKeyReused,
                         "this idempotency-key was used for a different request")
@@ -82,7 +87,7 @@ public struct WalletService: Sendable {
             let entry = LedgerEntry(
                 id: TimeOrderedID.make(), userID: userID, universityID: university, feature: nil,
                 currency: currency, amount: amount, kind: .topup, runID: nil, status: .completed,
-                metadata: metadata, idempotencyKey: key, createdAtUnix: now)
+                metadata: metadata, idempotencyKey: scopedKey, createdAtUnix: now)
             guard try tx.post(entry) else { preconditionFailure("a positive post is never refused") }
             return (try tx.wallet(in: university, userID: userID)!, entry)
         }
