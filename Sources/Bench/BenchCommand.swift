@@ -15,6 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
 @main
 enum BenchMain {
     static func main() {
+        // A peer or a pipe that goes away mid-write must be an error to handle, not a signal that
+        // kills the process (NIO ignores SIGPIPE on its own sockets, not on stdout or libcurl's).
+        signal(SIGPIPE, SIG_IGN)
         // As in careerai-server: Swift tasks run on NIO's event loops, so a load-generating task and
         // its connection share threads.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 struct CareerAICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,9 @@ struct CareerAICommand: AsyncParsableCommand {
 @main
 enum CLIMain {
     static func main() async {
+        // A peer or a pipe that goes away mid-write must be an error to handle, not a signal that
+        // kills the process (NIO ignores SIGPIPE on its own sockets, not on stdout or libcurl's).
+        signal(SIGPIPE, SIG_IGN)
         await CareerAICommand.main(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -11,7 +11,19 @@ struct CLIError: Error, CustomStringConvertible {
 enum Output {
     static func json(_ object: [String: Any]) {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        write(data + Data("\n".utf8))
+    }
+
+    /// Standard output, or exit 1 when nobody reads it any more (a closed pipe): `FileHandle.write`
+    /// would trap, and SIGPIPE is ignored so that it is an error rather than a kill.
+    static func write(_ data: Data) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: data)
+        } catch {
+            FileHandle.standardError.write(
+                Data("careerai: cannot write the output: \(error.localizedDescription)\n".utf8))
+            Foundation.exit(1)
+        }
     }
 
     /// A unix time as ISO 8601 UTC, e.g. 2026-12-25T09:00:00Z.
@@ -20,7 +32,7 @@ enum Output {
     }
 
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(Data((text + "\n").utf8))
     }
 
     /// One line on standard error, then exit 1. RPC errors get a hint where one helps.

@@ -9,6 +9,9 @@ import ServerApp
 enum ServerMain {
     static func main() {
         MemoryTuning.apply()
+        // A peer or a pipe that goes away mid-write must be an error to handle, not a signal that
+        // kills the process (NIO ignores SIGPIPE on its own sockets, not on stdout or libcurl's).
+        signal(SIGPIPE, SIG_IGN)
         // Run Swift concurrency on NIO's event loops: a handler's task and its connection's I/O then
         // share threads instead of hopping between two pools on every call. Must happen on the main
         // thread before any task starts.

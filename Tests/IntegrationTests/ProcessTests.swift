@@ -184,6 +184,26 @@ struct ProcessTests {
         }
     }
 
+    @Test("careerai whose standard output has no reader is not killed by SIGPIPE")
+    func closedStandardOutput() async throws {
+        let server = try await ServerProcess.start()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Executables.path("careerai"))
+        process.arguments = ["health", "--server", server.target]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try output.fileHandleForReading.close()  // nobody will ever read what it prints
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(
+            process.terminationReason == .exit,
+            "ended by signal \(process.terminationStatus) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit"))"
+        )
+        await server.stop()
+    }
+
     @Test("a taken port is one clear line")
     func portInUse() async throws {
         let server = try await ServerProcess.start()

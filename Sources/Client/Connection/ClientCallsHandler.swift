@@ -49,6 +49,8 @@ final class ClientCallsHandler: ChannelInboundHandler {
 
     func start(_ request: Frame, sink: ClientCallSink, localTimeoutMs: UInt32?, cancellation: ClientCallCancellation) {
         if cancellation.isCancelled { return sink.fail(CancellationError()) }
+        // A retired connection (closed or not) never wrote this call: it goes to a new connection.
+        if retired { return sink.fail(CallIDsExhausted()) }
         if let closedError { return sink.fail(closedError) }
         guard let context, context.channel.isActive else {
             return sink.fail(
