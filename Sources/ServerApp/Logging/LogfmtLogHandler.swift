@@ -45,10 +45,14 @@ public struct LogfmtLogHandler: LogHandler {
         LogSink.shared.append(line, urgent: event.level >= .warning)
     }
 
+    /// A value as logfmt: bare when it is plain, else quoted with `\\`, `\"`, `\n`, `\r`, `\t` and
+    /// every other control character (C0, DEL, C1, the Unicode line and paragraph separators) written
+    /// as `\u{…}`, so that a value from a client can neither start a forged line nor hide in the
+    /// terminal that shows the log.
     static func appendQuoted(_ value: String, to line: inout String) {
         let needsQuotes =
             value.isEmpty
-            || value.utf8.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x0A || $0 == 0x0D || $0 == 0x5C }
+            || value.utf8.contains { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C || $0 >= 0x7F }
         guard needsQuotes else {
             line += value
             return
@@ -60,10 +64,20 @@ public struct LogfmtLogHandler: LogHandler {
             case "\"": line += "\\\""
             case "\n": line += "\\n"
             case "\r": line += "\\r"
-            default: line.unicodeScalars.append(character)
+            case "\t": line += "\\t"
+            default:
+                if isControl(character) {
+                    line += "\\u{" + String(character.value, radix: 16) + "}"
+                } else {
+                    line.unicodeScalars.append(character)
+                }
             }
         }
         line += "\""
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 
     /// RFC 3339 UTC with milliseconds, formatted by hand: `String(format:)` cost more than the rest
