@@ -13,35 +13,32 @@ public final class RawSocket {
     public init(host: String = "127.0.0.1", port: Int, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawSocketError.system("socket", errno) }
-        if let source {
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            inet_pton(AF_INET, source, &local.sin_addr)
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard bound == 0 else {
-                let error = errno
-                Glibc.close(fd)
-                throw RawSocketError.system("bind", error)
-            }
+        do {
+            if let source { try Self.call("bind", fd, source, port: 0, bind) }
+            try Self.call("connect", fd, host, port: port, connect)
+        } catch {
+            Glibc.close(fd)
+            throw error
         }
+    }
+
+    /// `operation` (bind or connect) on `fd` with the IPv4 address `host:port`.
+    private static func call(
+        _ name: String, _ fd: Int32, _ host: String, port: Int,
+        _ operation: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+    ) throws {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            throw RawSocketError.system("\(name): '\(host)' is not an IPv4 address", EINVAL)
+        }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                operation(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard result == 0 else {
-            let error = errno
-            Glibc.close(fd)
-            throw RawSocketError.system("connect", error)
-        }
+        guard result == 0 else { throw RawSocketError.system(name, errno) }
     }
 
     /// Sends everything; a peer that closed first is not an error here (tests send garbage on purpose).
