@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the system packages CareerAI builds and tests with (Debian 12), only those missing.
 #   scripts/install-deps.sh          build and run: C libraries, protobuf-c, Redis, PostgreSQL,
-#                                    and python3-protobuf for the Swift code generator (scripts/protogen)
+#                                    python3-protobuf for the Swift code generator (scripts/protogen),
+#                                    pango, fonts and a venv for WeasyPrint (scripts/install-weasyprint.sh),
+#                                    poppler-utils (pdftotext, for the PDF tests)
 set -euo pipefail
 
 packages=(
   pkg-config libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
   libpq-dev libsqlite3-dev libhiredis-dev libcurl4-openssl-dev
   postgresql redis-server python3-protobuf
+  python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 )
 
 command -v swift >/dev/null || { echo "install-deps: Swift is not on PATH; install Swift 6 first (https://www.swift.org/install/)" >&2; exit 1; }

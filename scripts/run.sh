@@ -5,6 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
+scripts/install-weasyprint.sh
 echo "run: building (the first build fetches and compiles SwiftNIO and takes a few minutes)" >&2
 swift build --product careerai-server
 swift build --product careerai

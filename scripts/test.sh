@@ -8,6 +8,7 @@ cd "$root"
 source scripts/services.sh
 
 scripts/install-deps.sh
+scripts/install-weasyprint.sh
 scripts/generate-proto.sh --check
 scripts/check-format.sh
 

@@ -161,9 +161,9 @@ struct HostileClientTests {
             var length = UInt32(body.count).bigEndian
             let prefix = withUnsafeBytes(of: &length) { Array($0) }
             #expect(socket.send(prefix + body))
-            let answerLength = try #require(await socket.readAwaiting(count: 4, timeoutMs: 10_000))
+            let answerLength = try #require(await socket.readAwaiting(count: 4, timeoutMs: 30_000))
             let size = answerLength.reduce(0) { $0 << 8 | Int($1) }
-            let answer = try Frame(wireBytes: try #require(await socket.readAwaiting(count: size, timeoutMs: 10_000)))
+            let answer = try Frame(wireBytes: try #require(await socket.readAwaiting(count: size, timeoutMs: 30_000)))
             #expect(answer.callID == callID && answer.type == .response)
             #expect(answer.status?.code == StatusCode.invalidArgument.rawValue)
             #expect(answer.status?.errorInfo?.reason == "METADATA_TOO_LARGE")

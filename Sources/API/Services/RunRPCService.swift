@@ -47,7 +47,22 @@ public struct RunRPCService: RPCService {
                 try await writer.send(Self.message(run))
             }
         }
+        router.serverStreaming(Methods.RunService.getRunPdf) {
+            (request: GetRunPdfRequest, context, writer: RPCResponseWriter<RunPdfChunkMessage>) in
+            let pdf = try await runs.pdf(id: request.id, by: try context.requirePrincipal())
+            var offset = 0
+            while offset < pdf.count {
+                let end = min(offset + Self.pdfChunkBytes, pdf.count)
+                var chunk = RunPdfChunkMessage()
+                chunk.data = Array(pdf[offset..<end])
+                try await writer.send(chunk)
+                offset = end
+            }
+        }
     }
+
+    /// A PDF's pieces: well under the frame limit, few enough frames for a large file.
+    public static let pdfChunkBytes = 64 * 1024
 
     public static func message(_ run: Run) -> RunMessage {
         var message = RunMessage()
@@ -62,6 +77,13 @@ public struct RunRPCService: RPCService {
         message.updatedAtUnix = run.updatedAtUnix
         message.errorReason = run.errorReason ?? ""
         message.resultJSON = run.resultJSON ?? ""
+        var usage = RunUsageMessage()
+        usage.model = run.usage.model
+        usage.promptTokens = run.usage.promptTokens
+        usage.completionTokens = run.usage.completionTokens
+        usage.cachedTokens = run.usage.cachedTokens
+        usage.modelCalls = run.usage.modelCalls
+        message.usage = usage
         return message
     }
 }

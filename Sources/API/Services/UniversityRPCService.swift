@@ -40,7 +40,8 @@ public struct UniversityRPCService: RPCService {
                     subdomain: request.subdomain, fields: fields,
                     to: UniversityDraft(
                         name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
-                        defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
+                        defaultSilver: request.defaultSilver, defaultGold: request.defaultGold,
+                        profilePortalHosts: request.profilePortalHosts)))
         }
     }
 
@@ -53,6 +54,7 @@ public struct UniversityRPCService: RPCService {
         message.defaultSilver = university.defaultSilver
         message.defaultGold = university.defaultGold
         message.createdAtUnix = university.createdAtUnix
+        message.profilePortalHosts = university.profilePortalHosts
         return message
     }
 }

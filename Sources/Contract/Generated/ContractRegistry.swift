@@ -20,6 +20,7 @@ public enum ContractRegistry {
         HealthCheckRequest.self,
         HealthCheckResponse.self,
         RunCostMessage.self,
+        RunUsageMessage.self,
         RunMessage.self,
         StartJobPackRequest.self,
         StartSkillMapperRequest.self,
@@ -27,6 +28,14 @@ public enum ContractRegistry {
         ListRunsRequest.self,
         ListRunsResponse.self,
         WatchRunRequest.self,
+        GetRunPdfRequest.self,
+        RunPdfChunkMessage.self,
+        FindInternshipsRequest.self,
+        InternshipSuggestionMessage.self,
+        FindInternshipsResponse.self,
+        DraftReferralRequest.self,
+        ReferralMessageMessage.self,
+        DraftReferralResponse.self,
         UniversityMessage.self,
         ResolveUniversityRequest.self,
         GetCurrentUniversityRequest.self,
@@ -45,5 +54,5 @@ public enum ContractRegistry {
     ]
 
     public static let allMethods: [AnyMethodDescriptor] =
-        Methods.AuthService.all + Methods.HealthService.all + Methods.RunService.all + Methods.UniversityService.all + Methods.WalletService.all
+        Methods.AuthService.all + Methods.HealthService.all + Methods.RunService.all + Methods.ToolService.all + Methods.UniversityService.all + Methods.WalletService.all
 }

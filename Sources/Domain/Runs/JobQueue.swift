@@ -18,19 +18,37 @@ public protocol JobQueue: Sendable {
     func next(timeoutMs: Int) async throws -> QueueDelivery?
 }
 
-/// Runs one kind of tool: the MOCK fixtures here, the model calls later, behind the same port.
+/// Runs one kind of tool: the model calls and the PDF (`ToolWorkflows`), or a test's stand-in.
 public protocol Workflow: Sendable {
-    /// The result, a JSON object. Throws `WorkflowError` for a failure worth retrying or not.
-    func run(_ input: RunInput) async throws -> String
+    /// The result. Throws `WorkflowError` for a failure worth retrying or not.
+    func run(_ input: RunInput, for run: Run) async throws -> WorkflowOutput
+}
+
+/// A run's result: its JSON object, what its model calls cost, and (Job Pack) its PDF, all stored
+/// in the transaction that marks it succeeded.
+public struct WorkflowOutput: Sendable, Equatable {
+    public var resultJSON: String
+    public var usage: RunUsage
+    public var pdf: [UInt8]?
+
+    public init(resultJSON: String, usage: RunUsage = RunUsage(), pdf: [UInt8]? = nil) {
+        self.resultJSON = resultJSON
+        self.usage = usage
+        self.pdf = pdf
+    }
 }
 
 public struct WorkflowError: Error, Sendable, CustomStringConvertible {
+    /// Starts with the reason (`MODEL_UNAVAILABLE: …`); stored as the run's error_reason.
     public var reason: String
     public var retryable: Bool
+    /// What the model calls of this attempt cost (stored with the run even when it fails).
+    public var usage: RunUsage
 
-    public init(reason: String, retryable: Bool) {
+    public init(reason: String, retryable: Bool, usage: RunUsage = RunUsage()) {
         self.reason = reason
         self.retryable = retryable
+        self.usage = usage
     }
 
     public var description: String { reason }

@@ -25,11 +25,17 @@ public struct Run: Sendable, Equatable {
     public var resultJSON: String?
     public var createdAtUnix: Int64
     public var updatedAtUnix: Int64
+    /// The plan the student was on at the start: it chose the price and the model.
+    public var plan: Plan
+    public var usage: RunUsage
 
     public init(
         id: String, universityID: UniversityID, userID: String, kind: Kind, status: Status, cost: Cost, attempts: Int,
-        maxAttempts: Int, errorReason: String?, resultJSON: String?, createdAtUnix: Int64, updatedAtUnix: Int64
+        maxAttempts: Int, errorReason: String?, resultJSON: String?, createdAtUnix: Int64, updatedAtUnix: Int64,
+        plan: Plan = .free, usage: RunUsage = RunUsage()
     ) {
+        self.plan = plan
+        self.usage = usage
         self.id = id
         self.universityID = universityID
         self.userID = userID

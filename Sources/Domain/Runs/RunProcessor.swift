@@ -48,31 +48,36 @@ public struct RunProcessor: Sendable {
         }
         statusChanged(run.id)
 
-        let result: Result<String, WorkflowError> = await withHeartbeat(runID: run.id) {
-            await Self.withTimeout(limits.jobTimeout) { try await workflows(run.kind).run(input) }
+        let result: Result<WorkflowOutput, WorkflowError> = await withHeartbeat(runID: run.id) {
+            await Self.withTimeout(limits.jobTimeout) { try await workflows(run.kind).run(input, for: run) }
         }
         switch result {
-        case .success(let json):
-            _ = try await store.completeRun(id: run.id, resultJSON: json, nowUnix: clock.nowUnix)
+        case .success(let output):
+            _ = try await store.completeRun(id: run.id, output: output, nowUnix: clock.nowUnix)
             statusChanged(run.id)
             return .succeeded
         case .failure(let error) where error.retryable && run.attempts < run.maxAttempts:
             let now = clock.nowUnix
-            _ = try await store.transaction { tx in try tx.requeueRun(id: run.id, nowUnix: now) }
+            _ = try await store.transaction { tx in
+                try tx.addUsage(runID: run.id, error.usage)
+                return try tx.requeueRun(id: run.id, nowUnix: now)
+            }
             statusChanged(run.id)
             try? await queue.enqueue(runID: run.id)
             return .retried
         case .failure(let error):
-            try await failAndRefund(run: run, reason: error.reason)
+            try await failAndRefund(run: run, reason: error.reason, usage: error.usage)
             return .failed
         }
     }
 
     /// Fails the run and gives its credits back, exactly once: repeated calls change nothing.
-    public func failAndRefund(run: Run, reason: String) async throws {
+    /// `usage`: what this attempt's model calls cost, added to the run's.
+    public func failAndRefund(run: Run, reason: String, usage: RunUsage = RunUsage()) async throws {
         let now = clock.nowUnix
         try await store.transaction { tx in
             guard try tx.failRun(id: run.id, reason: reason, nowUnix: now) else { return }
+            try tx.addUsage(runID: run.id, usage)
             try tx.setDebitStatus(runID: run.id, .failed)
             guard run.cost.amount > 0 else { return }
             let refunded = try tx.post(
@@ -104,10 +109,10 @@ public struct RunProcessor: Sendable {
         return await body()
     }
 
-    static func withTimeout(_ limit: Duration, _ body: @escaping @Sendable () async throws -> String) async -> Result<
-        String, WorkflowError
-    > {
-        await withTaskGroup(of: Result<String, WorkflowError>?.self) { group in
+    static func withTimeout(_ limit: Duration, _ body: @escaping @Sendable () async throws -> WorkflowOutput) async
+        -> Result<WorkflowOutput, WorkflowError>
+    {
+        await withTaskGroup(of: Result<WorkflowOutput, WorkflowError>?.self) { group in
             group.addTask {
                 do {
                     return .success(try await body())
@@ -127,7 +132,8 @@ public struct RunProcessor: Sendable {
                         WorkflowError(
                             reason: "JOB_TIMEOUT: no result within \(limit.wholeMilliseconds) ms", retryable: true))
             }
-            var outcome: Result<String, WorkflowError> = .failure(WorkflowError(reason: "CANCELLED", retryable: true))
+            var outcome: Result<WorkflowOutput, WorkflowError> = .failure(
+                WorkflowError(reason: "CANCELLED", retryable: true))
             for await result in group {
                 if let result {
                     outcome = result

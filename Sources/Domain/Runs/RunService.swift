@@ -18,13 +18,19 @@ public struct RunService: Sendable {
     private let costs: FeatureCosts
     private let clock: any WallClock
     private let statusHub: RunStatusHub
+    private let roster: ModelRoster
+    /// For the profile portal hosts a Skill Mapper URL is checked against at start (none: no URL is allowed).
+    private let universities: (any UniversityRepository)?
 
     /// `statusHub` wakes watchers; share the one the process's worker announces to (by default a
     /// hub of its own, which finds every change by polling).
     public init(
         store: any RunStore, queue: any JobQueue, costs: FeatureCosts, clock: any WallClock = SystemWallClock(),
-        statusHub: RunStatusHub? = nil
+        statusHub: RunStatusHub? = nil, roster: ModelRoster = ModelRoster(),
+        universities: (any UniversityRepository)? = nil
     ) {
+        self.roster = roster
+        self.universities = universities
         self.store = store
         self.queue = queue
         self.costs = costs
@@ -37,8 +43,13 @@ public struct RunService: Sendable {
         let key = try WalletService.validKey(idempotencyKey)
         let requestHash = Self.hash(input)
         let plan: Plan = principal.user.isPro ? .pro : .free
-        // Job Pack: GPT-4o-mini for free users, GPT-4o for pro; Skill Mapper: GPT-4o (the product's pricing of models).
-        let model = input.kind == .jobPack && !principal.user.isPro ? "gpt-4o-mini" : "gpt-4o"
+        // Recorded with the input: the model the plan chose at the start (the worker asks the roster again).
+        let model = input.kind == .jobPack ? roster.jobPack(plan: plan).primary : roster.skillMapper.primary
+        if case .skillMapper(let url, _, _) = input, !url.isEmpty {
+            // Before any charge: a host the university does not list is refused here, not by a failed run.
+            let hosts = try await universities?.find(id: principal.user.universityID)?.profilePortalHosts ?? []
+            _ = try ProfileURLPolicy.check(url, allowedHosts: hosts)
+        }
         let cost = costs.cost(of: input.kind.feature, plan: plan)
         let university = principal.user.universityID
         let userID = principal.user.id
@@ -51,7 +62,7 @@ public struct RunService: Sendable {
         let run = Run(
             id: runID, universityID: university, userID: userID, kind: input.kind, status: .queued, cost: cost,
             attempts: 0, maxAttempts: Self.defaultMaxAttempts, errorReason: nil, resultJSON: nil,
-            createdAtUnix: now, updatedAtUnix: now)
+            createdAtUnix: now, updatedAtUnix: now, plan: plan)
         let debit = LedgerEntry(
             id: TimeOrderedID.make(), userID: userID, universityID: university, feature: input.kind.feature,
             currency: cost.currency, amount: -cost.amount, kind: .debit, runID: runID, status: .pending,
@@ -89,6 +100,23 @@ public struct RunService: Sendable {
             throw DomainError(.notFound, reason: .runNotFound, "no run \(id.prefix(64)) of yours")
         }
         return run
+    }
+
+    /// A succeeded Job Pack's PDF, for whoever may `get` the run.
+    public func pdf(id: String, by principal: Principal) async throws -> [UInt8] {
+        let run = try await get(id: id, by: principal)
+        guard run.kind == .jobPack else {
+            throw DomainError(.failedPrecondition, reason: .runHasNoPdf, "a \(run.kind.rawValue) run has no PDF")
+        }
+        guard run.status == .succeeded else {
+            throw DomainError(
+                .failedPrecondition, reason: .runNotSucceeded,
+                "run \(run.id) is \(run.status.rawValue); its PDF exists once it has succeeded")
+        }
+        guard let pdf = try await store.transaction({ tx in try tx.runPDF(runID: run.id) }) else {
+            throw DomainError(.failedPrecondition, reason: .runNotSucceeded, "run \(run.id) has no stored PDF")
+        }
+        return pdf
     }
 
     public func list(by principal: Principal, pageSize: Int32, pageToken: String) async throws -> (

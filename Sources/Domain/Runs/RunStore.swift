@@ -18,8 +18,9 @@ public protocol RunStore: Sendable {
     /// and the queue delivered it again (XAUTOCLAIM). Nil otherwise (a live worker has it, or it is
     /// done, or out of attempts — the sweeper fails and refunds those).
     func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)?
-    /// running → succeeded with the result, and its debit row completed; false when it was not running.
-    func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool
+    /// running → succeeded with the result, its usage and PDF stored and its debit row completed, in
+    /// one transaction; false when it was not running.
+    func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool
     /// The status of each of these runs that exists, whichever university it belongs to (for the
     /// watch hub, which only decides whom to wake; callers read their run with its access check).
     func runStatuses(ids: [String]) async throws -> [String: Run.Status]
@@ -43,6 +44,10 @@ public protocol RunTransaction: LedgerTransaction {
     // Workers: these address a run by id alone (a worker serves every university).
     func runForWorker(id: String) throws -> (run: Run, input: RunInput)?
     func heartbeat(runID: String, nowUnix: Int64) throws
+    /// Adds an attempt's tokens and model calls to the run's (and names the model, when it has one).
+    func addUsage(runID: String, _ usage: RunUsage) throws
+    /// A succeeded run's PDF.
+    func runPDF(runID: String) throws -> [UInt8]?
     /// running|queued → failed with the reason; false when it was already final.
     func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool
     /// running → queued (another attempt, or a worker shutting down).

@@ -7,11 +7,14 @@ public struct University: Sendable, Equatable {
     public var defaultSilver: Int64
     public var defaultGold: Int64
     public var createdAtUnix: Int64
+    /// Hosts (`host` or `host:port`) whose profile pages Skill Mapper may fetch.
+    public var profilePortalHosts: [String]
 
     public init(
         id: UniversityID, name: String, subdomain: String, allowedDomains: [String],
-        defaultSilver: Int64, defaultGold: Int64, createdAtUnix: Int64
+        defaultSilver: Int64, defaultGold: Int64, createdAtUnix: Int64, profilePortalHosts: [String] = []
     ) {
+        self.profilePortalHosts = profilePortalHosts
         self.id = id
         self.name = name
         self.subdomain = subdomain
@@ -34,8 +37,13 @@ public struct UniversityDraft: Sendable, Equatable {
     public var allowedDomains: [String]
     public var defaultSilver: Int64
     public var defaultGold: Int64
+    public var profilePortalHosts: [String]
 
-    public init(name: String, subdomain: String, allowedDomains: [String], defaultSilver: Int64, defaultGold: Int64) {
+    public init(
+        name: String, subdomain: String, allowedDomains: [String], defaultSilver: Int64, defaultGold: Int64,
+        profilePortalHosts: [String] = []
+    ) {
+        self.profilePortalHosts = profilePortalHosts
         self.name = name
         self.subdomain = subdomain
         self.allowedDomains = allowedDomains

@@ -4,6 +4,7 @@ import Foundation
 public enum UniversityRules {
     public static let maxNameLength = 200
     public static let maxAllowedDomains = 50
+    public static let maxProfilePortalHosts = 20
     /// More credits than any university would grant; a bound so that sums cannot overflow.
     public static let maxDefaultCredits: Int64 = 1_000_000
 
@@ -25,6 +26,19 @@ public enum UniversityRules {
             return normalized
         }
         draft.allowedDomains = Array(Set(draft.allowedDomains)).sorted()
+        guard draft.profilePortalHosts.count <= maxProfilePortalHosts else {
+            throw .invalidField("profile_portal_hosts", "at most \(maxProfilePortalHosts) hosts")
+        }
+        draft.profilePortalHosts = try draft.profilePortalHosts.map { entry throws(DomainError) in
+            let normalized = entry.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard PortalHost(normalized) != nil else {
+                throw .invalidField(
+                    "profile_portal_hosts",
+                    "'\(entry.prefix(100))' is not a host or host:port (e.g. portal.iitb.ac.in or 127.0.0.1:8443)")
+            }
+            return normalized
+        }
+        draft.profilePortalHosts = Array(Set(draft.profilePortalHosts)).sorted()
         for (field, value) in [("default_silver", draft.defaultSilver), ("default_gold", draft.defaultGold)] {
             guard (0...maxDefaultCredits).contains(value) else {
                 throw .invalidField(field, "default credits must be 0...\(maxDefaultCredits)")

@@ -7,6 +7,7 @@ public struct UniversityService: Sendable {
         case allowedDomains = "allowed_domains"
         case defaultSilver = "default_silver"
         case defaultGold = "default_gold"
+        case profilePortalHosts = "profile_portal_hosts"
     }
 
     private let repository: any UniversityRepository
@@ -33,12 +34,15 @@ public struct UniversityService: Sendable {
         if fields.contains(.allowedDomains) { university.allowedDomains = draft.allowedDomains }
         if fields.contains(.defaultSilver) { university.defaultSilver = draft.defaultSilver }
         if fields.contains(.defaultGold) { university.defaultGold = draft.defaultGold }
+        if fields.contains(.profilePortalHosts) { university.profilePortalHosts = draft.profilePortalHosts }
         let valid = try UniversityRules.validate(
             UniversityDraft(
                 name: university.name, subdomain: university.subdomain, allowedDomains: university.allowedDomains,
-                defaultSilver: university.defaultSilver, defaultGold: university.defaultGold))
+                defaultSilver: university.defaultSilver, defaultGold: university.defaultGold,
+                profilePortalHosts: university.profilePortalHosts))
         university.name = valid.name
         university.allowedDomains = valid.allowedDomains
+        university.profilePortalHosts = valid.profilePortalHosts
         return try await repository.update(university, nowUnix: nowUnix)
     }
 

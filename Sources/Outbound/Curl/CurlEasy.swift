@@ -7,6 +7,10 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// True for failures to reach the peer (DNS, connect, TLS, timeouts), as opposed to a refusal.
     public var isUnreachable: Bool
+    /// True when the SSRF guard refused the resolved address.
+    public var blockedAddress = false
+    /// True when the total timeout ended the transfer.
+    public var isTimeout: Bool { code == Int(CURLE_OPERATION_TIMEDOUT.rawValue) }
 
     public var description: String { "curl error \(code): \(message)" }
 }
@@ -30,6 +34,11 @@ final class CurlEasy {
     private(set) var responseHeaders: [String] = []
     var maxResponseBytes = 1 << 20
     private(set) var responseTooLarge = false
+    /// A POST body libcurl reads in place (CURLOPT_POSTFIELDS does not copy): kept for the transfer.
+    private var postBody: UnsafeMutableRawBufferPointer?
+    /// The SSRF guard's state, read by the C open-socket callback during the transfer.
+    private var socketGuard: UnsafeMutablePointer<careerai_socket_guard>?
+    private var guardOwner: SocketGuard?
     /// What an upload (SMTP) reads from.
     var uploadBody: [UInt8] = []
     private var uploadOffset = 0
@@ -42,6 +51,11 @@ final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(handle)
+        postBody?.deallocate()
+        if let socketGuard {
+            guardOwner?.blocked = Int(socketGuard.pointee.blocked)
+            socketGuard.deallocate()
+        }
         errorBuffer.deallocate()
         for list in lists { curl_slist_free_all(list) }
     }
@@ -53,6 +67,26 @@ final class CurlEasy {
     func set(_ option: CURLoption, _ value: String) throws(CurlError) {
         // libcurl copies string options (CURLOPT_COPYPOSTFIELDS included), so the temporary C string may go.
         try check(careerai_curl_setopt_string(handle, option, value), "setopt \(option.rawValue)")
+    }
+
+    func setPostBody(_ body: [UInt8]) throws(CurlError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.count, 1), alignment: 1)
+        buffer.copyBytes(from: body)
+        postBody = buffer
+        try check(careerai_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, buffer.baseAddress), "post body")
+    }
+
+    func guardSockets(_ owner: SocketGuard) throws(CurlError) {
+        let state = UnsafeMutablePointer<careerai_socket_guard>.allocate(capacity: 1)
+        state.initialize(to: careerai_socket_guard(allow_private: owner.allowPrivate ? 1 : 0, blocked: 0))
+        socketGuard = state
+        guardOwner = owner
+        try check(careerai_curl_guard_sockets(handle, state), "socket guard")
+    }
+
+    /// Copies the guard's count out after a transfer (the owner outlives this handle's thread hop).
+    func syncGuard() {
+        if let socketGuard { guardOwner?.blocked = Int(socketGuard.pointee.blocked) }
     }
 
     func set(_ option: CURLoption, list values: [String]) throws(CurlError) {
@@ -116,6 +150,7 @@ final class CurlEasy {
             try set(CURLOPT_UPLOAD, 1)
         }
         let code = curl_easy_perform(handle)
+        syncGuard()
         guard code == CURLE_OK else {
             if responseTooLarge {
                 throw CurlError(
@@ -143,5 +178,17 @@ final class CurlEasy {
         ]
         return CurlError(
             code: Int(code.rawValue), message: "\(what): \(text)", isUnreachable: unreachable.contains(code))
+    }
+}
+
+/// What the SSRF guard saw during one transfer (set from the thread that ran it).
+final class SocketGuard: @unchecked Sendable {
+    // @unchecked: written by the transfer's thread, read after the transfer's result has been
+    // handed back across the thread pool's completion (which orders the accesses).
+    let allowPrivate: Bool
+    var blocked = 0
+
+    init(allowPrivate: Bool) {
+        self.allowPrivate = allowPrivate
     }
 }

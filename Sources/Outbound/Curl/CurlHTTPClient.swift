@@ -40,6 +40,36 @@ public struct CurlHTTPClient: Sendable {
         try await perform(url: url, headers: headers) { _ in }
     }
 
+    /// POSTs a JSON body (bytes, so no copy through String).
+    public func postJSON(_ url: String, body: [UInt8], headers: [String] = []) async throws -> HTTPResponse {
+        try await perform(url: url, headers: headers + ["Content-Type: application/json"]) {
+            easy throws(CurlError) in
+            try easy.set(CURLOPT_POSTFIELDSIZE_LARGE, body.count)
+            try easy.setPostBody(body)
+        }
+    }
+
+    /// GETs a user-supplied URL with the SSRF guard: `protocols` only, the resolved address checked
+    /// before each connect (refused unless public or `allowPrivate`), no redirects (the caller
+    /// refuses a 3xx). `resolve` pins names (curl's `host:port:address`), for tests.
+    public func guardedGet(
+        _ url: String, protocols: String, allowPrivate: Bool, resolve: [String] = [], headers: [String] = []
+    ) async throws -> (response: HTTPResponse, blockedAddresses: Int) {
+        let guardState = SocketGuard(allowPrivate: allowPrivate)
+        do {
+            let response = try await perform(url: url, headers: headers, protocols: protocols) {
+                easy throws(CurlError) in
+                try easy.guardSockets(guardState)
+                if !resolve.isEmpty { try easy.set(CURLOPT_RESOLVE, list: resolve) }
+            }
+            return (response, guardState.blocked)
+        } catch let error as CurlError where guardState.blocked > 0 {
+            throw CurlError(
+                code: error.code, message: "the address is not public (blocked before connecting)",
+                isUnreachable: false, blockedAddress: true)
+        }
+    }
+
     /// POSTs `fields` as `application/x-www-form-urlencoded`.
     public func postForm(_ url: String, fields: [(String, String)], headers: [String] = []) async throws -> HTTPResponse
     {
@@ -51,7 +81,7 @@ public struct CurlHTTPClient: Sendable {
     }
 
     private func perform(
-        url: String, headers: [String],
+        url: String, headers: [String], protocols: String = "http,https",
         configure: @escaping @Sendable (CurlEasy) throws(CurlError) -> Void
     ) async throws -> HTTPResponse {
         let limits = self.limits
@@ -59,7 +89,7 @@ public struct CurlHTTPClient: Sendable {
             let easy = CurlEasy()
             easy.maxResponseBytes = limits.maxResponseBytes
             try easy.set(CURLOPT_URL, url)
-            try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
+            try easy.set(CURLOPT_PROTOCOLS_STR, protocols)
             try easy.set(CURLOPT_NOSIGNAL, 1)
             try easy.set(CURLOPT_TIMEOUT_MS, limits.timeoutMs)
             try easy.set(CURLOPT_CONNECTTIMEOUT_MS, limits.connectTimeoutMs)

@@ -10,6 +10,11 @@ public struct RPCContext: Sendable {
     public let metadata: [String: String]
     /// When the server gives up on the call; the handler's task is cancelled then.
     public let deadline: NIODeadline?
+
+    /// What is left of the call's deadline (nil: none), for handlers that bound their own work by it.
+    public var timeRemaining: Duration? {
+        deadline.map { .nanoseconds(max(0, ($0 - .now()).nanoseconds)) }
+    }
     /// Echoed to the client as `x-request-id` and attached to every log line of the call.
     public let requestID: String
     /// The TCP peer, `ip:port`, or nil when unknown.

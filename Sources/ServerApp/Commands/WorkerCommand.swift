@@ -2,6 +2,7 @@ import ArgumentParser
 import Domain
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Storage
 
@@ -41,12 +42,16 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "careerai.worker")
         let database: any SQLDatabase
         let assembly: RunsAssembly
+        // The model API and profile pages: blocking libcurl transfers, off the event loops.
+        let outboundThreads = NIOThreadPool(numberOfThreads: 4)
+        outboundThreads.start()
         do {
             let opened = try await ServerRuntime.openDatabase(
                 configuration, logger: logger, migrate: configuration.database.migrateOnStart)
             database = opened
             assembly = try RunsAssembly.make(
-                configuration: configuration, database: opened, clock: SystemWallClock(), role: "worker")
+                configuration: configuration, database: opened, clock: SystemWallClock(), role: "worker",
+                threadPool: outboundThreads, logger: logger)
         } catch {
             ServeCommand.fail("\(error)")
         }
@@ -64,6 +69,7 @@ struct WorkerCommand: AsyncParsableCommand {
             LogFlushService(),
             ResourceService(description: "database") { await database.close() },
             ResourceService(description: "redis queue") { await redis?.shutdown() },
+            ResourceService(description: "outbound threads") { try? await outboundThreads.shutdownGracefully() },
             RunWorkerService(worker: worker, logger: logger),
         ]
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

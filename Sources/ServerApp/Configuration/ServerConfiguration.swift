@@ -34,13 +34,14 @@ public struct ServerConfiguration: Sendable {
     public var auth: AuthSettings
     /// REST adapter addresses whose `x-forwarded-for` is believed.
     public var trustedProxies: Set<String>
-    public var openAIAPIKey: String?
-    public var openAIBaseURL: String
+    /// The model API, the models per tool, the retry policy and the PDF renderer.
+    public var models: ModelSettings
+    /// MOCK=1: the model is `MockLanguageModel` (fixtures), everything else is real.
     public var mock: Bool
     public var featureCosts: FeatureCosts
-    /// MOCK workflows' behaviour (tests): succeed, fail or hang.
-    public var mockMode: MockWorkflow.Mode
-    /// MOCK workflows take this long (tests of workers dying mid-run; benchmarks).
+    /// MOCK's fault injection (tests): succeed (the real workflows), fail or hang.
+    public var mockMode: FaultInjectionWorkflow.Mode
+    /// Every run takes at least this long first (tests of workers dying mid-run; benchmarks).
     public var mockDelay: Duration
     public var worker: WorkerSettings
     /// Set when GOOGLE_CLIENT_ID is; nil means Google sign-in is off.
@@ -94,16 +95,14 @@ public struct ServerConfiguration: Sendable {
             trustedProxies.insert(proxy)
         }
 
-        let openAI = settings.scoped(to: "openai")
-        let openAIAPIKey = openAI.string("apiKey", isSecret: true)
-        let openAIBaseURL = try app.url("openaiBaseUrl", schemes: ["http", "https"]) ?? "https://api.openai.com/v1"
-        let mock = try settings.flag("mock") ?? (environment == .development && openAIAPIKey == nil)
-        if !mock && openAIAPIKey == nil {
-            throw ConfigurationError(openAI.variableName("apiKey"), "must be set unless MOCK=1")
+        let models = try ModelSettings(settings: settings)
+        let mock = try settings.flag("mock") ?? (environment == .development && models.apiKey == nil)
+        if !mock && models.apiKey == nil {
+            throw ConfigurationError(settings.scoped(to: "openai").variableName("apiKey"), "must be set unless MOCK=1")
         }
         let featureCosts = try loadFeatureCosts(app)
         let mockModeText = app.string("mockMode") ?? "succeed"
-        guard let mockMode = MockWorkflow.Mode(rawValue: mockModeText) else {
+        guard let mockMode = FaultInjectionWorkflow.Mode(rawValue: mockModeText) else {
             throw ConfigurationError(app.variableName("mockMode"), "'\(mockModeText)' is not succeed, fail or hang")
         }
         let mockDelay = try app.duration(
@@ -129,8 +128,8 @@ public struct ServerConfiguration: Sendable {
         return ServerConfiguration(
             environment: environment, rpcHost: address.host, rpcPort: address.port, rpcLimits: rpcLimits,
             logLevel: logLevel, database: database, queue: queue, secret: secret, secretFile: secretFile, smtp: smtp,
-            auth: auth, trustedProxies: trustedProxies, openAIAPIKey: openAIAPIKey, openAIBaseURL: openAIBaseURL,
-            mock: mock, featureCosts: featureCosts, mockMode: mockMode, mockDelay: mockDelay, worker: worker,
+            auth: auth, trustedProxies: trustedProxies, models: models, mock: mock, featureCosts: featureCosts,
+            mockMode: mockMode, mockDelay: mockDelay, worker: worker,
             google: google)
     }
 

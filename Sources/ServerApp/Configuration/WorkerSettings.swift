@@ -6,7 +6,8 @@ import Settings
 /// `CAREERAI_VISIBILITY_TIMEOUT_S`.
 public struct WorkerSettings: Sendable {
     public var concurrency = 4
-    public var jobTimeout = Duration.seconds(120)
+    // A Job Pack may ask two models with retries and then render a PDF.
+    public var jobTimeout = Duration.seconds(300)
     public var heartbeat = Duration.seconds(5)
     public var sweepInterval = Duration.seconds(5)
     public var requeueAfter = Duration.seconds(30)

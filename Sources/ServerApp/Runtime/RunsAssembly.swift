@@ -1,12 +1,15 @@
 import Domain
 import Foundation
+import Logging
+import NIOPosix
 import Outbound
 import Queue
 import Storage
 
 /// The run machinery of one process, from the configuration: the queue (Redis Streams when
-/// CAREERAI_REDIS_URL is set, else the embedded one), the processor with the MOCK workflows, the
-/// sweeper and the services. `serve` and `worker` both build it.
+/// CAREERAI_REDIS_URL is set, else the embedded one), the model (OpenAI, or MOCK's fixtures), the
+/// tools' workflows with the PDF renderer and the profile fetcher, the processor, the sweeper and
+/// the services. `serve` and `worker` both build it.
 struct RunsAssembly: Sendable {
     let queue: any JobQueue
     let redis: RedisJobQueue?
@@ -14,14 +17,40 @@ struct RunsAssembly: Sendable {
     let sweeper: RunSweeper
     let wallets: WalletService
     let runs: RunService
+    let tools: ToolService
 
-    static func make(configuration: ServerConfiguration, database: any SQLDatabase, clock: any WallClock, role: String)
-        throws -> RunsAssembly
-    {
-        guard configuration.mock else {
-            throw StartupError("MOCK=0: the model workflows are not in this build yet; run with MOCK=1")
-        }
+    static func make(
+        configuration: ServerConfiguration, database: any SQLDatabase, clock: any WallClock, role: String,
+        threadPool: NIOThreadPool, logger: Logger
+    ) throws -> RunsAssembly {
         let settings = configuration.worker
+        let models = configuration.models
+        let model: any LanguageModel
+        if configuration.mock {
+            model = MockLanguageModel()
+        } else {
+            guard let apiKey = models.apiKey else { throw StartupError("OPENAI_API_KEY is required with MOCK=0") }
+            var openAI = OpenAIChatModel.Configuration(apiKey: apiKey)
+            openAI.baseURL = models.baseURL
+            openAI.timeout = models.timeout
+            openAI.connectTimeout = models.connectTimeout
+            model = OpenAIChatModel(configuration: openAI, threadPool: threadPool, logger: logger)
+        }
+        let call = StructuredModelCall(model: model, policy: models.policy)
+        guard
+            let weasyPrint = models.weasyPrint
+                ?? WeasyPrintRenderer.locate(
+                    override: nil, environment: ProcessInfo.processInfo.environment)
+        else {
+            throw StartupError(
+                "WeasyPrint (≥ 67) was not found: run scripts/install-weasyprint.sh, or set CAREERAI_WEASYPRINT")
+        }
+        var pdfLimits = WeasyPrintRenderer.Limits()
+        pdfLimits.timeout = models.pdfTimeout
+        let universityRepository = SQLUniversityRepository(database: database)
+        let toolWorkflows = ToolWorkflows(
+            call: call, roster: models.roster, renderer: WeasyPrintRenderer(executable: weasyPrint, limits: pdfLimits),
+            fetcher: GuardedProfileFetcher(threadPool: threadPool), universities: universityRepository)
         let runStore = SQLRunStores.make(database: database)
         var redis: RedisJobQueue?
         let queue: any JobQueue
@@ -38,6 +67,10 @@ struct RunsAssembly: Sendable {
             queue = EmbeddedJobQueue(visibilityTimeoutMs: Int(settings.visibilityTimeout.wholeMilliseconds))
         }
         let (mode, delay) = (configuration.mockMode, configuration.mockDelay)
+        let workflow: any Workflow =
+            configuration.mock && mode != .succeed
+            ? FaultInjectionWorkflow(mode: mode) : toolWorkflows.workflow(for: .jobPack)
+        let delayed: any Workflow = delay > .zero ? DelayedWorkflow(workflow, delay: delay) : workflow
         var limits = RunProcessor.Limits()
         limits.jobTimeout = settings.jobTimeout
         limits.heartbeat = settings.heartbeat
@@ -45,7 +78,7 @@ struct RunsAssembly: Sendable {
         // One hub per process: this process's worker and sweeper announce to it, WatchRun waits on it.
         let statusHub = RunStatusHub(store: runStore)
         let processor = RunProcessor(
-            store: runStore, queue: queue, workflows: { MockWorkflow(kind: $0, mode: mode, delay: delay) },
+            store: runStore, queue: queue, workflows: { _ in delayed },
             clock: clock, limits: limits, statusChanged: { statusHub.announce(runID: $0) })
         var sweeperLimits = RunSweeper.Limits()
         sweeperLimits.requeueAfter = settings.requeueAfter
@@ -57,7 +90,11 @@ struct RunsAssembly: Sendable {
             wallets: WalletService(
                 store: SQLWalletStore(database: database), costs: configuration.featureCosts, clock: clock),
             runs: RunService(
-                store: runStore, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub))
+                store: runStore, queue: queue, costs: configuration.featureCosts, clock: clock, statusHub: statusHub,
+                roster: models.roster, universities: universityRepository),
+            tools: ToolService(
+                store: SQLToolCallStore(database: database), costs: configuration.featureCosts, call: call,
+                roster: models.roster, drafter: MustacheReferralDrafter(), clock: clock))
     }
 
     /// Unique per process in the consumer group: the host name (without a DNS lookup), pid and a nonce.

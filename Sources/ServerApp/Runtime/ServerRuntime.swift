@@ -75,9 +75,11 @@ public struct ServerRuntime: Sendable {
         let assembly: RunsAssembly
         do {
             assembly = try RunsAssembly.make(
-                configuration: configuration, database: database, clock: clock, role: "server")
+                configuration: configuration, database: database, clock: clock, role: "server",
+                threadPool: outboundThreads, logger: logger)
         } catch {
             await database.close()
+            try? await outboundThreads.shutdownGracefully()
             throw error
         }
         return ServerRuntime(
@@ -106,6 +108,7 @@ public struct ServerRuntime: Sendable {
                 auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))
         router.register(WalletRPCService(wallets: assembly.wallets))
         router.register(RunRPCService(runs: assembly.runs))
+        router.register(ToolRPCService(tools: assembly.tools))
         server = RPCServer(
             router: router, limits: configuration.rpcLimits, health: health,
             exemptAddresses: configuration.trustedProxies, logger: logger)

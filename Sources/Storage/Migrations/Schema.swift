@@ -143,5 +143,45 @@ public enum Schema {
                 // Completing or refunding a run updates its debit row; without this every completion scanned the ledger.
                 "CREATE INDEX credit_transactions_run ON credit_transactions (run_id)"
             ]),
+        Migration(
+            version: 3, name: "tools: plans, model usage, PDFs, portal hosts, synchronous tool calls",
+            statements: [
+                "ALTER TABLE runs ADD COLUMN plan TEXT NOT NULL DEFAULT 'free' CHECK (plan IN ('free', 'pro'))",
+                "ALTER TABLE runs ADD COLUMN usage_model TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE runs ADD COLUMN usage_prompt_tokens BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE runs ADD COLUMN usage_completion_tokens BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE runs ADD COLUMN usage_cached_tokens BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE runs ADD COLUMN usage_model_calls INTEGER NOT NULL DEFAULT 0",
+                // Base64 text, so both engines keep it the same way; written with the run's success.
+                """
+                CREATE TABLE run_pdfs (
+                    run_id TEXT PRIMARY KEY REFERENCES runs (id),
+                    pdf_base64 TEXT NOT NULL,
+                    size_bytes BIGINT NOT NULL CHECK (size_bytes > 0),
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "ALTER TABLE universities ADD COLUMN profile_portal_hosts TEXT NOT NULL DEFAULT '[]'",
+                """
+                CREATE TABLE tool_calls (
+                    id TEXT PRIMARY KEY,
+                    university_id TEXT NOT NULL REFERENCES universities (id),
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    feature TEXT NOT NULL CHECK (feature IN ('internship_finder', 'referral_trainer')),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+                    cost_currency TEXT NOT NULL CHECK (cost_currency IN ('silver', 'gold')),
+                    cost_amount BIGINT NOT NULL CHECK (cost_amount >= 0),
+                    debit_id TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    request_hash TEXT NOT NULL,
+                    result_json TEXT,
+                    error_reason TEXT,
+                    created_at BIGINT NOT NULL,
+                    finished_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX tool_calls_idempotency ON tool_calls (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL",
+                "CREATE INDEX tool_calls_pending ON tool_calls (status, created_at)",
+            ]),
     ]
 }

@@ -4,7 +4,8 @@ import Foundation
 /// Universities in the SQL database (table `universities`; allowed domains as a JSON list).
 public struct SQLUniversityRepository: UniversityRepository {
     private let database: any SQLDatabase
-    private static let columns = "id, name, subdomain, allowed_domains, default_silver, default_gold, created_at"
+    private static let columns =
+        "id, name, subdomain, allowed_domains, default_silver, default_gold, created_at, profile_portal_hosts"
 
     public init(database: any SQLDatabase) {
         self.database = database
@@ -13,18 +14,21 @@ public struct SQLUniversityRepository: UniversityRepository {
     public func create(_ draft: UniversityDraft, id: UniversityID, nowUnix: Int64) async throws -> University {
         let university = University(
             id: id, name: draft.name, subdomain: draft.subdomain, allowedDomains: draft.allowedDomains,
-            defaultSilver: draft.defaultSilver, defaultGold: draft.defaultGold, createdAtUnix: nowUnix)
+            defaultSilver: draft.defaultSilver, defaultGold: draft.defaultGold, createdAtUnix: nowUnix,
+            profilePortalHosts: draft.profilePortalHosts)
         let domains = try Self.encode(draft.allowedDomains)
+        let portals = try Self.encode(draft.profilePortalHosts)
         do {
             try await database.transaction { connection in
                 try connection.execute(
                     """
-                    INSERT INTO universities (id, name, subdomain, allowed_domains, default_silver, default_gold, created_at, updated_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                    INSERT INTO universities (id, name, subdomain, allowed_domains, default_silver, default_gold, created_at, updated_at,
+                                              profile_portal_hosts)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
                     """,
                     [
                         .text(id.rawValue), .text(draft.name), .text(draft.subdomain), .text(domains),
-                        .integer(draft.defaultSilver), .integer(draft.defaultGold), .integer(nowUnix),
+                        .integer(draft.defaultSilver), .integer(draft.defaultGold), .integer(nowUnix), .text(portals),
                     ])
             }
         } catch StorageError.uniqueViolation {
@@ -39,15 +43,18 @@ public struct SQLUniversityRepository: UniversityRepository {
 
     public func update(_ university: University, nowUnix: Int64) async throws -> University {
         let domains = try Self.encode(university.allowedDomains)
+        let portals = try Self.encode(university.profilePortalHosts)
         let changed = try await database.domainTransaction { connection in
             try connection.execute(
                 """
-                UPDATE universities SET name = $2, allowed_domains = $3, default_silver = $4, default_gold = $5, updated_at = $6
+                UPDATE universities SET name = $2, allowed_domains = $3, default_silver = $4, default_gold = $5, updated_at = $6,
+                    profile_portal_hosts = $7
                 WHERE id = $1
                 """,
                 [
                     .text(university.id.rawValue), .text(university.name), .text(domains),
                     .integer(university.defaultSilver), .integer(university.defaultGold), .integer(nowUnix),
+                    .text(portals),
                 ])
         }
         guard changed == 1 else {
@@ -90,7 +97,9 @@ public struct SQLUniversityRepository: UniversityRepository {
             id: UniversityID(try row.text("id")), name: try row.text("name"), subdomain: try row.text("subdomain"),
             allowedDomains: try JSONDecoder().decode([String].self, from: Data(try row.text("allowed_domains").utf8)),
             defaultSilver: try row.integer("default_silver"), defaultGold: try row.integer("default_gold"),
-            createdAtUnix: try row.integer("created_at"))
+            createdAtUnix: try row.integer("created_at"),
+            profilePortalHosts: try JSONDecoder().decode(
+                [String].self, from: Data(try row.text("profile_portal_hosts").utf8)))
     }
 
     private static func encode(_ domains: [String]) throws -> String {

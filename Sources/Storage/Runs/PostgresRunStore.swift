@@ -19,21 +19,21 @@ struct PostgresRunStore: SQLRunStore {
             .text(run.cost.currency.rawValue), .integer(run.cost.amount), .integer(Int64(run.maxAttempts)),  // $5-$7
             idempotencyKey.map(SQLValue.text) ?? .null, .text(requestHash), .integer(run.createdAtUnix),  // $8-$10
             .text(debit.id), debit.feature.map { .text($0.rawValue) } ?? .null, .integer(debit.amount),
-            .text(debit.metadata),  // $11-$14
+            .text(debit.metadata), .text(run.plan.rawValue),  // $11-$15
         ]
         let inputInsert: String
         switch input {
         case .jobPack(let title, let company, let description, let resume):
-            parameters += [.text(title), .text(company), .text(description), .text(resume), .text(model)]  // $15-$19
+            parameters += [.text(title), .text(company), .text(description), .text(resume), .text(model)]  // $16-$20
             inputInsert = """
                 INSERT INTO job_pack_requests (run_id, university_id, user_id, job_title, company, job_description, resume_text, model, created_at)
-                SELECT id, $2::text, $3::text, $15::text, $16::text, $17::text, $18::text, $19::text, $10::bigint FROM r
+                SELECT id, $2::text, $3::text, $16::text, $17::text, $18::text, $19::text, $20::text, $10::bigint FROM r
                 """
         case .skillMapper(let url, let profile, let resume):
-            parameters += [.text(url), .text(profile), .text(resume)]  // $15-$17
+            parameters += [.text(url), .text(profile), .text(resume)]  // $16-$18
             inputInsert = """
                 INSERT INTO skill_mapper_runs (run_id, university_id, user_id, profile_portal_url, profile_text, resume_text, created_at)
-                SELECT id, $2::text, $3::text, $15::text, $16::text, $17::text, $10::bigint FROM r
+                SELECT id, $2::text, $3::text, $16::text, $17::text, $18::text, $10::bigint FROM r
                 """
         }
         let sql = """
@@ -42,9 +42,9 @@ struct PostgresRunStore: SQLRunStore {
                 WHERE university_id = $2::text AND user_id = $3::text AND \(column) >= $6::bigint RETURNING user_id),
             r AS (
                 INSERT INTO runs (id, university_id, user_id, kind, status, cost_currency, cost_amount, attempts, max_attempts,
-                                  idempotency_key, request_hash, enqueued_at, created_at, updated_at)
+                                  idempotency_key, request_hash, enqueued_at, created_at, updated_at, plan)
                 SELECT $1::text, $2::text, $3::text, $4::text, 'queued', $5::text, $6::bigint, 0, $7::integer,
-                       $8::text, $9::text, $10::bigint, $10::bigint, $10::bigint FROM w RETURNING id),
+                       $8::text, $9::text, $10::bigint, $10::bigint, $10::bigint, $15::text FROM w RETURNING id),
             i AS (\(inputInsert)),
             l AS (
                 INSERT INTO credit_transactions (id, user_id, university_id, feature, currency, amount, type, run_id, status, metadata, created_at)
@@ -124,18 +124,32 @@ struct PostgresRunStore: SQLRunStore {
         }
     }
 
-    public func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
+    public func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
+        // One round trip: the run, its usage, its PDF (when it has one) and its debit row.
+        let usage = output.usage
         let sql = """
             WITH r AS (
-                UPDATE runs SET status = 'succeeded', result_json = $2::text, finished_at = $3::bigint, updated_at = $3::bigint
+                UPDATE runs SET status = 'succeeded', result_json = $2::text, finished_at = $3::bigint, updated_at = $3::bigint,
+                    usage_model = CASE WHEN $4::text = '' THEN usage_model ELSE $4::text END,
+                    usage_prompt_tokens = usage_prompt_tokens + $5::bigint,
+                    usage_completion_tokens = usage_completion_tokens + $6::bigint,
+                    usage_cached_tokens = usage_cached_tokens + $7::bigint,
+                    usage_model_calls = usage_model_calls + $8::integer
                 WHERE id = $1::text AND status = 'running' RETURNING id),
-            d AS (UPDATE credit_transactions SET status = 'completed' WHERE run_id IN (SELECT id FROM r) AND type = 'debit')
+            d AS (UPDATE credit_transactions SET status = 'completed' WHERE run_id IN (SELECT id FROM r) AND type = 'debit'),
+            p AS (
+                INSERT INTO run_pdfs (run_id, pdf_base64, size_bytes, created_at)
+                SELECT id, $9::text, $10::bigint, $3::bigint FROM r WHERE $9::text IS NOT NULL)
             SELECT COUNT(*) AS completed FROM r
             """
+        let parameters: [SQLValue] = [
+            .text(id), .text(output.resultJSON), .integer(nowUnix), .text(usage.model), .integer(usage.promptTokens),
+            .integer(usage.completionTokens), .integer(usage.cachedTokens), .integer(Int64(usage.modelCalls)),
+            output.pdf.map { .text(SQLRunTransaction.base64($0)) } ?? .null, .integer(Int64(output.pdf?.count ?? 0)),
+        ]
         do {
             return try await database.withConnection { connection in
-                try connection.query(sql, [.text(id), .text(resultJSON), .integer(nowUnix)]).first?.integer("completed")
-                    == 1
+                try connection.query(sql, parameters).first?.integer("completed") == 1
             }
         } catch let error as StorageError {
             throw error.domainError

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 
 /// A run's transaction: the run statements, and the ledger's (its debit and refund).
 struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
@@ -6,7 +7,8 @@ struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
 
     static let runColumns = """
         id, university_id, user_id, kind, status, cost_currency, cost_amount, attempts, max_attempts, error_reason, result_json, \
-        created_at, updated_at
+        created_at, updated_at, plan, usage_model, usage_prompt_tokens, usage_completion_tokens, usage_cached_tokens, \
+        usage_model_calls
         """
 
     func insertRun(_ run: Run, input: RunInput, model: String, idempotencyKey: String?, requestHash: String) throws {
@@ -14,14 +16,15 @@ struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
         try connection.execute(
             """
             INSERT INTO runs (id, university_id, user_id, kind, status, cost_currency, cost_amount, attempts, max_attempts,
-                              idempotency_key, request_hash, enqueued_at, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)
+                              idempotency_key, request_hash, enqueued_at, created_at, updated_at, plan)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12, $13)
             """,
             [
                 .text(run.id), university, .text(run.userID), .text(run.kind.rawValue), .text(run.status.rawValue),
                 .text(run.cost.currency.rawValue), .integer(run.cost.amount), .integer(Int64(run.attempts)),
                 .integer(Int64(run.maxAttempts)),
                 idempotencyKey.map(SQLValue.text) ?? .null, .text(requestHash), .integer(run.createdAtUnix),
+                .text(run.plan.rawValue),
             ])
         switch input {
         case .jobPack(let title, let company, let description, let resume):
@@ -127,12 +130,49 @@ struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
             "UPDATE runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'", [.text(runID), .integer(nowUnix)])
     }
 
-    func complete(id: String, resultJSON: String, nowUnix: Int64) throws -> Bool {
+    /// The success's writes: the run, its usage, its PDF (the debit row is the caller's).
+    func complete(id: String, output: WorkflowOutput, nowUnix: Int64) throws -> Bool {
+        guard
+            try connection.execute(
+                """
+                UPDATE runs SET status = 'succeeded', result_json = $2, finished_at = $3, updated_at = $3 WHERE id = $1 AND status = 'running'
+                """, [.text(id), .text(output.resultJSON), .integer(nowUnix)]) == 1
+        else { return false }
+        try addUsage(runID: id, output.usage)
+        if let pdf = output.pdf {
+            try connection.execute(
+                "INSERT INTO run_pdfs (run_id, pdf_base64, size_bytes, created_at) VALUES ($1, $2, $3, $4)",
+                [.text(id), .text(Self.base64(pdf)), .integer(Int64(pdf.count)), .integer(nowUnix)])
+        }
+        return true
+    }
+
+    func addUsage(runID: String, _ usage: RunUsage) throws {
+        guard usage != RunUsage() else { return }
         try connection.execute(
             """
-            UPDATE runs SET status = 'succeeded', result_json = $2, finished_at = $3, updated_at = $3 WHERE id = $1 AND status = 'running'
-            """, [.text(id), .text(resultJSON), .integer(nowUnix)]) == 1
+            UPDATE runs SET usage_model = CASE WHEN $2 = '' THEN usage_model ELSE $2 END,
+                usage_prompt_tokens = usage_prompt_tokens + $3, usage_completion_tokens = usage_completion_tokens + $4,
+                usage_cached_tokens = usage_cached_tokens + $5, usage_model_calls = usage_model_calls + $6
+            WHERE id = $1
+            """,
+            [
+                .text(runID), .text(usage.model), .integer(usage.promptTokens), .integer(usage.completionTokens),
+                .integer(usage.cachedTokens), .integer(Int64(usage.modelCalls)),
+            ])
     }
+
+    func runPDF(runID: String) throws -> [UInt8]? {
+        guard let row = try connection.query("SELECT pdf_base64 FROM run_pdfs WHERE run_id = $1", [.text(runID)]).first
+        else { return nil }
+        let text = try row.text("pdf_base64")
+        guard let data = Data(base64Encoded: text) else {
+            throw StorageError.unexpectedValue(column: "pdf_base64", value: "not base64 (\(text.utf8.count) bytes)")
+        }
+        return Array(data)
+    }
+
+    static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
     func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool {
         try connection.execute(
@@ -184,12 +224,20 @@ struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
         guard let currency = Currency(rawValue: currencyText) else {
             throw .unexpectedValue(column: "cost_currency", value: currencyText)
         }
+        let planText = try row.text("plan")
+        guard let plan = Plan(rawValue: planText) else { throw .unexpectedValue(column: "plan", value: planText) }
+        let usage = RunUsage(
+            model: try row.text("usage_model"), promptTokens: try row.integer("usage_prompt_tokens"),
+            completionTokens: try row.integer("usage_completion_tokens"),
+            cachedTokens: try row.integer("usage_cached_tokens"),
+            modelCalls: Int32(clamping: try row.integer("usage_model_calls")))
         return Run(
             id: try row.text("id"), universityID: UniversityID(try row.text("university_id")),
             userID: try row.text("user_id"),
             kind: kind, status: status, cost: Cost(currency: currency, amount: try row.integer("cost_amount")),
             attempts: Int(try row.integer("attempts")), maxAttempts: Int(try row.integer("max_attempts")),
             errorReason: try row.optionalText("error_reason"), resultJSON: try row.optionalText("result_json"),
-            createdAtUnix: try row.integer("created_at"), updatedAtUnix: try row.integer("updated_at"))
+            createdAtUnix: try row.integer("created_at"), updatedAtUnix: try row.integer("updated_at"), plan: plan,
+            usage: usage)
     }
 }

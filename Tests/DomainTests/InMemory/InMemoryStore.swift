@@ -13,6 +13,7 @@ final class InMemoryStore: WalletStore, RunStore, AuthStore, UniversityRepositor
         var requestHash: String
         var heartbeatAtUnix: Int64?
         var enqueuedAtUnix: Int64
+        var pdf: [UInt8]? = nil
     }
 
     struct State {
@@ -98,11 +99,15 @@ final class InMemoryStore: WalletStore, RunStore, AuthStore, UniversityRepositor
         }
     }
 
-    func completeRun(id: String, resultJSON: String, nowUnix: Int64) async throws -> Bool {
+    func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
         try atomically { tx in
             guard var stored = tx.state.runs[id], stored.run.status == .running else { return false }
             stored.run.status = .succeeded
-            stored.run.resultJSON = resultJSON
+            stored.run.resultJSON = output.resultJSON
+            stored.pdf = output.pdf
+            tx.state.runs[id] = stored
+            try tx.addUsage(runID: id, output.usage)
+            stored = tx.state.runs[id]!
             stored.run.updatedAtUnix = nowUnix
             tx.state.runs[id] = stored
             tx.setDebitStatusNow(runID: id, .completed)

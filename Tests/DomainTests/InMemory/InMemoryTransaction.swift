@@ -108,6 +108,20 @@ final class InMemoryTransaction: RunTransaction, AuthTransaction {
         state.runs[id].map { ($0.run, $0.input) }
     }
 
+    func addUsage(runID: String, _ usage: RunUsage) throws {
+        guard var run = state.runs[runID]?.run else { return }
+        if !usage.model.isEmpty { run.usage.model = usage.model }
+        run.usage.promptTokens += usage.promptTokens
+        run.usage.completionTokens += usage.completionTokens
+        run.usage.cachedTokens += usage.cachedTokens
+        run.usage.modelCalls += usage.modelCalls
+        state.runs[runID]?.run = run
+    }
+
+    func runPDF(runID: String) throws -> [UInt8]? {
+        state.runs[runID]?.pdf
+    }
+
     func heartbeat(runID: String, nowUnix: Int64) throws {
         guard state.runs[runID]?.run.status == .running else { return }
         state.runs[runID]?.heartbeatAtUnix = nowUnix

@@ -28,7 +28,9 @@ final class RecordingQueue: JobQueue, Sendable {
 /// A workflow with a fixed answer.
 struct FixedWorkflow: Workflow {
     let outcome: Result<String, WorkflowError>
-    func run(_ input: RunInput) async throws -> String { try outcome.get() }
+    func run(_ input: RunInput, for run: Run) async throws -> WorkflowOutput {
+        WorkflowOutput(resultJSON: try outcome.get())
+    }
 }
 
 /// Everything a domain test needs, on one in-memory store: the demo university, the services, and

@@ -28,7 +28,12 @@ struct AuthHarness {
             return nil
         }
         let google = useGoogle ? try await GoogleStandIn.start() : nil
-        var values = ["CAREERAI_SMTP_URL": smtp.url, "CAREERAI_MAIL_FROM": "no-reply@careerai.test"]
+        // Two runs at a time per server: each Job Pack renders a PDF (a WeasyPrint process), and the
+        // suite runs many servers at once on a small machine.
+        var values = [
+            "CAREERAI_SMTP_URL": smtp.url, "CAREERAI_MAIL_FROM": "no-reply@careerai.test",
+            "CAREERAI_WORKER_CONCURRENCY": "2",
+        ]
         values.merge(google?.serverEnvironment ?? [:]) { _, new in new }
         values.merge(environment) { _, new in new }
         let clock = ManualWallClock()

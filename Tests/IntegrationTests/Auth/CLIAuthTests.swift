@@ -76,7 +76,7 @@ struct CLIAuthTests {
         let jd = directory.appendingPathComponent("jd.txt")
         let resume = directory.appendingPathComponent("resume.txt")
         try "Analyse data with SQL.".write(to: jd, atomically: true, encoding: .utf8)
-        try "Statistics student.".write(to: resume, atomically: true, encoding: .utf8)
+        try RunsTests.jobPack().resumeText.write(to: resume, atomically: true, encoding: .utf8)
         let started = try await Executables.run(
             "careerai",
             [

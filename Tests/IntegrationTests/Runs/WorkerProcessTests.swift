@@ -90,7 +90,7 @@ struct WorkerProcessTests {
         request.jobTitle = "Analyst"
         request.company = "Acme"
         request.jobDescription = "SQL"
-        request.resumeText = "Python"
+        request.resumeText = RunsTests.jobPack().resumeText
         return request
     }()
 

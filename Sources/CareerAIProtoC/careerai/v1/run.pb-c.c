@@ -52,6 +52,51 @@ void   careerai__v1__run_cost__free_unpacked
   assert(message->base.descriptor == &careerai__v1__run_cost__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   careerai__v1__run_usage__init
+                     (Careerai__V1__RunUsage         *message)
+{
+  static const Careerai__V1__RunUsage init_value = CAREERAI__V1__RUN_USAGE__INIT;
+  *message = init_value;
+}
+size_t careerai__v1__run_usage__get_packed_size
+                     (const Careerai__V1__RunUsage *message)
+{
+  assert(message->base.descriptor == &careerai__v1__run_usage__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t careerai__v1__run_usage__pack
+                     (const Careerai__V1__RunUsage *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &careerai__v1__run_usage__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t careerai__v1__run_usage__pack_to_buffer
+                     (const Careerai__V1__RunUsage *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &careerai__v1__run_usage__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Careerai__V1__RunUsage *
+       careerai__v1__run_usage__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Careerai__V1__RunUsage *)
+     protobuf_c_message_unpack (&careerai__v1__run_usage__descriptor,
+                                allocator, len, data);
+}
+void   careerai__v1__run_usage__free_unpacked
+                     (Careerai__V1__RunUsage *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &careerai__v1__run_usage__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   careerai__v1__run__init
                      (Careerai__V1__Run         *message)
 {
@@ -367,6 +412,96 @@ void   careerai__v1__watch_run_request__free_unpacked
   assert(message->base.descriptor == &careerai__v1__watch_run_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   careerai__v1__get_run_pdf_request__init
+                     (Careerai__V1__GetRunPdfRequest         *message)
+{
+  static const Careerai__V1__GetRunPdfRequest init_value = CAREERAI__V1__GET_RUN_PDF_REQUEST__INIT;
+  *message = init_value;
+}
+size_t careerai__v1__get_run_pdf_request__get_packed_size
+                     (const Careerai__V1__GetRunPdfRequest *message)
+{
+  assert(message->base.descriptor == &careerai__v1__get_run_pdf_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t careerai__v1__get_run_pdf_request__pack
+                     (const Careerai__V1__GetRunPdfRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &careerai__v1__get_run_pdf_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t careerai__v1__get_run_pdf_request__pack_to_buffer
+                     (const Careerai__V1__GetRunPdfRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &careerai__v1__get_run_pdf_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Careerai__V1__GetRunPdfRequest *
+       careerai__v1__get_run_pdf_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Careerai__V1__GetRunPdfRequest *)
+     protobuf_c_message_unpack (&careerai__v1__get_run_pdf_request__descriptor,
+                                allocator, len, data);
+}
+void   careerai__v1__get_run_pdf_request__free_unpacked
+                     (Careerai__V1__GetRunPdfRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &careerai__v1__get_run_pdf_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   careerai__v1__run_pdf_chunk__init
+                     (Careerai__V1__RunPdfChunk         *message)
+{
+  static const Careerai__V1__RunPdfChunk init_value = CAREERAI__V1__RUN_PDF_CHUNK__INIT;
+  *message = init_value;
+}
+size_t careerai__v1__run_pdf_chunk__get_packed_size
+                     (const Careerai__V1__RunPdfChunk *message)
+{
+  assert(message->base.descriptor == &careerai__v1__run_pdf_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t careerai__v1__run_pdf_chunk__pack
+                     (const Careerai__V1__RunPdfChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &careerai__v1__run_pdf_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t careerai__v1__run_pdf_chunk__pack_to_buffer
+                     (const Careerai__V1__RunPdfChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &careerai__v1__run_pdf_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Careerai__V1__RunPdfChunk *
+       careerai__v1__run_pdf_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Careerai__V1__RunPdfChunk *)
+     protobuf_c_message_unpack (&careerai__v1__run_pdf_chunk__descriptor,
+                                allocator, len, data);
+}
+void   careerai__v1__run_pdf_chunk__free_unpacked
+                     (Careerai__V1__RunPdfChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &careerai__v1__run_pdf_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor careerai__v1__run_cost__field_descriptors[2] =
 {
   {
@@ -418,7 +553,97 @@ const ProtobufCMessageDescriptor careerai__v1__run_cost__descriptor =
   (ProtobufCMessageInit) careerai__v1__run_cost__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor careerai__v1__run__field_descriptors[8] =
+static const ProtobufCFieldDescriptor careerai__v1__run_usage__field_descriptors[5] =
+{
+  {
+    "model",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__RunUsage, model),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prompt_tokens",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__RunUsage, prompt_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completion_tokens",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__RunUsage, completion_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cached_tokens",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__RunUsage, cached_tokens),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model_calls",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__RunUsage, model_calls),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned careerai__v1__run_usage__field_indices_by_name[] = {
+  3,   /* field[3] = cached_tokens */
+  2,   /* field[2] = completion_tokens */
+  0,   /* field[0] = model */
+  4,   /* field[4] = model_calls */
+  1,   /* field[1] = prompt_tokens */
+};
+static const ProtobufCIntRange careerai__v1__run_usage__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor careerai__v1__run_usage__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "careerai.v1.RunUsage",
+  "RunUsage",
+  "Careerai__V1__RunUsage",
+  "careerai.v1",
+  sizeof(Careerai__V1__RunUsage),
+  5,
+  careerai__v1__run_usage__field_descriptors,
+  careerai__v1__run_usage__field_indices_by_name,
+  1,  careerai__v1__run_usage__number_ranges,
+  (ProtobufCMessageInit) careerai__v1__run_usage__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor careerai__v1__run__field_descriptors[9] =
 {
   {
     "id",
@@ -516,6 +741,18 @@ static const ProtobufCFieldDescriptor careerai__v1__run__field_descriptors[8] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "usage",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__Run, usage),
+    &careerai__v1__run_usage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned careerai__v1__run__field_indices_by_name[] = {
   3,   /* field[3] = cost */
@@ -526,11 +763,12 @@ static const unsigned careerai__v1__run__field_indices_by_name[] = {
   7,   /* field[7] = result_json */
   2,   /* field[2] = status */
   5,   /* field[5] = updated_at_unix */
+  8,   /* field[8] = usage */
 };
 static const ProtobufCIntRange careerai__v1__run__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor careerai__v1__run__descriptor =
 {
@@ -540,7 +778,7 @@ const ProtobufCMessageDescriptor careerai__v1__run__descriptor =
   "Careerai__V1__Run",
   "careerai.v1",
   sizeof(Careerai__V1__Run),
-  8,
+  9,
   careerai__v1__run__field_descriptors,
   careerai__v1__run__field_indices_by_name,
   1,  careerai__v1__run__number_ranges,
@@ -866,16 +1104,94 @@ const ProtobufCMessageDescriptor careerai__v1__watch_run_request__descriptor =
   (ProtobufCMessageInit) careerai__v1__watch_run_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor careerai__v1__run_service__method_descriptors[5] =
+static const ProtobufCFieldDescriptor careerai__v1__get_run_pdf_request__field_descriptors[1] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__GetRunPdfRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned careerai__v1__get_run_pdf_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+};
+static const ProtobufCIntRange careerai__v1__get_run_pdf_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor careerai__v1__get_run_pdf_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "careerai.v1.GetRunPdfRequest",
+  "GetRunPdfRequest",
+  "Careerai__V1__GetRunPdfRequest",
+  "careerai.v1",
+  sizeof(Careerai__V1__GetRunPdfRequest),
+  1,
+  careerai__v1__get_run_pdf_request__field_descriptors,
+  careerai__v1__get_run_pdf_request__field_indices_by_name,
+  1,  careerai__v1__get_run_pdf_request__number_ranges,
+  (ProtobufCMessageInit) careerai__v1__get_run_pdf_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor careerai__v1__run_pdf_chunk__field_descriptors[1] =
+{
+  {
+    "data",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__RunPdfChunk, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned careerai__v1__run_pdf_chunk__field_indices_by_name[] = {
+  0,   /* field[0] = data */
+};
+static const ProtobufCIntRange careerai__v1__run_pdf_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor careerai__v1__run_pdf_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "careerai.v1.RunPdfChunk",
+  "RunPdfChunk",
+  "Careerai__V1__RunPdfChunk",
+  "careerai.v1",
+  sizeof(Careerai__V1__RunPdfChunk),
+  1,
+  careerai__v1__run_pdf_chunk__field_descriptors,
+  careerai__v1__run_pdf_chunk__field_indices_by_name,
+  1,  careerai__v1__run_pdf_chunk__number_ranges,
+  (ProtobufCMessageInit) careerai__v1__run_pdf_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCMethodDescriptor careerai__v1__run_service__method_descriptors[6] =
 {
   { "StartJobPack", &careerai__v1__start_job_pack_request__descriptor, &careerai__v1__run__descriptor },
   { "StartSkillMapper", &careerai__v1__start_skill_mapper_request__descriptor, &careerai__v1__run__descriptor },
   { "GetRun", &careerai__v1__get_run_request__descriptor, &careerai__v1__run__descriptor },
   { "ListRuns", &careerai__v1__list_runs_request__descriptor, &careerai__v1__list_runs_response__descriptor },
   { "WatchRun", &careerai__v1__watch_run_request__descriptor, &careerai__v1__run__descriptor },
+  { "GetRunPdf", &careerai__v1__get_run_pdf_request__descriptor, &careerai__v1__run_pdf_chunk__descriptor },
 };
 const unsigned careerai__v1__run_service__method_indices_by_name[] = {
   2,        /* GetRun */
+  5,        /* GetRunPdf */
   3,        /* ListRuns */
   0,        /* StartJobPack */
   1,        /* StartSkillMapper */
@@ -888,7 +1204,7 @@ const ProtobufCServiceDescriptor careerai__v1__run_service__descriptor =
   "RunService",
   "Careerai__V1__RunService",
   "careerai.v1",
-  5,
+  6,
   careerai__v1__run_service__method_descriptors,
   careerai__v1__run_service__method_indices_by_name
 };
@@ -931,6 +1247,14 @@ void careerai__v1__run_service__watch_run(ProtobufCService *service,
 {
   assert(service->descriptor == &careerai__v1__run_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void careerai__v1__run_service__get_run_pdf(ProtobufCService *service,
+                                            const Careerai__V1__GetRunPdfRequest *input,
+                                            Careerai__V1__RunPdfChunk_Closure closure,
+                                            void *closure_data)
+{
+  assert(service->descriptor == &careerai__v1__run_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void careerai__v1__run_service__init (Careerai__V1__RunService_Service *service,
                                       Careerai__V1__RunService_ServiceDestroy destroy)

@@ -232,7 +232,7 @@ void   careerai__v1__update_university_request__free_unpacked
   assert(message->base.descriptor == &careerai__v1__update_university_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor careerai__v1__university__field_descriptors[7] =
+static const ProtobufCFieldDescriptor careerai__v1__university__field_descriptors[8] =
 {
   {
     "id",
@@ -318,6 +318,18 @@ static const ProtobufCFieldDescriptor careerai__v1__university__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "profile_portal_hosts",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Careerai__V1__University, n_profile_portal_hosts),
+    offsetof(Careerai__V1__University, profile_portal_hosts),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned careerai__v1__university__field_indices_by_name[] = {
   3,   /* field[3] = allowed_domains */
@@ -326,12 +338,13 @@ static const unsigned careerai__v1__university__field_indices_by_name[] = {
   4,   /* field[4] = default_silver */
   0,   /* field[0] = id */
   1,   /* field[1] = name */
+  7,   /* field[7] = profile_portal_hosts */
   2,   /* field[2] = subdomain */
 };
 static const ProtobufCIntRange careerai__v1__university__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor careerai__v1__university__descriptor =
 {
@@ -341,7 +354,7 @@ const ProtobufCMessageDescriptor careerai__v1__university__descriptor =
   "Careerai__V1__University",
   "careerai.v1",
   sizeof(Careerai__V1__University),
-  7,
+  8,
   careerai__v1__university__field_descriptors,
   careerai__v1__university__field_indices_by_name,
   1,  careerai__v1__university__number_ranges,
@@ -494,7 +507,7 @@ const ProtobufCMessageDescriptor careerai__v1__create_university_request__descri
   (ProtobufCMessageInit) careerai__v1__create_university_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor careerai__v1__update_university_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor careerai__v1__update_university_request__field_descriptors[7] =
 {
   {
     "subdomain",
@@ -568,19 +581,32 @@ static const ProtobufCFieldDescriptor careerai__v1__update_university_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "profile_portal_hosts",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Careerai__V1__UpdateUniversityRequest, n_profile_portal_hosts),
+    offsetof(Careerai__V1__UpdateUniversityRequest, profile_portal_hosts),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned careerai__v1__update_university_request__field_indices_by_name[] = {
   2,   /* field[2] = allowed_domains */
   4,   /* field[4] = default_gold */
   3,   /* field[3] = default_silver */
   1,   /* field[1] = name */
+  6,   /* field[6] = profile_portal_hosts */
   0,   /* field[0] = subdomain */
   5,   /* field[5] = update_mask */
 };
 static const ProtobufCIntRange careerai__v1__update_university_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor careerai__v1__update_university_request__descriptor =
 {
@@ -590,7 +616,7 @@ const ProtobufCMessageDescriptor careerai__v1__update_university_request__descri
   "Careerai__V1__UpdateUniversityRequest",
   "careerai.v1",
   sizeof(Careerai__V1__UpdateUniversityRequest),
-  6,
+  7,
   careerai__v1__update_university_request__field_descriptors,
   careerai__v1__update_university_request__field_indices_by_name,
   1,  careerai__v1__update_university_request__number_ranges,

@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Careerai__V1__RunCost Careerai__V1__RunCost;
+typedef struct Careerai__V1__RunUsage Careerai__V1__RunUsage;
 typedef struct Careerai__V1__Run Careerai__V1__Run;
 typedef struct Careerai__V1__StartJobPackRequest Careerai__V1__StartJobPackRequest;
 typedef struct Careerai__V1__StartSkillMapperRequest Careerai__V1__StartSkillMapperRequest;
@@ -23,6 +24,8 @@ typedef struct Careerai__V1__GetRunRequest Careerai__V1__GetRunRequest;
 typedef struct Careerai__V1__ListRunsRequest Careerai__V1__ListRunsRequest;
 typedef struct Careerai__V1__ListRunsResponse Careerai__V1__ListRunsResponse;
 typedef struct Careerai__V1__WatchRunRequest Careerai__V1__WatchRunRequest;
+typedef struct Careerai__V1__GetRunPdfRequest Careerai__V1__GetRunPdfRequest;
+typedef struct Careerai__V1__RunPdfChunk Careerai__V1__RunPdfChunk;
 
 
 /* --- enums --- */
@@ -39,6 +42,26 @@ struct  Careerai__V1__RunCost
 #define CAREERAI__V1__RUN_COST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__run_cost__descriptor) \
     , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * What the model calls of a run cost, summed over every answer received (rejected ones too).
+ */
+struct  Careerai__V1__RunUsage
+{
+  ProtobufCMessage base;
+  /*
+   * The model whose answer was used (empty when none was).
+   */
+  char *model;
+  int64_t prompt_tokens;
+  int64_t completion_tokens;
+  int64_t cached_tokens;
+  int32_t model_calls;
+};
+#define CAREERAI__V1__RUN_USAGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__run_usage__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 struct  Careerai__V1__Run
@@ -64,10 +87,11 @@ struct  Careerai__V1__Run
    * The result, a JSON object, once succeeded.
    */
   char *result_json;
+  Careerai__V1__RunUsage *usage;
 };
 #define CAREERAI__V1__RUN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__run__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 /*
@@ -147,6 +171,29 @@ struct  Careerai__V1__WatchRunRequest
     , (char *)protobuf_c_empty_string }
 
 
+struct  Careerai__V1__GetRunPdfRequest
+{
+  ProtobufCMessage base;
+  char *id;
+};
+#define CAREERAI__V1__GET_RUN_PDF_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__get_run_pdf_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * A piece of a run's PDF, at most 64 KiB; the pieces in order are the file.
+ */
+struct  Careerai__V1__RunPdfChunk
+{
+  ProtobufCMessage base;
+  ProtobufCBinaryData data;
+};
+#define CAREERAI__V1__RUN_PDF_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__run_pdf_chunk__descriptor) \
+    , {0,NULL} }
+
+
 /* Careerai__V1__RunCost methods */
 void   careerai__v1__run_cost__init
                      (Careerai__V1__RunCost         *message);
@@ -165,6 +212,25 @@ Careerai__V1__RunCost *
                       const uint8_t       *data);
 void   careerai__v1__run_cost__free_unpacked
                      (Careerai__V1__RunCost *message,
+                      ProtobufCAllocator *allocator);
+/* Careerai__V1__RunUsage methods */
+void   careerai__v1__run_usage__init
+                     (Careerai__V1__RunUsage         *message);
+size_t careerai__v1__run_usage__get_packed_size
+                     (const Careerai__V1__RunUsage   *message);
+size_t careerai__v1__run_usage__pack
+                     (const Careerai__V1__RunUsage   *message,
+                      uint8_t             *out);
+size_t careerai__v1__run_usage__pack_to_buffer
+                     (const Careerai__V1__RunUsage   *message,
+                      ProtobufCBuffer     *buffer);
+Careerai__V1__RunUsage *
+       careerai__v1__run_usage__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   careerai__v1__run_usage__free_unpacked
+                     (Careerai__V1__RunUsage *message,
                       ProtobufCAllocator *allocator);
 /* Careerai__V1__Run methods */
 void   careerai__v1__run__init
@@ -299,10 +365,51 @@ Careerai__V1__WatchRunRequest *
 void   careerai__v1__watch_run_request__free_unpacked
                      (Careerai__V1__WatchRunRequest *message,
                       ProtobufCAllocator *allocator);
+/* Careerai__V1__GetRunPdfRequest methods */
+void   careerai__v1__get_run_pdf_request__init
+                     (Careerai__V1__GetRunPdfRequest         *message);
+size_t careerai__v1__get_run_pdf_request__get_packed_size
+                     (const Careerai__V1__GetRunPdfRequest   *message);
+size_t careerai__v1__get_run_pdf_request__pack
+                     (const Careerai__V1__GetRunPdfRequest   *message,
+                      uint8_t             *out);
+size_t careerai__v1__get_run_pdf_request__pack_to_buffer
+                     (const Careerai__V1__GetRunPdfRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Careerai__V1__GetRunPdfRequest *
+       careerai__v1__get_run_pdf_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   careerai__v1__get_run_pdf_request__free_unpacked
+                     (Careerai__V1__GetRunPdfRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Careerai__V1__RunPdfChunk methods */
+void   careerai__v1__run_pdf_chunk__init
+                     (Careerai__V1__RunPdfChunk         *message);
+size_t careerai__v1__run_pdf_chunk__get_packed_size
+                     (const Careerai__V1__RunPdfChunk   *message);
+size_t careerai__v1__run_pdf_chunk__pack
+                     (const Careerai__V1__RunPdfChunk   *message,
+                      uint8_t             *out);
+size_t careerai__v1__run_pdf_chunk__pack_to_buffer
+                     (const Careerai__V1__RunPdfChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Careerai__V1__RunPdfChunk *
+       careerai__v1__run_pdf_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   careerai__v1__run_pdf_chunk__free_unpacked
+                     (Careerai__V1__RunPdfChunk *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Careerai__V1__RunCost_Closure)
                  (const Careerai__V1__RunCost *message,
+                  void *closure_data);
+typedef void (*Careerai__V1__RunUsage_Closure)
+                 (const Careerai__V1__RunUsage *message,
                   void *closure_data);
 typedef void (*Careerai__V1__Run_Closure)
                  (const Careerai__V1__Run *message,
@@ -324,6 +431,12 @@ typedef void (*Careerai__V1__ListRunsResponse_Closure)
                   void *closure_data);
 typedef void (*Careerai__V1__WatchRunRequest_Closure)
                  (const Careerai__V1__WatchRunRequest *message,
+                  void *closure_data);
+typedef void (*Careerai__V1__GetRunPdfRequest_Closure)
+                 (const Careerai__V1__GetRunPdfRequest *message,
+                  void *closure_data);
+typedef void (*Careerai__V1__RunPdfChunk_Closure)
+                 (const Careerai__V1__RunPdfChunk *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -352,6 +465,10 @@ struct Careerai__V1__RunService_Service
                     const Careerai__V1__WatchRunRequest *input,
                     Careerai__V1__Run_Closure closure,
                     void *closure_data);
+  void (*get_run_pdf)(Careerai__V1__RunService_Service *service,
+                      const Careerai__V1__GetRunPdfRequest *input,
+                      Careerai__V1__RunPdfChunk_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Careerai__V1__RunService_ServiceDestroy)(Careerai__V1__RunService_Service *);
 void careerai__v1__run_service__init (Careerai__V1__RunService_Service *service,
@@ -364,7 +481,8 @@ void careerai__v1__run_service__init (Careerai__V1__RunService_Service *service,
       function_prefix__ ## start_skill_mapper,\
       function_prefix__ ## get_run,\
       function_prefix__ ## list_runs,\
-      function_prefix__ ## watch_run  }
+      function_prefix__ ## watch_run,\
+      function_prefix__ ## get_run_pdf  }
 void careerai__v1__run_service__start_job_pack(ProtobufCService *service,
                                                const Careerai__V1__StartJobPackRequest *input,
                                                Careerai__V1__Run_Closure closure,
@@ -385,10 +503,15 @@ void careerai__v1__run_service__watch_run(ProtobufCService *service,
                                           const Careerai__V1__WatchRunRequest *input,
                                           Careerai__V1__Run_Closure closure,
                                           void *closure_data);
+void careerai__v1__run_service__get_run_pdf(ProtobufCService *service,
+                                            const Careerai__V1__GetRunPdfRequest *input,
+                                            Careerai__V1__RunPdfChunk_Closure closure,
+                                            void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor careerai__v1__run_cost__descriptor;
+extern const ProtobufCMessageDescriptor careerai__v1__run_usage__descriptor;
 extern const ProtobufCMessageDescriptor careerai__v1__run__descriptor;
 extern const ProtobufCMessageDescriptor careerai__v1__start_job_pack_request__descriptor;
 extern const ProtobufCMessageDescriptor careerai__v1__start_skill_mapper_request__descriptor;
@@ -396,6 +519,8 @@ extern const ProtobufCMessageDescriptor careerai__v1__get_run_request__descripto
 extern const ProtobufCMessageDescriptor careerai__v1__list_runs_request__descriptor;
 extern const ProtobufCMessageDescriptor careerai__v1__list_runs_response__descriptor;
 extern const ProtobufCMessageDescriptor careerai__v1__watch_run_request__descriptor;
+extern const ProtobufCMessageDescriptor careerai__v1__get_run_pdf_request__descriptor;
+extern const ProtobufCMessageDescriptor careerai__v1__run_pdf_chunk__descriptor;
 extern const ProtobufCServiceDescriptor careerai__v1__run_service__descriptor;
 
 PROTOBUF_C__END_DECLS

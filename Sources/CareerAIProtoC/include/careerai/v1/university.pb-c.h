@@ -47,10 +47,15 @@ struct  Careerai__V1__University
   int64_t default_silver;
   int64_t default_gold;
   int64_t created_at_unix;
+  /*
+   * Hosts ("host" or "host:port") whose profile pages Skill Mapper may fetch.
+   */
+  size_t n_profile_portal_hosts;
+  char **profile_portal_hosts;
 };
 #define CAREERAI__V1__UNIVERSITY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__university__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0,NULL }
 
 
 struct  Careerai__V1__ResolveUniversityRequest
@@ -92,7 +97,7 @@ struct  Careerai__V1__CreateUniversityRequest
 
 /*
  * Changes the fields named in update_mask ("name", "allowed_domains", "default_silver",
- * "default_gold") of the university with this subdomain; other fields are left as they are.
+ * "default_gold", "profile_portal_hosts") of the university with this subdomain; other fields are left as they are.
  */
 struct  Careerai__V1__UpdateUniversityRequest
 {
@@ -105,10 +110,12 @@ struct  Careerai__V1__UpdateUniversityRequest
   int64_t default_gold;
   size_t n_update_mask;
   char **update_mask;
+  size_t n_profile_portal_hosts;
+  char **profile_portal_hosts;
 };
 #define CAREERAI__V1__UPDATE_UNIVERSITY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__update_university_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0,NULL, 0,NULL }
 
 
 /* Careerai__V1__University methods */

@@ -21,6 +21,40 @@ public struct RunCostMessage: WireMessage {
     ])
 }
 
+/// What the model calls of a run cost, summed over every answer received (rejected ones too).
+public struct RunUsageMessage: WireMessage {
+    /// The model whose answer was used (empty when none was).
+    public var model: String = ""
+    public var promptTokens: Int64 = 0
+    public var completionTokens: Int64 = 0
+    public var cachedTokens: Int64 = 0
+    public var modelCalls: Int32 = 0
+
+    public init() {}
+
+    public init(
+        model: String = "",
+        promptTokens: Int64 = 0,
+        completionTokens: Int64 = 0,
+        cachedTokens: Int64 = 0,
+        modelCalls: Int32 = 0
+    ) {
+        self.model = model
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
+        self.modelCalls = modelCalls
+    }
+
+    public static let wireSchema = WireSchema<RunUsageMessage>(careerai__v1__run_usage__init, [
+        .string(1, "model", \.model),
+        .int64(2, "prompt_tokens", \.promptTokens),
+        .int64(3, "completion_tokens", \.completionTokens),
+        .int64(4, "cached_tokens", \.cachedTokens),
+        .int32(5, "model_calls", \.modelCalls),
+    ])
+}
+
 public struct RunMessage: WireMessage {
     public var id: String = ""
     /// "job_pack" or "skill_mapper".
@@ -34,6 +68,7 @@ public struct RunMessage: WireMessage {
     public var errorReason: String = ""
     /// The result, a JSON object, once succeeded.
     public var resultJSON: String = ""
+    public var usage: RunUsageMessage? = nil
 
     public init() {}
 
@@ -45,7 +80,8 @@ public struct RunMessage: WireMessage {
         createdAtUnix: Int64 = 0,
         updatedAtUnix: Int64 = 0,
         errorReason: String = "",
-        resultJSON: String = ""
+        resultJSON: String = "",
+        usage: RunUsageMessage? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -55,6 +91,7 @@ public struct RunMessage: WireMessage {
         self.updatedAtUnix = updatedAtUnix
         self.errorReason = errorReason
         self.resultJSON = resultJSON
+        self.usage = usage
     }
 
     public static let wireSchema = WireSchema<RunMessage>(careerai__v1__run__init, [
@@ -66,6 +103,7 @@ public struct RunMessage: WireMessage {
         .int64(6, "updated_at_unix", \.updatedAtUnix),
         .string(7, "error_reason", \.errorReason),
         .string(8, "result_json", \.resultJSON),
+        .message(9, "usage", \.usage),
     ])
 }
 
@@ -177,6 +215,35 @@ public struct WatchRunRequest: WireMessage {
     ])
 }
 
+public struct GetRunPdfRequest: WireMessage {
+    public var id: String = ""
+
+    public init() {}
+
+    public init(id: String = "") {
+        self.id = id
+    }
+
+    public static let wireSchema = WireSchema<GetRunPdfRequest>(careerai__v1__get_run_pdf_request__init, [
+        .string(1, "id", \.id),
+    ])
+}
+
+/// A piece of a run's PDF, at most 64 KiB; the pieces in order are the file.
+public struct RunPdfChunkMessage: WireMessage {
+    public var data: [UInt8] = []
+
+    public init() {}
+
+    public init(data: [UInt8] = []) {
+        self.data = data
+    }
+
+    public static let wireSchema = WireSchema<RunPdfChunkMessage>(careerai__v1__run_pdf_chunk__init, [
+        .bytes(1, "data", \.data),
+    ])
+}
+
 extension Methods {
     /// The methods of `careerai.v1.RunService`.
     public enum RunService {
@@ -192,6 +259,9 @@ extension Methods {
         /// One message per status change, until a final state.
         public static let watchRun = MethodDescriptor<WatchRunRequest, RunMessage>(
             service: "careerai.v1.RunService", method: "WatchRun", kind: .serverStreaming, access: .signedIn)
+        /// A succeeded Job Pack's PDF, for whoever may GetRun it.
+        public static let getRunPdf = MethodDescriptor<GetRunPdfRequest, RunPdfChunkMessage>(
+            service: "careerai.v1.RunService", method: "GetRunPdf", kind: .serverStreaming, access: .signedIn)
 
         public static let all: [AnyMethodDescriptor] = [
             AnyMethodDescriptor(startJobPack),
@@ -199,6 +269,7 @@ extension Methods {
             AnyMethodDescriptor(getRun),
             AnyMethodDescriptor(listRuns),
             AnyMethodDescriptor(watchRun),
+            AnyMethodDescriptor(getRunPdf),
         ]
     }
 }

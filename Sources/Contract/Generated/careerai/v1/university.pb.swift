@@ -15,6 +15,8 @@ public struct UniversityMessage: WireMessage {
     public var defaultSilver: Int64 = 0
     public var defaultGold: Int64 = 0
     public var createdAtUnix: Int64 = 0
+    /// Hosts ("host" or "host:port") whose profile pages Skill Mapper may fetch.
+    public var profilePortalHosts: [String] = []
 
     public init() {}
 
@@ -25,7 +27,8 @@ public struct UniversityMessage: WireMessage {
         allowedDomains: [String] = [],
         defaultSilver: Int64 = 0,
         defaultGold: Int64 = 0,
-        createdAtUnix: Int64 = 0
+        createdAtUnix: Int64 = 0,
+        profilePortalHosts: [String] = []
     ) {
         self.id = id
         self.name = name
@@ -34,6 +37,7 @@ public struct UniversityMessage: WireMessage {
         self.defaultSilver = defaultSilver
         self.defaultGold = defaultGold
         self.createdAtUnix = createdAtUnix
+        self.profilePortalHosts = profilePortalHosts
     }
 
     public static let wireSchema = WireSchema<UniversityMessage>(careerai__v1__university__init, [
@@ -44,6 +48,7 @@ public struct UniversityMessage: WireMessage {
         .int64(5, "default_silver", \.defaultSilver),
         .int64(6, "default_gold", \.defaultGold),
         .int64(7, "created_at_unix", \.createdAtUnix),
+        .repeatedString(8, "profile_portal_hosts", \.profilePortalHosts),
     ])
 }
 
@@ -101,7 +106,7 @@ public struct CreateUniversityRequest: WireMessage {
 }
 
 /// Changes the fields named in update_mask ("name", "allowed_domains", "default_silver",
-/// "default_gold") of the university with this subdomain; other fields are left as they are.
+/// "default_gold", "profile_portal_hosts") of the university with this subdomain; other fields are left as they are.
 public struct UpdateUniversityRequest: WireMessage {
     public var subdomain: String = ""
     public var name: String = ""
@@ -109,6 +114,7 @@ public struct UpdateUniversityRequest: WireMessage {
     public var defaultSilver: Int64 = 0
     public var defaultGold: Int64 = 0
     public var updateMask: [String] = []
+    public var profilePortalHosts: [String] = []
 
     public init() {}
 
@@ -118,7 +124,8 @@ public struct UpdateUniversityRequest: WireMessage {
         allowedDomains: [String] = [],
         defaultSilver: Int64 = 0,
         defaultGold: Int64 = 0,
-        updateMask: [String] = []
+        updateMask: [String] = [],
+        profilePortalHosts: [String] = []
     ) {
         self.subdomain = subdomain
         self.name = name
@@ -126,6 +133,7 @@ public struct UpdateUniversityRequest: WireMessage {
         self.defaultSilver = defaultSilver
         self.defaultGold = defaultGold
         self.updateMask = updateMask
+        self.profilePortalHosts = profilePortalHosts
     }
 
     public static let wireSchema = WireSchema<UpdateUniversityRequest>(careerai__v1__update_university_request__init, [
@@ -135,6 +143,7 @@ public struct UpdateUniversityRequest: WireMessage {
         .int64(4, "default_silver", \.defaultSilver),
         .int64(5, "default_gold", \.defaultGold),
         .repeatedString(6, "update_mask", \.updateMask),
+        .repeatedString(7, "profile_portal_hosts", \.profilePortalHosts),
     ])
 }
 
