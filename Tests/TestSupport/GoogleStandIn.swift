@@ -206,7 +206,7 @@ private final class HandlerBox: Sendable {
 }
 
 /// Collects one HTTP/1.1 request and answers it through `respond`.
-private final class StandInHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+final class StandInHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     // @unchecked: used on its channel's event loop only.
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -242,7 +242,9 @@ private final class StandInHTTPHandler: ChannelInboundHandler, @unchecked Sendab
                 eventLoop.execute {
                     let context = loopBound.value
                     var responseHeaders = HTTPHeaders(headers)
-                    responseHeaders.add(name: "Content-Type", value: "application/json")
+                    if !responseHeaders.contains(name: "Content-Type") {
+                        responseHeaders.add(name: "Content-Type", value: "application/json")
+                    }
                     responseHeaders.add(name: "Content-Length", value: "\(text.utf8.count)")
                     if !keepAlive { responseHeaders.add(name: "Connection", value: "close") }
                     context.write(

@@ -44,6 +44,22 @@ public struct RunClient: Sendable {
         request.id = id
         return try await client.serverStreaming(Methods.RunService.watchRun, request, timeoutMs: timeoutMs)
     }
+
+    /// A succeeded Job Pack's PDF, its chunks joined; refused past `maxBytes`.
+    public func pdf(id: String, maxBytes: Int = 32 << 20, timeoutMs: UInt32? = nil) async throws(RPCError) -> [UInt8] {
+        var request = GetRunPdfRequest()
+        request.id = id
+        let stream = try await client.serverStreaming(Methods.RunService.getRunPdf, request, timeoutMs: timeoutMs)
+        var pdf: [UInt8] = []
+        var chunks = stream.makeAsyncIterator()
+        while let chunk = try await chunks.next() {
+            pdf += chunk.data
+            guard pdf.count <= maxBytes else {
+                throw RPCError(.resourceExhausted, "the PDF is larger than \(maxBytes) bytes")
+            }
+        }
+        return pdf
+    }
 }
 
 extension CareerAIClient {

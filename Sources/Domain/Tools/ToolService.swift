@@ -59,7 +59,7 @@ public struct ToolService: Sendable {
             return ToolOutput.encode(result)
         }
         guard case .success(let result) = ToolOutput.decode(InternshipSuggestions.self, from: json) else {
-            preconditionFailure("a stored result is one this service encoded")
+            throw Self.unreadableStoredResult
         }
         return result
     }
@@ -74,12 +74,20 @@ public struct ToolService: Sendable {
         let json = try await charged(.referralTrainer, by: principal, idempotencyKey: idempotencyKey, hash: hash) {
             let messages = try drafter.draft(request)
             try ReferralTool.checkDrafts(messages, for: request)
-            return ToolOutput.encode(messages)
+            return ToolOutput.encode(ReferralDrafts(messages: messages))
         }
-        guard case .success(let messages) = ToolOutput.decode([ReferralMessage].self, from: json) else {
-            preconditionFailure("a stored result is one this service encoded")
+        guard case .success(let drafts) = ToolOutput.decode(ReferralDrafts.self, from: json) else {
+            throw Self.unreadableStoredResult
         }
-        return messages
+        return drafts.messages
+    }
+
+    /// A stored result this service did not write (the database was edited): an error, not a crash.
+    static let unreadableStoredResult = DomainError(
+        .internal, reason: .invalidArgument, "the stored result of this call cannot be read")
+
+    private struct ReferralDrafts: Codable {
+        var messages: [ReferralMessage]
     }
 
     /// Charges, runs `work`, and ends the call (refunding a failure); returns the result JSON.
