@@ -8,7 +8,8 @@ struct CareerAICommand: AsyncParsableCommand {
         discussion: "Global options (--server, --tenant, --json, --timeout-ms) go before or after the subcommand.",
         subcommands: [
             HealthCommand.self, UniversityCommand.self, LoginCommand.self, LogoutCommand.self, MeCommand.self,
-            WalletCommand.self, TransactionsCommand.self, RunCommand.self, RunsCommand.self, AdminCommand.self,
+            WalletCommand.self, TransactionsCommand.self, RunCommand.self, RunsCommand.self, InternshipsCommand.self,
+            ReferralCommand.self, AdminCommand.self,
         ]
     )
 }

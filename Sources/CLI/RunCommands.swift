@@ -8,7 +8,7 @@ import Wire
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Start a tool run, or show one.",
-        subcommands: [JobPack.self, Get.self])
+        subcommands: [JobPack.self, SkillMapper.self, Get.self, Pdf.self])
 
     struct JobPack: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -39,6 +39,76 @@ struct RunCommand: AsyncParsableCommand {
                 await client.close()
                 RunCommand.show(run, json: global.json)
                 if run.statusValue == .failed { Foundation.exit(1) }
+            } catch {
+                Output.fail(error, target: global.target)
+            }
+        }
+    }
+
+    struct SkillMapper: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "skill-mapper",
+            abstract: "Your skills with evidence, the roles they point to, the gaps and a learning plan.")
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "A file with your resume as text (≤ 30,000 characters).") var resume: String
+        @Option(help: "Your profile page on a portal your university lists.") var profileUrl: String?
+        @Option(help: "A file with your profile as text.") var profile: String?
+        @Flag(help: "Wait for the result, showing the status as it changes.") var wait = false
+        @Option(help: "Makes a retry safe: the same key starts (and charges) once.") var idempotencyKey: String?
+
+        func run() async throws {
+            _ = try global.requireTenant()
+            var request = StartSkillMapperRequest()
+            request.resumeText = try RunCommand.read(resume, "--resume")
+            request.profilePortalURL = profileUrl ?? ""
+            if let profile { request.profileText = try RunCommand.read(profile, "--profile") }
+            let client = try global.makeClient()
+            do {
+                var run = try await client.runs.startSkillMapper(
+                    request, idempotencyKey: idempotencyKey ?? UUID().uuidString)
+                if wait { run = try await RunCommand.follow(client, run, json: global.json) }
+                await client.close()
+                RunCommand.show(run, json: global.json)
+                if run.statusValue == .failed { Foundation.exit(1) }
+            } catch {
+                Output.fail(error, target: global.target)
+            }
+        }
+    }
+
+    struct Pdf: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pdf", abstract: "Save a succeeded Job Pack as a PDF.")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run id.") var id: String
+        @Option(name: .shortAndLong, help: "Where to write the PDF.") var output: String
+
+        func run() async throws {
+            _ = try global.requireTenant()
+            let client = try global.makeClient()
+            do {
+                let pdf = try await client.runs.pdf(id: id)
+                await client.close()
+                // Written beside the target and renamed: a failed write leaves no half a PDF.
+                let target = URL(fileURLWithPath: output)
+                let partial = target.deletingLastPathComponent()
+                    .appendingPathComponent(".\(target.lastPathComponent).partial")
+                do {
+                    try Data(pdf).write(to: partial)
+                    guard rename(partial.path, target.path) == 0 else { throw CLIError("rename") }
+                } catch {
+                    try? FileManager.default.removeItem(at: partial)
+                    throw CLIError("-o: cannot write \(output)")
+                }
+                if global.json {
+                    Output.json(["id": id, "path": output, "bytes": pdf.count])
+                } else {
+                    Output.line("saved \(output) (\(pdf.count / 1024) KiB)")
+                }
+            } catch let error as CLIError {
+                throw error
             } catch {
                 Output.fail(error, target: global.target)
             }
@@ -111,7 +181,12 @@ struct RunCommand: AsyncParsableCommand {
         var text =
             "run \(run.id)  \(run.kind)  \(run.status)  cost \(run.cost?.amount ?? 0) \(run.cost?.currency ?? "")"
         if !run.errorReason.isEmpty { text += "\n  failed: \(run.errorReason) (credits refunded)" }
-        if !run.resultJSON.isEmpty { text += "\n\(run.resultJSON)" }
+        if let usage = run.usage, usage.modelCalls > 0 {
+            text +=
+                "\n  model \(usage.model.isEmpty ? "none" : usage.model): \(usage.modelCalls) calls, "
+                + "\(usage.promptTokens) prompt + \(usage.completionTokens) completion tokens"
+        }
+        if !run.resultJSON.isEmpty { text += "\n\n" + ResultText.render(kind: run.kind, json: run.resultJSON) }
         Output.line(text)
     }
 
@@ -121,6 +196,11 @@ struct RunCommand: AsyncParsableCommand {
             "cost": ["currency": run.cost?.currency ?? "", "amount": run.cost?.amount ?? 0],
             "created_at_unix": run.createdAtUnix, "updated_at_unix": run.updatedAtUnix, "error_reason": run.errorReason,
             "result_json": run.resultJSON,
+            "usage": [
+                "model": run.usage?.model ?? "", "prompt_tokens": run.usage?.promptTokens ?? 0,
+                "completion_tokens": run.usage?.completionTokens ?? 0, "cached_tokens": run.usage?.cachedTokens ?? 0,
+                "model_calls": run.usage?.modelCalls ?? 0,
+            ],
         ]
     }
 }

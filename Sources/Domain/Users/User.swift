@@ -42,4 +42,6 @@ public protocol UserRepository: Sendable {
     func list(in university: UniversityID, limit: Int) async throws -> [User]
     /// False when the university has no such user.
     func setRole(in university: UniversityID, userID: String, role: User.Role) async throws -> Bool
+    /// Pro or free: the plan that prices their runs and picks Job Pack's model.
+    func setPro(in university: UniversityID, userID: String, isPro: Bool) async throws -> Bool
 }

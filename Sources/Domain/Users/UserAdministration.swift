@@ -18,7 +18,38 @@ public struct UserAdministration: Sendable {
     /// Gives the user with `email` the role `role`. Without `subdomain` the email must be known at
     /// exactly one university (the same address may be a student at two); the user must have signed
     /// in once, so that an operator can never create an account the student did not ask for.
+    public struct PlanChange: Sendable, Equatable {
+        public var university: University
+        public var user: User
+        public var wasPro: Bool
+    }
+
     public func setRole(email: String, role: User.Role, subdomain: String?) async throws -> RoleChange {
+        let (home, user) = try await find(email: email, subdomain: subdomain)
+        guard try await users.setRole(in: home.id, userID: user.id, role: role) else {
+            throw DomainError(
+                .notFound, reason: .userNotFound, "\(user.email) disappeared while being changed; try again")
+        }
+        var changed = user
+        changed.role = role
+        return RoleChange(university: home, user: changed, previousRole: user.role)
+    }
+
+    /// Makes the user pro (or free again): their next runs are priced and modelled by that plan;
+    /// runs already started keep the plan they were started with.
+    public func setPlan(email: String, pro: Bool, subdomain: String?) async throws -> PlanChange {
+        let (home, user) = try await find(email: email, subdomain: subdomain)
+        guard try await users.setPro(in: home.id, userID: user.id, isPro: pro) else {
+            throw DomainError(
+                .notFound, reason: .userNotFound, "\(user.email) disappeared while being changed; try again")
+        }
+        var changed = user
+        changed.isPro = pro
+        return PlanChange(university: home, user: changed, wasPro: user.isPro)
+    }
+
+    /// The one user `email` names (at `subdomain`, or at the only university that knows it).
+    private func find(email: String, subdomain: String?) async throws -> (University, User) {
         let address = try EmailAddress.normalize(email).address
         let candidates =
             if let subdomain { [try await universities.resolve(subdomain: subdomain)] } else {
@@ -39,11 +70,6 @@ public struct UserAdministration: Sendable {
                 "\(address) is known at \(matches.map(\.0.subdomain).joined(separator: ", ")); choose one with --university"
             )
         }
-        guard try await users.setRole(in: home.id, userID: user.id, role: role) else {
-            throw DomainError(.notFound, reason: .userNotFound, "\(address) disappeared while being changed; try again")
-        }
-        var changed = user
-        changed.role = role
-        return RoleChange(university: home, user: changed, previousRole: user.role)
+        return (home, user)
     }
 }

@@ -1,5 +1,7 @@
 import Domain
 import Foundation
+import NIOPosix
+import Synchronization
 
 /// Job Pack PDFs: the HTML template rendered by WeasyPrint as a subprocess, with
 /// `--allowed-protocols data` (the page may fetch no file or URL), a time limit (killed after it),
@@ -10,16 +12,22 @@ public struct WeasyPrintRenderer: JobPackRenderer {
         public var timeout = Duration.seconds(60)
         public var maxMemoryBytes = 2 << 30
         public var maxPDFBytes = 16 << 20
+        /// Renders at once in this process (WeasyPrint is CPU-bound): the cores, by default.
+        public var concurrentRenders = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
         public init() {}
     }
 
     public let executable: String
     private let limits: Limits
+    private let threadPool: NIOThreadPool
+    private let slots: RenderSlots
 
-    public init(executable: String, limits: Limits = Limits()) {
+    public init(executable: String, threadPool: NIOThreadPool, limits: Limits = Limits()) {
         self.executable = executable
+        self.threadPool = threadPool
         self.limits = limits
+        self.slots = RenderSlots(limit: limits.concurrentRenders)
     }
 
     /// `CAREERAI_WEASYPRINT` when set, else the venv the install script makes (beside the build's
@@ -44,6 +52,24 @@ public struct WeasyPrintRenderer: JobPackRenderer {
     }
 
     public func render(html: String) async throws -> [UInt8] {
+        let (executable, limits, threadPool) = (self.executable, self.limits, self.threadPool)
+        return try await slots.run {
+            let running = RunningProcess()
+            // Blocking work (files, fork/exec, waiting) runs on the thread pool, never on the
+            // cooperative pool; cancellation kills the process, which ends the wait.
+            return try await withTaskCancellationHandler {
+                try await threadPool.runIfActive {
+                    try Self.renderBlocking(html: html, executable: executable, limits: limits, running: running)
+                }
+            } onCancel: {
+                running.kill()
+            }
+        }
+    }
+
+    static func renderBlocking(html: String, executable: String, limits: Limits, running: RunningProcess) throws
+        -> [UInt8]
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "careerai-pdf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
@@ -51,7 +77,9 @@ public struct WeasyPrintRenderer: JobPackRenderer {
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("job-pack.html")
         let output = directory.appendingPathComponent("job-pack.pdf")
+        let log = directory.appendingPathComponent("stderr.txt")
         try Data(html.utf8).write(to: input)
+        FileManager.default.createFile(atPath: log.path, contents: nil)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -61,19 +89,28 @@ public struct WeasyPrintRenderer: JobPackRenderer {
             "--allowed-protocols", "data", "--quiet", input.path, output.path,
         ]
         process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": directory.path]
-        let errors = Pipe()
+        // Standard error to a file, not a pipe: nothing can block on a full or open pipe.
+        let errors = try FileHandle(forWritingTo: log)
+        defer { try? errors.close() }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        let exit = try await Self.run(process, timeout: limits.timeout)
-        let stderr = String(decoding: errors.fileHandleForReading.availableData.prefix(2000), as: UTF8.self)
-        switch exit {
-        case .timedOut:
-            throw PDFRenderError("WeasyPrint took longer than \(limits.timeout.wholeSeconds) s")
-        case .exited(let status) where status != 0:
-            throw PDFRenderError("WeasyPrint exited with \(status): \(stderr.split(separator: "\n").last ?? "")")
-        case .exited:
-            break
+        try running.start(process)
+        let timer = DispatchWorkItem { running.kill() }
+        DispatchQueue.global().asyncAfter(
+            deadline: .now() + .milliseconds(Int(limits.timeout.wholeMilliseconds)), execute: timer)
+        process.waitUntilExit()
+        timer.cancel()
+        let stderr = String(decoding: ((try? Data(contentsOf: log)) ?? Data()).suffix(2000), as: UTF8.self)
+        guard process.terminationReason == .exit else {
+            throw PDFRenderError(
+                running.wasKilled
+                    ? "WeasyPrint took longer than \(limits.timeout.wholeSeconds) s (or the run was cancelled)"
+                    : "WeasyPrint died of signal \(process.terminationStatus)")
+        }
+        guard process.terminationStatus == 0 else {
+            throw PDFRenderError(
+                "WeasyPrint exited with \(process.terminationStatus): \(stderr.split(separator: "\n").last ?? "")")
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: output.path)
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
@@ -84,30 +121,26 @@ public struct WeasyPrintRenderer: JobPackRenderer {
         guard pdf.starts(with: Array("%PDF-".utf8)) else { throw PDFRenderError("WeasyPrint's output is not a PDF") }
         return Array(pdf)
     }
+}
 
-    enum Exit: Sendable {
-        case exited(Int32)
-        case timedOut
+/// The render's child process, so a timer or a cancellation can kill it from another thread.
+final class RunningProcess: Sendable {
+    private let state = Mutex<(pid: pid_t?, killed: Bool)>((nil, false))
+
+    var wasKilled: Bool { state.withLock { $0.killed } }
+
+    func start(_ process: Process) throws {
+        try state.withLock { state in
+            guard !state.killed else { throw CancellationError() }
+            try process.run()
+            state.pid = process.processIdentifier
+        }
     }
 
-    /// Runs `process` to its end, killing it (SIGKILL) after `timeout` or when the task is cancelled.
-    static func run(_ process: Process, timeout: Duration) async throws -> Exit {
-        let finished = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished.continuation.yield($0.terminationStatus) }
-        try process.run()
-        let pid = process.processIdentifier
-        let killer = Task {
-            try? await Task.sleep(for: timeout)
-            kill(pid, SIGKILL)
-        }
-        defer { killer.cancel() }
-        return await withTaskCancellationHandler {
-            for await status in finished.stream {
-                return process.terminationReason == .exit ? .exited(status) : .timedOut
-            }
-            return .timedOut
-        } onCancel: {
-            kill(pid, SIGKILL)
+    func kill() {
+        state.withLock { state in
+            state.killed = true
+            if let pid = state.pid { Foundation.kill(pid, SIGKILL) }
         }
     }
 }

@@ -68,11 +68,16 @@ struct UniversityCommand: AsyncParsableCommand {
         @Option(help: "The new allowed email domains, comma-separated (replaces the list).") var domains: String?
         @Option(help: "New default silver credits.") var silver: Int64?
         @Option(help: "New default gold credits.") var gold: Int64?
+        @Option(
+            help:
+                "Hosts (host or host:port) whose profile pages Skill Mapper may fetch, comma-separated (replaces the list; empty clears it)."
+        )
+        var portalHosts: String?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            guard name != nil || domains != nil || silver != nil || gold != nil else {
-                throw ValidationError("give at least one of --name, --domains, --silver, --gold")
+            guard name != nil || domains != nil || silver != nil || gold != nil || portalHosts != nil else {
+                throw ValidationError("give at least one of --name, --domains, --silver, --gold, --portal-hosts")
             }
         }
 
@@ -83,13 +88,15 @@ struct UniversityCommand: AsyncParsableCommand {
             if domains != nil { fields.insert(.allowedDomains) }
             if silver != nil { fields.insert(.defaultSilver) }
             if gold != nil { fields.insert(.defaultGold) }
+            if portalHosts != nil { fields.insert(.profilePortalHosts) }
             do {
                 let university = try await UniversityService(repository: SQLUniversityRepository(database: database))
                     .update(
                         subdomain: subdomain, fields: fields,
                         to: UniversityDraft(
                             name: name ?? "", subdomain: subdomain, allowedDomains: splitDomains(domains ?? ""),
-                            defaultSilver: silver ?? 0, defaultGold: gold ?? 0))
+                            defaultSilver: silver ?? 0, defaultGold: gold ?? 0,
+                            profilePortalHosts: splitDomains(portalHosts ?? "")))
                 UniversityCommand.print(university, json: json)
                 await database.close()
             } catch {
@@ -104,12 +111,13 @@ struct UniversityCommand: AsyncParsableCommand {
                 "id": university.id.rawValue, "name": university.name, "subdomain": university.subdomain,
                 "allowed_domains": university.allowedDomains, "default_silver": university.defaultSilver,
                 "default_gold": university.defaultGold, "created_at_unix": university.createdAtUnix,
+                "profile_portal_hosts": university.profilePortalHosts,
             ]
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             Swift.print(String(decoding: data, as: UTF8.self))
         } else {
             Swift.print(
-                "\(university.subdomain)\t\(university.name)\tdomains: \(university.allowedDomains.joined(separator: ",").isEmpty ? "-" : university.allowedDomains.joined(separator: ","))\tsilver \(university.defaultSilver)\tgold \(university.defaultGold)\tid \(university.id)"
+                "\(university.subdomain)\t\(university.name)\tdomains: \(university.allowedDomains.joined(separator: ",").isEmpty ? "-" : university.allowedDomains.joined(separator: ","))\tsilver \(university.defaultSilver)\tgold \(university.defaultGold)\tportals: \(university.profilePortalHosts.isEmpty ? "-" : university.profilePortalHosts.joined(separator: ","))\tid \(university.id)"
             )
         }
     }

@@ -43,7 +43,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let database: any SQLDatabase
         let assembly: RunsAssembly
         // The model API and profile pages: blocking libcurl transfers, off the event loops.
-        let outboundThreads = NIOThreadPool(numberOfThreads: 4)
+        // Each run in flight may hold a thread (a model call, a profile fetch or a PDF render), and
+        // mail and Google's endpoints need theirs.
+        let outboundThreads = NIOThreadPool(numberOfThreads: (self.concurrency ?? configuration.worker.concurrency) + 4)
         outboundThreads.start()
         do {
             let opened = try await ServerRuntime.openDatabase(

@@ -49,7 +49,8 @@ struct RunsAssembly: Sendable {
         pdfLimits.timeout = models.pdfTimeout
         let universityRepository = SQLUniversityRepository(database: database)
         let toolWorkflows = ToolWorkflows(
-            call: call, roster: models.roster, renderer: WeasyPrintRenderer(executable: weasyPrint, limits: pdfLimits),
+            call: call, roster: models.roster,
+            renderer: WeasyPrintRenderer(executable: weasyPrint, threadPool: threadPool, limits: pdfLimits),
             fetcher: GuardedProfileFetcher(threadPool: threadPool), universities: universityRepository)
         let runStore = SQLRunStores.make(database: database)
         var redis: RedisJobQueue?

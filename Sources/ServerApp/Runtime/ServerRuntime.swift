@@ -56,7 +56,9 @@ public struct ServerRuntime: Sendable {
                     "default_silver": "\(demo.defaultSilver)", "default_gold": "\(demo.defaultGold)",
                 ])
         }
-        let outboundThreads = NIOThreadPool(numberOfThreads: 4)
+        // Each run in flight may hold a thread (a model call, a profile fetch or a PDF render), and
+        // mail and Google's endpoints need theirs.
+        let outboundThreads = NIOThreadPool(numberOfThreads: configuration.worker.concurrency + 4)
         outboundThreads.start()
         let http = CurlHTTPClient(threadPool: outboundThreads)
         let mailer: any Mailer =

@@ -71,6 +71,14 @@ public struct SQLUserRepository: UserRepository {
         }
     }
 
+    public func setPro(in university: UniversityID, userID: String, isPro: Bool) async throws -> Bool {
+        try await database.domainTransaction { connection in
+            try connection.execute(
+                "UPDATE users SET is_pro = $3 WHERE university_id = $1 AND id = $2",
+                [.text(university.rawValue), .text(userID), .bool(isPro)]) == 1
+        }
+    }
+
     static func user(_ row: SQLRow) throws -> User {
         guard let role = User.Role(rawValue: try row.text("role")) else {
             throw StorageError.unexpectedValue(column: "role", value: try row.text("role"))

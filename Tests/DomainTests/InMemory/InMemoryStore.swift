@@ -191,6 +191,14 @@ final class InMemoryStore: WalletStore, RunStore, AuthStore, UniversityRepositor
         state.withLock { Array($0.users.values.filter { $0.universityID == university }.prefix(limit)) }
     }
 
+    func setPro(in university: UniversityID, userID: String, isPro: Bool) async throws -> Bool {
+        state.withLock { state in
+            guard state.users[userID]?.universityID == university else { return false }
+            state.users[userID]?.isPro = isPro
+            return true
+        }
+    }
+
     func setRole(in university: UniversityID, userID: String, role: User.Role) async throws -> Bool {
         state.withLock { state in
             guard state.users[userID]?.universityID == university else { return false }

@@ -106,6 +106,46 @@ struct CLIAuthTests {
             lines.count == 4 && lines[0].contains("+3 gold  topup")
                 && lines[1].contains("-1 silver  debit job_pack run \(runID)  [completed]"),
             "\(ledger.stdout)")
+        #expect(shown.stdout.contains("Resume bullets") && shown.stdout.contains("Cover letter"), "\(shown.stdout)")
+        let pdfPath = directory.appendingPathComponent("job-pack.pdf").path
+        let saved = try await Executables.run(
+            "careerai", ["run", "pdf", runID, "-o", pdfPath] + global, environment: cli)
+        #expect(saved.status == 0 && saved.stdout.hasPrefix("saved \(pdfPath)"), "\(saved.stdout)\(saved.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: pdfPath)).starts(with: Array("%PDF-".utf8)))
+        let mapped = try await Executables.run(
+            "careerai", ["run", "skill-mapper", "--resume", resume.path, "--wait"] + global, environment: cli)
+        #expect(
+            mapped.status == 0 && mapped.stdout.contains("skill_mapper  succeeded") && mapped.stdout.contains("Skills")
+                && mapped.stdout.contains("Learning plan"), "\(mapped.stdout)\(mapped.stderr)")
+        let noPdf = try await Executables.run(
+            "careerai", ["run", "pdf", String(mapped.stdout.dropFirst(4).prefix(36)), "-o", pdfPath] + global,
+            environment: cli)
+        #expect(noPdf.status == 1 && noPdf.stderr.contains("RUN_HAS_NO_PDF"), "\(noPdf.stderr)")
+        let internships = try await Executables.run(
+            "careerai",
+            ["internships", "--interests", "data, design", "--skills", "SQL", "--location", "Pune"] + global,
+            environment: cli)
+        #expect(
+            internships.status == 0 && internships.stdout.hasPrefix("1. ") && internships.stdout.contains("search:"),
+            "\(internships.stdout)\(internships.stderr)")
+        let referral = try await Executables.run(
+            "careerai",
+            [
+                "referral", "--company", "Initech", "--role", "Data Intern", "--contact", "Priya Sharma",
+                "--relationship", "friend", "--highlight", "Built dashboards used across campus",
+            ] + global, environment: cli)
+        #expect(
+            referral.status == 0 && referral.stdout.contains("LinkedIn note") && referral.stdout.contains("Hey Priya"),
+            "\(referral.stdout)\(referral.stderr)")
+        let plan = try await Executables.run(
+            "careerai-server", ["user", "plan", "--email", "cli@demo.edu", "--pro"],
+            environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(plan.status == 0 && plan.stdout == "cli@demo.edu at demo is now pro (was free)\n", "\(plan.stdout)")
+        let portals = try await Executables.run(
+            "careerai-server",
+            ["university", "update", "--subdomain", "demo", "--portal-hosts", "portal.demo.edu,bad host"],
+            environment: ["CAREERAI_DATABASE_URL": databaseURL])
+        #expect(portals.status == 1 && portals.stderr.contains("'bad host' is not a host"), "\(portals.stderr)")
         let missingFile = try await Executables.run(
             "careerai",
             [

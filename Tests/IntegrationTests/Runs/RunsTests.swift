@@ -29,7 +29,7 @@ struct RunsTests {
 
     static func finalState(_ client: CareerAIClient, _ id: String) async throws -> [RunMessage] {
         var seen: [RunMessage] = []
-        for try await run in try await client.runs.watch(id: id, timeoutMs: 30_000) { seen.append(run) }
+        for try await run in try await client.runs.watch(id: id, timeoutMs: 120_000) { seen.append(run) }
         return seen
     }
 

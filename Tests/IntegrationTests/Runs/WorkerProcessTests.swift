@@ -70,7 +70,7 @@ struct WorkerProcessTests {
         return Setup(directory: directory, environment: environment, smtp: smtp, server: server, database: database)
     }
 
-    static func waitFor(_ client: CareerAIClient, _ id: String, status: String, timeoutSeconds: Double = 30)
+    static func waitFor(_ client: CareerAIClient, _ id: String, status: String, timeoutSeconds: Double = 120)
         async throws -> RunMessage
     {
         let deadline = Date().addingTimeInterval(timeoutSeconds)

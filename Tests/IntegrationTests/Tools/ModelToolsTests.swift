@@ -139,7 +139,7 @@ struct ModelToolsTests {
         "429 with retry-after then success; a refusal then the fallback; a hanging response times out",
         .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func transientFailures() async throws {
-        guard let setup = try await Self.start(.sqlite, environment: ["CAREERAI_OPENAI_TIMEOUT_MS": "300"]) else {
+        guard let setup = try await Self.start(.sqlite, environment: ["CAREERAI_OPENAI_TIMEOUT_MS": "1000"]) else {
             return
         }
         let harness = setup.harness

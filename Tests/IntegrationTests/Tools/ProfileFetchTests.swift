@@ -74,7 +74,9 @@ struct ProfileFetchTests {
         }
     }
 
-    @Test("a listed host is fetched and reduced to text; a redirect is not followed; a name resolving to loopback is blocked")
+    @Test(
+        "a listed host is fetched and reduced to text; a redirect is not followed; a name resolving to loopback is blocked"
+    )
     func fetches() async throws {
         let portal = try await Self.portal()
         let pool = NIOThreadPool(numberOfThreads: 1)
@@ -99,7 +101,8 @@ struct ProfileFetchTests {
         let connectionsBefore = portal.connections
         do {
             _ = try await fetcher.text(
-                of: try ProfileURLPolicy.check("https://portal.example.edu:\(portal.port)/profile", allowedHosts: hosts))
+                of: try ProfileURLPolicy.check("https://portal.example.edu:\(portal.port)/profile", allowedHosts: hosts)
+            )
             Issue.record("a name resolving to 127.0.0.1 was fetched")
         } catch let error as ProfileFetchError {
             #expect(error.message.contains("not public"), "\(error.message)")
