@@ -132,7 +132,8 @@ public struct ServerRuntime: Sendable {
             services.append(ResourceService(description: "redis queue") { await redis.shutdown() })
         }
         services.append(
-            RunSweeperService(sweeper: sweeper, interval: configuration.worker.sweepInterval, logger: logger))
+            RunSweeperService(
+                sweeper: sweeper, tools: assembly.tools, interval: configuration.worker.sweepInterval, logger: logger))
         if redis == nil {
             services.append(
                 RunWorkerService(worker: assembly.worker(concurrency: configuration.worker.concurrency), logger: logger)

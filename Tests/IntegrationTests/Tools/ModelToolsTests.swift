@@ -2,6 +2,7 @@ import Client
 import Contract
 import Domain
 import Foundation
+import Outbound
 import RPCCore
 import Storage
 import TestSupport
@@ -247,6 +248,50 @@ struct ModelToolsTests {
         }
         #expect(refused?.code == .invalidArgument && refused?.details["field"] == "relationship")
         #expect(setup.openAI.seen.isEmpty, "no model is asked")
+        await client.close()
+        await setup.close()
+    }
+
+    @Test(
+        "a tool call left pending by a dead process is failed and refunded once by the sweep, never twice",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
+    func stalePendingCall(_ engine: Engine) async throws {
+        guard let setup = try await Self.start(engine) else { return }
+        let harness = setup.harness
+        let session = try await harness.signIn("crashed@demo.edu")
+        let client = harness.client(token: session.token)
+        let principal = try #require(
+            try await harness.server.runtime.auth.authenticate(authorization: "Bearer \(session.token)", tenant: "demo")
+        )
+        let store = SQLToolCallStore(database: harness.test.database)
+        let now = harness.clock.nowUnix
+        let call = ToolCall(
+            id: TimeOrderedID.make(), universityID: principal.user.universityID, userID: principal.user.id,
+            feature: .internshipFinder, status: .pending, cost: Cost(currency: .silver, amount: 1),
+            debitID: TimeOrderedID.make(), requestHash: "h", createdAtUnix: now)
+        // What a call writes before asking the model; then its process dies.
+        try await store.toolTransaction { tx in
+            try tx.insertToolCall(call, idempotencyKey: "lost")
+            _ = try tx.post(
+                LedgerEntry(
+                    id: call.debitID, userID: call.userID, universityID: call.universityID, feature: call.feature,
+                    currency: .silver, amount: -1, kind: .debit, runID: nil, status: .pending, metadata: "{}",
+                    idempotencyKey: nil, createdAtUnix: now))
+        }
+        #expect(try await client.wallet.wallet().silver == 9)
+        let tools = ToolService(
+            store: store, costs: .builtIn, call: StructuredModelCall(model: MockLanguageModel()), roster: ModelRoster(),
+            drafter: MustacheReferralDrafter(), clock: harness.clock)
+        #expect(try await tools.failStaleCalls(olderThan: .seconds(600)) == 0, "young calls are left alone")
+        harness.clock.advance(seconds: 601)
+        #expect(try await tools.failStaleCalls(olderThan: .seconds(600)) == 1)
+        #expect(try await tools.failStaleCalls(olderThan: .seconds(600)) == 0)
+        #expect(try await client.wallet.wallet().silver == 10)
+        let ledger = try await client.wallet.transactions().transactions
+        #expect(
+            ledger.filter { $0.type == "refund" }.count == 1 && ledger.first { $0.type == "debit" }?.status == "failed")
+        #expect(try await RunsTests.audit(harness).isClean)
         await client.close()
         await setup.close()
     }
