@@ -5,7 +5,9 @@ import Foundation
 import Wire
 
 /// `careerai-bench runs`: StartJobPack per second (debit, run row, enqueue) at 16 in flight on
-/// SQLite and PostgreSQL, and MOCK jobs per second end to end through Redis with 1 and 2 workers.
+/// SQLite and PostgreSQL, and MOCK jobs per second end to end through Redis with 1 and 2 workers
+/// (Skill Mapper runs: the MOCK model and no PDF, so the figure is the queue's and the database's;
+/// `careerai-bench pdf` measures Job Packs with their PDFs).
 struct RunsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
@@ -66,6 +68,13 @@ struct RunsBench: AsyncParsableCommand {
         return request
     }()
 
+    static let skillMapperRequest: StartSkillMapperRequest = {
+        var request = StartSkillMapperRequest()
+        request.profileText = String(repeating: "Statistics student; SQL and Python. ", count: 20)
+        request.resumeText = request.profileText
+        return request
+    }()
+
     /// Queues `jobs` runs with no worker running, starts the workers, and times until all succeeded.
     private func endToEnd(_ setup: Setup, workers: Int, engine: String) async throws {
         var configuration = try ClientConfiguration(target: setup.server.target)
@@ -75,7 +84,7 @@ struct RunsBench: AsyncParsableCommand {
             for lane in 0..<16 {
                 group.addTask {
                     for _ in stride(from: lane, to: jobs, by: 16) {
-                        _ = try await client.runs.startJobPack(Self.request)
+                        _ = try await client.runs.startSkillMapper(Self.skillMapperRequest)
                     }
                 }
             }
@@ -106,7 +115,8 @@ struct RunsBench: AsyncParsableCommand {
         await client.close()
         let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let line: [String: Any] = [
-            "bench": "runs", "case_name": "end_to_end_mock", "engine": engine, "queue": "redis", "workers": workers,
+            "bench": "runs", "case_name": "end_to_end_mock_skill_mapper", "engine": engine, "queue": "redis",
+            "workers": workers,
             "worker_concurrency": workerConcurrency, "jobs": jobs, "succeeded": succeeded, "failed": failed,
             "seconds": (elapsedSeconds * 100).rounded() / 100, "jobs_per_s": Int(Double(succeeded) / elapsedSeconds),
         ]
@@ -115,7 +125,7 @@ struct RunsBench: AsyncParsableCommand {
     }
 
     /// Succeeded and failed among the newest `expected` runs (all of this case's).
-    private static func count(_ client: CareerAIClient, expected: Int) async throws -> (Int, Int) {
+    static func count(_ client: CareerAIClient, expected: Int) async throws -> (Int, Int) {
         var succeeded = 0
         var failed = 0
         var seen = 0
@@ -171,13 +181,21 @@ struct RunsBench: AsyncParsableCommand {
             return Setup(server: server, token: session.token, environment: environment, binary: binary)
         }
 
-        func startWorker(concurrency: Int) throws -> Process {
+        /// `log`: where the worker's log goes (at info), else nowhere (at warning).
+        func startWorker(concurrency: Int, log: URL? = nil) throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["worker", "--concurrency", "\(concurrency)"]
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            var workerEnvironment = environment
+            if log != nil { workerEnvironment["CAREERAI_LOG_LEVEL"] = "info" }
+            process.environment = ProcessInfo.processInfo.environment.merging(workerEnvironment) { _, new in new }
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            if let log {
+                FileManager.default.createFile(atPath: log.path, contents: nil)
+                process.standardError = try FileHandle(forWritingTo: log)
+            } else {
+                process.standardError = FileHandle.nullDevice
+            }
             process.standardInput = FileHandle.nullDevice
             try ChildProcesses.run(process)
             return process

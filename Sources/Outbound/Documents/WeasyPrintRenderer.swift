@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Logging
 import NIOPosix
 import Synchronization
 
@@ -22,8 +23,10 @@ public struct WeasyPrintRenderer: JobPackRenderer {
     private let limits: Limits
     private let threadPool: NIOThreadPool
     private let slots: RenderSlots
+    private let logger: Logger?
 
-    public init(executable: String, threadPool: NIOThreadPool, limits: Limits = Limits()) {
+    public init(executable: String, threadPool: NIOThreadPool, limits: Limits = Limits(), logger: Logger? = nil) {
+        self.logger = logger
         self.executable = executable
         self.threadPool = threadPool
         self.limits = limits
@@ -52,8 +55,14 @@ public struct WeasyPrintRenderer: JobPackRenderer {
     }
 
     public func render(html: String) async throws -> [UInt8] {
-        let (executable, limits, threadPool) = (self.executable, self.limits, self.threadPool)
+        let (executable, limits, threadPool, logger) = (self.executable, self.limits, self.threadPool, self.logger)
         return try await slots.run {
+            let started = ContinuousClock.now
+            defer {
+                // One line per render (no content): what `careerai-bench pdf` reads its times from.
+                logger?.info(
+                    "pdf rendered", metadata: ["ms": "\((ContinuousClock.now - started).wholeMilliseconds)"])
+            }
             let running = RunningProcess()
             // Blocking work (files, fork/exec, waiting) runs on the thread pool, never on the
             // cooperative pool; cancellation kills the process, which ends the wait.

@@ -50,7 +50,8 @@ struct RunsAssembly: Sendable {
         let universityRepository = SQLUniversityRepository(database: database)
         let toolWorkflows = ToolWorkflows(
             call: call, roster: models.roster,
-            renderer: WeasyPrintRenderer(executable: weasyPrint, threadPool: threadPool, limits: pdfLimits),
+            renderer: WeasyPrintRenderer(
+                executable: weasyPrint, threadPool: threadPool, limits: pdfLimits, logger: logger),
             fetcher: GuardedProfileFetcher(threadPool: threadPool), universities: universityRepository)
         let runStore = SQLRunStores.make(database: database)
         var redis: RedisJobQueue?
