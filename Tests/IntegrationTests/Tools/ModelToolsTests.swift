@@ -138,9 +138,10 @@ struct ModelToolsTests {
 
     @Test(
         "429 with retry-after then success; a refusal then the fallback; a hanging response times out",
-        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
-    func transientFailures() async throws {
-        guard let setup = try await Self.start(.sqlite, environment: ["CAREERAI_OPENAI_TIMEOUT_MS": "1000"]) else {
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
+    func transientFailures(_ engine: Engine) async throws {
+        guard let setup = try await Self.start(engine, environment: ["CAREERAI_OPENAI_TIMEOUT_MS": "1000"]) else {
             return
         }
         let harness = setup.harness
@@ -217,9 +218,10 @@ struct ModelToolsTests {
 
     @Test(
         "DraftReferral: one LinkedIn note (≤ 300 characters), email and follow-up, each greeting the contact and naming the company",
-        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
-    func referral() async throws {
-        guard let setup = try await Self.start(.sqlite) else { return }
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
+    func referral(_ engine: Engine) async throws {
+        guard let setup = try await Self.start(engine) else { return }
         let session = try await setup.harness.signIn("networker@demo.edu")
         let client = setup.harness.client(token: session.token)
         for relationship in ["alumni", "friend", "recruiter", "stranger"] {
@@ -292,6 +294,53 @@ struct ModelToolsTests {
         #expect(
             ledger.filter { $0.type == "refund" }.count == 1 && ledger.first { $0.type == "debit" }?.status == "failed")
         #expect(try await RunsTests.audit(harness).isClean)
+        await client.close()
+        await setup.close()
+    }
+
+    @Test(
+        "through the HTTP stand-in: invalid JSON once, schema-breaking once, ungrounded bullets once, a truncation, 500 twice, the primary always 500",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
+    func repairsAndFallbacks(_ engine: Engine) async throws {
+        guard let setup = try await Self.start(engine) else { return }
+        let session = try await setup.harness.signIn("resilient@demo.edu")
+        let client = setup.harness.client(token: session.token)
+        // Six Job Packs of 1 silver each, from the demo university's 10.
+        let ungrounded = """
+            {"summary":"s","keywords":{"required":[],"preferred":[]},"resume_bullets":[
+            {"source_text":"Led a team of 12 engineers at Google","rewritten":"r","keywords_used":[]},
+            {"source_text":"Won the national hackathon in 2025","rewritten":"r","keywords_used":[]},
+            {"source_text":"Founded a startup with 40 staff","rewritten":"r","keywords_used":[]}],
+            "cover_letter":{"greeting":"g","paragraphs":["a","b","c"],"closing":"c"},
+            "interview_questions":[{"question":"q","why_asked":"w","answer_hint":"h"}],"gaps":[],"warnings":[]}
+            """
+        let cases: [(String, [OpenAIStandIn.Step], expectedModel: String, calls: Int32)] = [
+            ("invalid JSON once", [.content("Sure! Here is your JSON: {"), .valid], "gpt-4o-mini", 2),
+            ("schema-breaking once", [.content(#"{"summary": 3}"#), .valid], "gpt-4o-mini", 2),
+            ("ungrounded once", [.content(ungrounded), .valid], "gpt-4o-mini", 2),
+            ("truncated once", [.truncated, .valid], "gpt-4o-mini", 2),
+            ("500 twice", [.status(500), .status(502), .valid], "gpt-4o-mini", 1),
+            ("primary always 500", [.status(500), .status(500), .status(500), .status(500)], "gpt-4o", 1),
+        ]
+        for (index, (name, steps, expectedModel, calls)) in cases.enumerated() {
+            setup.openAI.script("gpt-4o-mini", steps)
+            setup.openAI.script("gpt-4o", [.valid])
+            let before = setup.openAI.seen.count
+            let run = try await client.runs.startJobPack(RunsTests.jobPack("Analyst \(index)"))
+            let last = try #require(try await RunsTests.finalState(client, run.id).last)
+            #expect(last.status == "succeeded", "\(name): \(last.errorReason)")
+            #expect(last.usage?.model == expectedModel && last.usage?.modelCalls == calls, "\(name)")
+            let asked = setup.openAI.seen[before...]
+            if name == "truncated once" {
+                #expect(asked.map(\.maxCompletionTokens) == [4096, 8192], "twice the cap after a truncation")
+            }
+            if name == "invalid JSON once" {
+                #expect(
+                    asked.last?.body.contains("Your answer broke these rules") == true, "re-asked with the problems")
+            }
+        }
+        #expect(try await RunsTests.audit(setup.harness).isClean)
         await client.close()
         await setup.close()
     }
