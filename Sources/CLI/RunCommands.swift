@@ -31,16 +31,9 @@ struct RunCommand: AsyncParsableCommand {
             request.company = company
             request.jobDescription = try RunCommand.read(jobDescription, "--jd")
             request.resumeText = try RunCommand.read(resume, "--resume")
-            let client = try global.makeClient()
-            do {
-                var run = try await client.runs.startJobPack(
-                    request, idempotencyKey: idempotencyKey ?? UUID().uuidString)
-                if wait { run = try await RunCommand.follow(client, run, json: global.json) }
-                await client.close()
-                RunCommand.show(run, json: global.json)
-                if run.statusValue == .failed { Foundation.exit(1) }
-            } catch {
-                Output.fail(error, target: global.target)
+            let (key, jobPack) = (idempotencyKey ?? UUID().uuidString, request)
+            try await RunCommand.start(global, wait: wait) {
+                try await $0.runs.startJobPack(jobPack, idempotencyKey: key)
             }
         }
     }
@@ -63,16 +56,9 @@ struct RunCommand: AsyncParsableCommand {
             request.resumeText = try RunCommand.read(resume, "--resume")
             request.profilePortalURL = profileUrl ?? ""
             if let profile { request.profileText = try RunCommand.read(profile, "--profile") }
-            let client = try global.makeClient()
-            do {
-                var run = try await client.runs.startSkillMapper(
-                    request, idempotencyKey: idempotencyKey ?? UUID().uuidString)
-                if wait { run = try await RunCommand.follow(client, run, json: global.json) }
-                await client.close()
-                RunCommand.show(run, json: global.json)
-                if run.statusValue == .failed { Foundation.exit(1) }
-            } catch {
-                Output.fail(error, target: global.target)
+            let (key, skillMapper) = (idempotencyKey ?? UUID().uuidString, request)
+            try await RunCommand.start(global, wait: wait) {
+                try await $0.runs.startSkillMapper(skillMapper, idempotencyKey: key)
             }
         }
     }
@@ -131,6 +117,23 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 Output.fail(error, target: global.target)
             }
+        }
+    }
+
+    /// Starts a run, follows it when asked, shows it; exits 1 when it failed.
+    static func start(
+        _ global: GlobalOptions, wait: Bool,
+        _ call: @Sendable (CareerAIClient) async throws -> RunMessage
+    ) async throws {
+        let client = try global.makeClient()
+        do {
+            var run = try await call(client)
+            if wait { run = try await RunCommand.follow(client, run, json: global.json) }
+            await client.close()
+            RunCommand.show(run, json: global.json)
+            if run.statusValue == .failed { Foundation.exit(1) }
+        } catch {
+            Output.fail(error, target: global.target)
         }
     }
 
