@@ -167,7 +167,9 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "Contract", "RPCCore", "CareerAIProtoC"]),
         .testTarget(
             name: "AuthUnitTests",
-            dependencies: ["Domain", "Outbound", "API", "RPCServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Domain", "Outbound", "API", "RPCServer", "RPCCore", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "RPCServerTests",

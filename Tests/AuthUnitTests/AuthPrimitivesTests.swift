@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Logging
+import RPCCore
 import RPCServer
 import Testing
 
@@ -140,5 +141,21 @@ struct AuthPrimitivesTests {
                 == "10.0.0.5",
             "an oversized header is ignored")
         #expect(resolver.address(of: context(peer: nil, forwardedFor: "203.0.113.9")) == nil)
+        // A dual-stack listener sees the adapter as ::ffff:10.0.0.5: still the trusted adapter.
+        #expect(
+            resolver.address(of: context(peer: "::ffff:10.0.0.5:4000", forwardedFor: "203.0.113.9")) == "203.0.113.9")
+        #expect(
+            ClientAddressResolver(trustedProxies: ["::FFFF:10.0.0.5"]).address(
+                of: context(peer: "10.0.0.5:4000", forwardedFor: "::ffff:203.0.113.9")) == "203.0.113.9",
+            "a mapped trusted proxy and a mapped forwarded address are the IPv4 addresses they are")
+    }
+
+    @Test("addresses have one spelling: IPv4-mapped IPv6 is IPv4, IPv6 is RFC 5952, other text is kept")
+    func canonicalAddresses() {
+        #expect(IPAddressText.canonical("::ffff:10.0.0.5") == "10.0.0.5")
+        #expect(IPAddressText.canonical("0:0:0:0:0:FFFF:0A00:0005") == "10.0.0.5")
+        #expect(IPAddressText.canonical("2001:DB8:0:0:0:0:0:1") == "2001:db8::1")
+        #expect(IPAddressText.canonical("127.0.0.1") == "127.0.0.1")
+        #expect(IPAddressText.canonical("not an address") == "not an address")
     }
 }

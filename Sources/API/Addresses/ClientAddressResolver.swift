@@ -10,17 +10,17 @@ public struct ClientAddressResolver: Sendable {
     private let trustedProxies: Set<String>
 
     public init(trustedProxies: Set<String>) {
-        self.trustedProxies = trustedProxies
+        self.trustedProxies = Set(trustedProxies.map(IPAddressText.canonical))
     }
 
     public func address(of context: RPCContext) -> String? {
-        guard let peer = context.peerAddress.map(Self.ip(ofPeer:)) else { return nil }
+        guard let peer = context.peerAddress.map({ IPAddressText.canonical(Self.ip(ofPeer: $0)) }) else { return nil }
         guard trustedProxies.contains(peer), let forwarded = context.metadata[MetadataKey.forwardedFor],
             forwarded.utf8.count <= Self.maxForwardedForBytes,
             let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
             !last.isEmpty, last.utf8.count <= 64
         else { return peer }
-        return last
+        return IPAddressText.canonical(last)
     }
 
     /// `ip:port` (IPv6 written without brackets) → `ip`.

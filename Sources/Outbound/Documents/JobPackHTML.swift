@@ -33,7 +33,8 @@ enum JobPackHTML {
         <html lang="en"><head><meta charset="utf-8"><title>Job Pack: {{jobTitle}} at {{company}}</title>
         <style>
           @page { size: A4; margin: 20mm 18mm 20mm 18mm;
-                  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #777; } }
+                  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-family: "DejaVu Sans", sans-serif;
+                                  font-size: 8pt; color: #777; } }
           body { font-family: "DejaVu Sans", sans-serif; font-size: 10pt; line-height: 1.45; color: #1d1d1f; }
           header { border-bottom: 2px solid #2b5fd9; padding-bottom: 6mm; margin-bottom: 6mm; }
           h1 { font-size: 20pt; margin: 0; color: #2b5fd9; }

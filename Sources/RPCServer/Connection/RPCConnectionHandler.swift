@@ -285,7 +285,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     }
 
     static func describe(_ address: SocketAddress) -> String {
-        if let ip = address.ipAddress, let port = address.port { return "\(ip):\(port)" }
+        if let ip = address.ipAddress, let port = address.port { return "\(IPAddressText.canonical(ip)):\(port)" }
         return address.description
     }
 }

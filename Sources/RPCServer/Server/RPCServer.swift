@@ -31,7 +31,7 @@ public final class RPCServer: Sendable {
         self.health = health
         self.logger = logger
         self.group = group
-        self.exemptAddresses = exemptAddresses
+        self.exemptAddresses = Set(exemptAddresses.map(IPAddressText.canonical))
     }
 
     /// Binds and starts accepting; returns the bound address (useful with port 0).
@@ -51,7 +51,8 @@ public final class RPCServer: Sendable {
                 value: .init(low: limits.maxQueuedOutboundBytes / 2, high: limits.maxQueuedOutboundBytes)
             )
             .childChannelInitializer { [refusals, exemptAddresses] channel in
-                let address = channel.remoteAddress?.ipAddress
+                // Canonical: a dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d.
+                let address = channel.remoteAddress?.ipAddress.map(IPAddressText.canonical)
                 // The REST adapters carry many users each: the per-address limit is for direct clients.
                 let perAddress =
                     address.map { exemptAddresses.contains($0) } == true ? Int.max : limits.maxConnectionsPerAddress

@@ -92,7 +92,7 @@ public struct ServerConfiguration: Sendable {
                     app.variableName("trustedProxies"),
                     "'\(proxy)' is not an IP address (a comma-separated list of the REST adapters' addresses)")
             }
-            trustedProxies.insert(proxy)
+            trustedProxies.insert(IPAddressText.canonical(proxy))
         }
 
         let models = try ModelSettings(settings: settings)
