@@ -184,7 +184,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "ServerApp", "API", "Contract", "RPCServer", "RPCCore", "Client", "Wire", "Domain", "Settings",
-                "Storage",
+                "Storage", "BoundedIO",
                 "Outbound", "Queue", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -68,16 +68,12 @@ struct CredentialStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(file)
-        // Created 0600 before any byte is written, then renamed over the old file: never readable by others, never half-written.
-        let temporary = directory.appendingPathComponent(".credentials.\(getpid()).tmp")
-        guard
-            FileManager.default.createFile(
-                atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
-        else {
-            throw CLIError("cannot write \(temporary.path)")
-        }
-        guard rename(temporary.path, path.path) == 0 else {
-            throw CLIError("cannot replace \(path.path): \(String(cString: strerror(errno)))")
+        // Created 0600 by open(2) before any byte is written, then renamed over the old file:
+        // never readable by others, never half-written.
+        do {
+            try PrivateFile.replace(path.path, data)
+        } catch {
+            throw CLIError("\(error)")
         }
     }
 }

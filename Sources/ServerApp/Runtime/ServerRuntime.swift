@@ -186,17 +186,17 @@ public struct ServerRuntime: Sendable {
         let path = configuration.secretFile
         do {
             if FileManager.default.fileExists(atPath: path) {
+                // A secret others can read is no secret: refuse to start rather than sign with it.
+                if let problem = PrivateFile.problem(with: path) { throw StartupError("secret: \(problem)") }
                 let existing = try BoundedFile.read(path, maxBytes: ServerSecret.maxBytes + 2)
                 return try ServerSecret(
                     String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let generated = ServerSecret.generate()
-            guard
-                FileManager.default.createFile(
-                    atPath: path, contents: Data((generated + "\n").utf8),
-                    attributes: [.posixPermissions: 0o600])
-            else {
-                throw StartupError("secret: cannot write \(path) (set CAREERAI_SECRET or CAREERAI_SECRET_FILE)")
+            do {
+                try PrivateFile.create(path, Data((generated + "\n").utf8))
+            } catch {
+                throw StartupError("secret: \(error) (set CAREERAI_SECRET or CAREERAI_SECRET_FILE)")
             }
             logger.notice(
                 "generated a development secret (set CAREERAI_SECRET in production)", metadata: ["file": "\(path)"])
