@@ -1,5 +1,6 @@
 import CHiredis
 import Foundation
+import Settings
 
 /// What a Redis command answered.
 public indirect enum RedisValue: Sendable, Equatable {
@@ -139,14 +140,16 @@ public struct RedisURL: Sendable, Equatable {
 
     public init(_ text: String) throws(RedisError) {
         guard let url = URLComponents(string: text), url.scheme == "redis", let host = url.host, !host.isEmpty else {
-            throw RedisError(message: "'\(text)' is not redis://host:port[/db]", isConnectionError: false)
+            throw RedisError(
+                message: "'\(SettingsReader.redacted(text))' is not redis://host:port[/db]", isConnectionError: false)
         }
         self.host = host
         port = url.port ?? 6379
         password = url.password.flatMap { $0.isEmpty ? nil : $0 }
         let path = url.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         guard let database = path.isEmpty ? 0 : Int(path), (0...15).contains(database) else {
-            throw RedisError(message: "'\(text)': the database must be 0…15", isConnectionError: false)
+            throw RedisError(
+                message: "'\(SettingsReader.redacted(text))': the database must be 0…15", isConnectionError: false)
         }
         self.database = database
     }
