@@ -48,19 +48,19 @@ public struct RunProcessor: Sendable {
         }
         statusChanged(run.id)
 
-        let result: Result<WorkflowOutput, WorkflowError> = await withHeartbeat(runID: run.id) {
+        let result: Result<WorkflowOutput, WorkflowError> = await withHeartbeat(runID: run.id, attempt: run.attempts) {
             await Self.withTimeout(limits.jobTimeout) { try await workflows(run.kind).run(input, for: run) }
         }
         switch result {
         case .success(let output):
-            _ = try await store.completeRun(id: run.id, output: output, nowUnix: clock.nowUnix)
+            _ = try await store.completeRun(id: run.id, attempt: run.attempts, output: output, nowUnix: clock.nowUnix)
             statusChanged(run.id)
             return .succeeded
         case .failure(let error) where error.retryable && run.attempts < run.maxAttempts:
             let now = clock.nowUnix
             _ = try await store.transaction { tx in
                 try tx.addUsage(runID: run.id, error.usage)
-                return try tx.requeueRun(id: run.id, nowUnix: now)
+                return try tx.requeueRun(id: run.id, attempt: run.attempts, nowUnix: now)
             }
             statusChanged(run.id)
             try? await queue.enqueue(runID: run.id)
@@ -71,12 +71,14 @@ public struct RunProcessor: Sendable {
         }
     }
 
-    /// Fails the run and gives its credits back, exactly once: repeated calls change nothing.
+    /// Fails the run and gives its credits back, exactly once: repeated calls change nothing. Only
+    /// while the run is still at `run.attempts`: a worker that was taken over (its run claimed again
+    /// by another) changes nothing.
     /// `usage`: what this attempt's model calls cost, added to the run's.
     public func failAndRefund(run: Run, reason: String, usage: RunUsage = RunUsage()) async throws {
         let now = clock.nowUnix
         try await store.transaction { tx in
-            guard try tx.failRun(id: run.id, reason: reason, nowUnix: now) else { return }
+            guard try tx.failRun(id: run.id, attempt: run.attempts, reason: reason, nowUnix: now) else { return }
             try tx.addUsage(runID: run.id, usage)
             try tx.setDebitStatus(runID: run.id, .failed)
             guard run.cost.amount > 0 else { return }
@@ -93,7 +95,7 @@ public struct RunProcessor: Sendable {
         statusChanged(run.id)
     }
 
-    private func withHeartbeat<T: Sendable>(runID: String, _ body: @Sendable () async -> T) async -> T {
+    private func withHeartbeat<T: Sendable>(runID: String, attempt: Int, _ body: @Sendable () async -> T) async -> T {
         let store = self.store
         let clock = self.clock
         let interval = limits.heartbeat
@@ -102,7 +104,8 @@ public struct RunProcessor: Sendable {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { return }
                 let now = clock.nowUnix
-                _ = try? await store.transaction { tx in try tx.heartbeat(runID: runID, nowUnix: now) }
+                _ = try? await store.transaction { tx in try tx.heartbeat(runID: runID, attempt: attempt, nowUnix: now)
+                }
             }
         }
         defer { beat.cancel() }

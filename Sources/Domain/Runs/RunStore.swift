@@ -19,8 +19,8 @@ public protocol RunStore: Sendable {
     /// done, or out of attempts — the sweeper fails and refunds those).
     func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)?
     /// running → succeeded with the result, its usage and PDF stored and its debit row completed, in
-    /// one transaction; false when it was not running.
-    func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool
+    /// one transaction; false when it was not running at `attempt` (another worker took it over).
+    func completeRun(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool
     /// The status of each of these runs that exists, whichever university it belongs to (for the
     /// watch hub, which only decides whom to wake; callers read their run with its access check).
     func runStatuses(ids: [String]) async throws -> [String: Run.Status]
@@ -43,15 +43,17 @@ public protocol RunTransaction: LedgerTransaction {
 
     // Workers: these address a run by id alone (a worker serves every university).
     func runForWorker(id: String) throws -> (run: Run, input: RunInput)?
-    func heartbeat(runID: String, nowUnix: Int64) throws
+    /// Only while the run is running at `attempt`: a worker that was taken over beats for nothing.
+    func heartbeat(runID: String, attempt: Int, nowUnix: Int64) throws
     /// Adds an attempt's tokens and model calls to the run's (and names the model, when it has one).
     func addUsage(runID: String, _ usage: RunUsage) throws
     /// A succeeded run's PDF.
     func runPDF(runID: String) throws -> [UInt8]?
-    /// running|queued → failed with the reason; false when it was already final.
-    func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool
-    /// running → queued (another attempt, or a worker shutting down).
-    func requeueRun(id: String, nowUnix: Int64) throws -> Bool
+    /// running|queued at `attempt` → failed with the reason; false when it was already final or has
+    /// moved on to another attempt (a worker that was taken over fails nothing).
+    func failRun(id: String, attempt: Int, reason: String, nowUnix: Int64) throws -> Bool
+    /// running at `attempt` → queued (another attempt, or a worker shutting down).
+    func requeueRun(id: String, attempt: Int, nowUnix: Int64) throws -> Bool
     /// running → queued only while its worker has still not beaten since `heartbeatBeforeUnix`: the
     /// sweeper's step, which must not move a run another worker has just taken over.
     func requeueStaleRun(id: String, nowUnix: Int64, heartbeatBeforeUnix: Int64) throws -> Bool

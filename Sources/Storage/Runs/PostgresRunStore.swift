@@ -124,7 +124,7 @@ struct PostgresRunStore: SQLRunStore {
         }
     }
 
-    public func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
+    public func completeRun(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
         // One round trip: the run, its usage, its PDF (when it has one) and its debit row.
         let usage = output.usage
         let sql = """
@@ -135,7 +135,7 @@ struct PostgresRunStore: SQLRunStore {
                     usage_completion_tokens = usage_completion_tokens + $6::bigint,
                     usage_cached_tokens = usage_cached_tokens + $7::bigint,
                     usage_model_calls = usage_model_calls + $8::integer
-                WHERE id = $1::text AND status = 'running' RETURNING id),
+                WHERE id = $1::text AND status = 'running' AND attempts = $11::integer RETURNING id),
             d AS (UPDATE credit_transactions SET status = 'completed' WHERE run_id IN (SELECT id FROM r) AND type = 'debit'),
             p AS (
                 INSERT INTO run_pdfs (run_id, pdf_base64, size_bytes, created_at)
@@ -146,6 +146,7 @@ struct PostgresRunStore: SQLRunStore {
             .text(id), .text(output.resultJSON), .integer(nowUnix), .text(usage.model), .integer(usage.promptTokens),
             .integer(usage.completionTokens), .integer(usage.cachedTokens), .integer(Int64(usage.modelCalls)),
             output.pdf.map { .text(SQLRunTransaction.base64($0)) } ?? .null, .integer(Int64(output.pdf?.count ?? 0)),
+            .integer(Int64(attempt)),
         ]
         do {
             return try await database.withConnection { connection in

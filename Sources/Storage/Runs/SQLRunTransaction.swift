@@ -125,18 +125,20 @@ struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
         ).first.map(Self.run)
     }
 
-    func heartbeat(runID: String, nowUnix: Int64) throws {
+    func heartbeat(runID: String, attempt: Int, nowUnix: Int64) throws {
         try connection.execute(
-            "UPDATE runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running'", [.text(runID), .integer(nowUnix)])
+            "UPDATE runs SET heartbeat_at = $2 WHERE id = $1 AND status = 'running' AND attempts = $3",
+            [.text(runID), .integer(nowUnix), .integer(Int64(attempt))])
     }
 
     /// The success's writes: the run, its usage, its PDF (the debit row is the caller's).
-    func complete(id: String, output: WorkflowOutput, nowUnix: Int64) throws -> Bool {
+    func complete(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) throws -> Bool {
         guard
             try connection.execute(
                 """
-                UPDATE runs SET status = 'succeeded', result_json = $2, finished_at = $3, updated_at = $3 WHERE id = $1 AND status = 'running'
-                """, [.text(id), .text(output.resultJSON), .integer(nowUnix)]) == 1
+                UPDATE runs SET status = 'succeeded', result_json = $2, finished_at = $3, updated_at = $3
+                WHERE id = $1 AND status = 'running' AND attempts = $4
+                """, [.text(id), .text(output.resultJSON), .integer(nowUnix), .integer(Int64(attempt))]) == 1
         else { return false }
         try addUsage(runID: id, output.usage)
         if let pdf = output.pdf {
@@ -174,19 +176,20 @@ struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
 
     static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
-    func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool {
+    func failRun(id: String, attempt: Int, reason: String, nowUnix: Int64) throws -> Bool {
         try connection.execute(
             """
             UPDATE runs SET status = 'failed', error_reason = $2, finished_at = $3, updated_at = $3
-            WHERE id = $1 AND status IN ('queued', 'running')
-            """, [.text(id), .text(String(reason.prefix(500))), .integer(nowUnix)]) == 1
+            WHERE id = $1 AND status IN ('queued', 'running') AND attempts = $4
+            """, [.text(id), .text(String(reason.prefix(500))), .integer(nowUnix), .integer(Int64(attempt))]) == 1
     }
 
-    func requeueRun(id: String, nowUnix: Int64) throws -> Bool {
+    func requeueRun(id: String, attempt: Int, nowUnix: Int64) throws -> Bool {
         try connection.execute(
             """
-            UPDATE runs SET status = 'queued', enqueued_at = $2, updated_at = $2 WHERE id = $1 AND status = 'running'
-            """, [.text(id), .integer(nowUnix)]) == 1
+            UPDATE runs SET status = 'queued', enqueued_at = $2, updated_at = $2
+            WHERE id = $1 AND status = 'running' AND attempts = $3
+            """, [.text(id), .integer(nowUnix), .integer(Int64(attempt))]) == 1
     }
 
     func requeueStaleRun(id: String, nowUnix: Int64, heartbeatBeforeUnix: Int64) throws -> Bool {

@@ -47,9 +47,9 @@ struct SQLiteRunStore: SQLRunStore {
         }
     }
 
-    public func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
+    public func completeRun(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
         try await sqlTransaction { tx in
-            guard try tx.complete(id: id, output: output, nowUnix: nowUnix) else { return false }
+            guard try tx.complete(id: id, attempt: attempt, output: output, nowUnix: nowUnix) else { return false }
             try tx.setDebitStatus(runID: id, .completed)
             return true
         }

@@ -99,9 +99,11 @@ final class InMemoryStore: WalletStore, RunStore, AuthStore, UniversityRepositor
         }
     }
 
-    func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
+    func completeRun(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
         try atomically { tx in
-            guard var stored = tx.state.runs[id], stored.run.status == .running else { return false }
+            guard var stored = tx.state.runs[id], stored.run.status == .running, stored.run.attempts == attempt else {
+                return false
+            }
             stored.run.status = .succeeded
             stored.run.resultJSON = output.resultJSON
             stored.pdf = output.pdf

@@ -122,21 +122,22 @@ final class InMemoryTransaction: RunTransaction, AuthTransaction {
         state.runs[runID]?.pdf
     }
 
-    func heartbeat(runID: String, nowUnix: Int64) throws {
-        guard state.runs[runID]?.run.status == .running else { return }
+    func heartbeat(runID: String, attempt: Int, nowUnix: Int64) throws {
+        guard state.runs[runID]?.run.status == .running, state.runs[runID]?.run.attempts == attempt else { return }
         state.runs[runID]?.heartbeatAtUnix = nowUnix
     }
 
-    func failRun(id: String, reason: String, nowUnix: Int64) throws -> Bool {
-        guard let status = state.runs[id]?.run.status, !status.isFinal else { return false }
+    func failRun(id: String, attempt: Int, reason: String, nowUnix: Int64) throws -> Bool {
+        guard let status = state.runs[id]?.run.status, !status.isFinal, state.runs[id]?.run.attempts == attempt
+        else { return false }
         state.runs[id]?.run.status = .failed
         state.runs[id]?.run.errorReason = reason
         state.runs[id]?.run.updatedAtUnix = nowUnix
         return true
     }
 
-    func requeueRun(id: String, nowUnix: Int64) throws -> Bool {
-        guard state.runs[id]?.run.status == .running else { return false }
+    func requeueRun(id: String, attempt: Int, nowUnix: Int64) throws -> Bool {
+        guard state.runs[id]?.run.status == .running, state.runs[id]?.run.attempts == attempt else { return false }
         state.runs[id]?.run.status = .queued
         state.runs[id]?.enqueuedAtUnix = nowUnix
         return true
@@ -146,7 +147,7 @@ final class InMemoryTransaction: RunTransaction, AuthTransaction {
         guard let stored = state.runs[id], stored.run.status == .running,
             (stored.heartbeatAtUnix ?? stored.run.createdAtUnix) < heartbeatBeforeUnix
         else { return false }
-        return try requeueRun(id: id, nowUnix: nowUnix)
+        return try requeueRun(id: id, attempt: stored.run.attempts, nowUnix: nowUnix)
     }
 
     func runsNeedingAttention(queuedBeforeUnix: Int64, heartbeatBeforeUnix: Int64, limit: Int) throws -> [Run] {

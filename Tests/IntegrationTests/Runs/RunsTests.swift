@@ -417,6 +417,52 @@ struct RunsTests {
     }
 
     @Test(
+        "a worker that was taken over (slow, not dead) can no longer complete, fail, requeue or beat for the run",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
+        arguments: Engine.testable)
+    func takenOverWorkerIsIgnored(_ engine: Engine) async throws {
+        guard let harness = try await AuthHarness.start(engine, environment: ["CAREERAI_SWEEP_INTERVAL_MS": "3600000"])
+        else { return }
+        let session = try await harness.signIn("slowpoke@demo.edu")
+        let client = harness.client(token: session.token)
+        let store = SQLRunStores.make(database: harness.test.database)
+        let run = try await UnqueuedStarts(harness, token: session.token, store: store).start()
+        let now = harness.clock.nowUnix
+        let first = try #require(try await store.claimRun(id: run.id, nowUnix: now, takeOverBeforeUnix: now - 60))
+        harness.clock.advance(seconds: 61)
+        let later = harness.clock.nowUnix
+        let second = try #require(
+            try await store.claimRun(id: run.id, nowUnix: later, takeOverBeforeUnix: later - 60),
+            "the silent worker's run is taken over")
+        #expect(first.run.attempts == 1 && second.run.attempts == 2)
+
+        // The first worker wakes up and reports: every change it tries is refused.
+        let stale = WorkflowOutput(resultJSON: #"{"late":true}"#)
+        #expect(try await store.completeRun(id: run.id, attempt: 1, output: stale, nowUnix: later) == false)
+        let refused = try await store.transaction { tx in
+            try tx.heartbeat(runID: run.id, attempt: 1, nowUnix: later + 30)
+            return (
+                try tx.failRun(id: run.id, attempt: 1, reason: "late", nowUnix: later),
+                try tx.requeueRun(id: run.id, attempt: 1, nowUnix: later)
+            )
+        }
+        #expect(refused == (false, false))
+        let processor = RunProcessor(store: store, queue: NoQueue(), workflows: { _ in FixedResultWorkflow() })
+        try await processor.failAndRefund(run: first.run, reason: "late")
+        #expect(try await client.runs.get(id: run.id).status == "running", "still the second worker's")
+        #expect(try await client.wallet.wallet().silver == 9, "no refund from the stale worker")
+
+        #expect(
+            try await store.completeRun(
+                id: run.id, attempt: 2, output: WorkflowOutput(resultJSON: #"{"fixed":true}"#), nowUnix: later))
+        let done = try await client.runs.get(id: run.id)
+        #expect(done.status == "succeeded" && done.resultJSON == #"{"fixed":true}"#)
+        #expect(try await Self.audit(harness).isClean)
+        await client.close()
+        await harness.close()
+    }
+
+    @Test(
         "a run whose worker died is taken over when the queue delivers it again (no sweeper): done once, charged once",
         .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
         arguments: Engine.testable)
@@ -616,8 +662,8 @@ final class CountingRunStore: RunStore {
     func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws -> (run: Run, input: RunInput)? {
         try await store.claimRun(id: id, nowUnix: nowUnix, takeOverBeforeUnix: takeOverBeforeUnix)
     }
-    func completeRun(id: String, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
-        try await store.completeRun(id: id, output: output, nowUnix: nowUnix)
+    func completeRun(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
+        try await store.completeRun(id: id, attempt: attempt, output: output, nowUnix: nowUnix)
     }
     func runStatuses(ids: [String]) async throws -> [String: Run.Status] {
         queries.withLock { $0 += 1 }
