@@ -66,7 +66,11 @@ struct AuthPrimitivesTests {
 
     @Test("emails are trimmed, lowercased and bounded; odd ones are refused naming the field")
     func emails() throws {
-        #expect(try EmailAddress.normalize("  Ada.Lovelace+cv@Demo.EDU ") == ("ada.lovelace+cv@demo.edu", "demo.edu"))
+        #expect(try EmailAddress.normalize("  Ada.Lovelace+cv@Demo.EDU ") == ("ada.lovelace@demo.edu", "demo.edu"))
+        #expect(
+            try EmailAddress.normalize("ada+1+2@demo.edu") == ("ada@demo.edu", "demo.edu"), "one mailbox, one account")
+        #expect(
+            try EmailAddress.normalize("+ada@demo.edu") == ("+ada@demo.edu", "demo.edu"), "no mailbox before the '+'")
         for bad in [
             "", "ada", "@demo.edu", "ada@", "a@@demo.edu", "a b@demo.edu", ".a@demo.edu", "a..b@demo.edu", "a@demo",
             "a@demo..edu", "\"q\"@demo.edu", "a@[127.0.0.1]", String(repeating: "a", count: 65) + "@demo.edu",

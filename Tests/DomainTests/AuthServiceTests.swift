@@ -3,6 +3,17 @@ import Testing
 
 @Suite("AuthService on in-memory ports")
 struct AuthServiceTests {
+    @Test("one mailbox, one account: ada+cv@ signs in as ada@, the code goes to the mailbox, no second wallet")
+    func subaddressesAreOneAccount() async throws {
+        let world = try await DomainWorld.make()
+        let first = try await world.signIn("ada@demo.edu")
+        _ = try await world.auth.requestEmailOtp(email: "Ada+CV@demo.edu", tenant: "demo", clientAddress: "203.0.113.1")
+        let mail = try #require(world.mailer.sent.last)
+        #expect(mail.to == "ada@demo.edu")
+        let session = try await world.auth.verifyEmailOtp(email: "ada+cv@demo.edu", code: mail.code, tenant: "demo")
+        #expect(session.user.id == first.user.id && session.user.email == "ada@demo.edu")
+    }
+
     @Test(
         "a mailed code signs in once: the user is created verified, only hashes are kept, a reused code is OTP_EXPIRED")
     func codeSignsInOnce() async throws {

@@ -7,7 +7,10 @@ public enum EmailAddress {
     static let maxLocalPartBytes = 64
     private static let localPartCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
 
-    /// The normalized address; INVALID_ARGUMENT naming `field` when it is not one.
+    /// The normalized address — the mailbox: lower case, and without a `+tag` sub-address
+    /// (`ada+1@demo.edu` is `ada@demo.edu`, as Google and Microsoft mail deliver it), so that one
+    /// mailbox is one account: a student cannot collect a university's starting credits again with
+    /// every tag. INVALID_ARGUMENT naming `field` when it is not an address.
     public static func normalize(_ raw: String, field: String = "email") throws -> (address: String, domain: String) {
         let address = raw.trimmingCharacters(in: .whitespaces).lowercased()
         func invalid(_ why: String) -> DomainError {
@@ -29,6 +32,11 @@ public enum EmailAddress {
             throw invalid("the part before '@' has characters that are not allowed")
         }
         guard UniversityRules.isDomainName(domain) else { throw invalid("'\(domain.prefix(80))' is not a domain name") }
+        if let plus = local.firstIndex(of: "+"), plus != local.startIndex {
+            let mailbox = local[..<plus]
+            guard !mailbox.hasSuffix(".") else { throw invalid("the part before '+' may not end with '.'") }
+            return ("\(mailbox)@\(domain)", domain)
+        }
         return (address, domain)
     }
 }
