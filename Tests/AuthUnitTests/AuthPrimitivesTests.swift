@@ -161,5 +161,10 @@ struct AuthPrimitivesTests {
         #expect(IPAddressText.canonical("2001:DB8:0:0:0:0:0:1") == "2001:db8::1")
         #expect(IPAddressText.canonical("127.0.0.1") == "127.0.0.1")
         #expect(IPAddressText.canonical("not an address") == "not an address")
+        // Per-address limits count an IPv6 host's /64, an IPv4 address itself.
+        #expect(IPAddressText.limitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(IPAddressText.limitKey("2001:db8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64")
+        #expect(IPAddressText.limitKey("::ffff:10.0.0.5") == "10.0.0.5")
+        #expect(IPAddressText.limitKey("198.51.100.7") == "198.51.100.7")
     }
 }

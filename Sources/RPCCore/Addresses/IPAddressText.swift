@@ -21,6 +21,18 @@ public enum IPAddressText {
         return format(AF_INET6, &v6) ?? text
     }
 
+    /// What a per-address limit counts: an IPv4 address itself, an IPv6 address's /64 (the
+    /// smallest block a host is given: one host can use any of its 2^64 addresses).
+    public static func limitKey(_ text: String) -> String {
+        let address = canonical(text)
+        var v6 = in6_addr()
+        guard address.contains(":"), inet_pton(AF_INET6, address, &v6) == 1 else { return address }
+        withUnsafeMutableBytes(of: &v6) { bytes in
+            for index in 8..<16 { bytes[index] = 0 }
+        }
+        return (format(AF_INET6, &v6) ?? address) + "/64"
+    }
+
     private static func format<Address>(_ family: Int32, _ address: inout Address) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         guard inet_ntop(family, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }

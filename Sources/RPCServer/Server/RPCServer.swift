@@ -56,9 +56,11 @@ public final class RPCServer: Sendable {
                 // The REST adapters carry many users each: the per-address limit is for direct clients.
                 let perAddress =
                     address.map { exemptAddresses.contains($0) } == true ? Int.max : limits.maxConnectionsPerAddress
+                // One IPv6 host holds a whole /64: the limit counts the prefix, not each address in it.
                 guard
                     let events = connections.admit(
-                        address: address, maxPerAddress: perAddress, maxTotal: limits.maxConnections)
+                        address: address.map(IPAddressText.limitKey), maxPerAddress: perAddress,
+                        maxTotal: limits.maxConnections)
                 else {
                     refusals.note(address ?? "?") {
                         logger.warning(
