@@ -18,16 +18,20 @@ start_services() {
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
   [ -x "$pg_bin/initdb" ] || { echo "services: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; return 1; }
 
+  # Tests run with durability off for speed; scripts/bench.sh sets CAREERAI_SERVICES_PG_OPTIONS="" so
+  # that PostgreSQL runs on its defaults (fsync and synchronous_commit on), as in production.
+  local pg_options="${CAREERAI_SERVICES_PG_OPTIONS--c fsync=off -c synchronous_commit=off}"
   PG_PORT=$(free_port)
   mkdir -p "$SERVICES_DIR/pg"
   [ "$(id -u)" -eq 0 ] && chown postgres "$SERVICES_DIR/pg"
   as_postgres "$pg_bin/initdb" -D "$SERVICES_DIR/pg/data" -A trust -U postgres --no-sync >"$SERVICES_DIR/initdb.log" 2>&1 \
     || { cat "$SERVICES_DIR/initdb.log" >&2; return 1; }
   as_postgres "$pg_bin/pg_ctl" -D "$SERVICES_DIR/pg/data" -l "$SERVICES_DIR/pg/log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $SERVICES_DIR/pg -c fsync=off -c synchronous_commit=off -c max_connections=200" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $SERVICES_DIR/pg $pg_options -c max_connections=200" \
     start >/dev/null || { cat "$SERVICES_DIR/pg/log" >&2; return 1; }
   PG_CTL="$pg_bin/pg_ctl"
   export CAREERAI_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  export CAREERAI_TEST_POSTGRES_PORT="$PG_PORT"
 
   REDIS_PORT=$(free_port)
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \

@@ -13,12 +13,15 @@ struct LoadGenerator {
     let seconds: Double
     let call: @Sendable (CareerAIClient) async throws -> Void
 
-    /// `signedIn`: a session token every call carries (with `x-tenant: demo`).
-    func measure(connections: Int, inFlight: Int, labels: [String: Any], signedIn token: String? = nil) async throws {
+    /// `signedIn`: a session token every call carries (with `x-tenant: demo`); `users`: one token
+    /// per connection instead (connection i is user i modulo their number: many students, not one).
+    func measure(
+        connections: Int, inFlight: Int, labels: [String: Any], signedIn token: String? = nil, users: [String] = []
+    ) async throws {
         let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
         let clients = try (0..<connections).map { index in
             var configuration = try ClientConfiguration(target: target)
-            if let token {
+            if let token = users.isEmpty ? token : users[index % users.count] {
                 configuration.defaultMetadata[MetadataKey.tenant] = "demo"
                 configuration = configuration.signedIn(token: token)
             }

@@ -22,6 +22,7 @@ struct RunsBench: AsyncParsableCommand {
     @Option(help: "PostgreSQL (default: $CAREERAI_TEST_POSTGRES_URL); a fresh database is not made: use an empty one.")
     var postgresURL: String?
     @Option(help: "Redis (default: $CAREERAI_TEST_REDIS_URL).") var redisURL: String?
+    @Option(help: "Students starting runs at once, each on their own wallet and connection.") var students = 64
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -41,15 +42,16 @@ struct RunsBench: AsyncParsableCommand {
             // Starts only: the runs go to a Redis stream nobody reads, so the numbers are the server's.
             let setup = try await Setup.start(binary: binary, databaseURL: url, redisURL: redis)
             defer { setup.server.stop() }
+            let tokens = try await setup.students(students)
             let generator = LoadGenerator(target: setup.server.target, seconds: seconds) { client in
                 _ = try await client.runs.startJobPack(Self.request)
             }
             try await generator.measure(
-                connections: 1, inFlight: 16,
+                connections: students, inFlight: 1,
                 labels: [
                     "bench": "runs", "case_name": "start_job_pack", "engine": engine, "queue": "redis",
-                    "server_log_level": "notice",
-                ], signedIn: setup.token)
+                    "server_log_level": "notice", "students": students,
+                ], users: tokens)
         }
         let e2eEngine = postgres == nil ? "sqlite" : "postgres"
         for workers in [1, 2] {
@@ -175,13 +177,38 @@ struct RunsBench: AsyncParsableCommand {
             await client.close()
             try Self.promote(binary: binary, email: email, environment: environment)
             let admin = CareerAIClient(configuration: configuration.signedIn(token: session.token))
-            _ = try await admin.wallet.topUp(
-                userID: session.user!.id, currency: "silver", amount: 1_000_000, reason: "bench")
+            // Silver for Job Packs, gold for the end-to-end case's Skill Mapper runs.
+            for currency in ["silver", "gold"] {
+                _ = try await admin.wallet.topUp(
+                    userID: session.user!.id, currency: currency, amount: 1_000_000, reason: "bench \(currency)",
+                    idempotencyKey: nil)
+            }
             await admin.close()
             return Setup(server: server, token: session.token, environment: environment, binary: binary)
         }
 
         /// `log`: where the worker's log goes (at info), else nowhere (at warning).
+        /// `count` signed-in students, each with a wallet of a million silver (so no start is refused).
+        func students(_ count: Int) async throws -> [String] {
+            var configuration = try ClientConfiguration(target: server.target)
+            configuration.defaultMetadata[MetadataKey.tenant] = "demo"
+            let client = CareerAIClient(configuration: configuration)
+            let admin = CareerAIClient(configuration: configuration.signedIn(token: token))
+            var tokens: [String] = []
+            for index in 0..<count {
+                let email = "student-\(index)-\(UUID().uuidString.prefix(6).lowercased())@demo.edu"
+                _ = try await client.auth.requestEmailOtp(email: email)
+                let session = try await client.auth.verifyEmailOtp(
+                    email: email, code: try await Self.code(in: server, for: email))
+                _ = try await admin.wallet.topUp(
+                    userID: session.user!.id, currency: "silver", amount: 1_000_000, reason: "bench")
+                tokens.append(session.token)
+            }
+            await client.close()
+            await admin.close()
+            return tokens
+        }
+
         func startWorker(concurrency: Int, log: URL? = nil) throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)

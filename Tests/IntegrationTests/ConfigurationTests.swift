@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import Queue
 import RPCServer
@@ -45,6 +46,33 @@ struct ConfigurationTests {
         }
         #expect(throws: ConfigurationError("CAREERAI_RPC_MAX_FRAME_BYTES", "'4MB' is not a whole number")) {
             try RPCServerLimits(settings: .environment(["CAREERAI_RPC_MAX_FRAME_BYTES": "4MB"]))
+        }
+    }
+
+    @Test("model settings: names validated, fallbacks, the retry policy, the base URL https or loopback http")
+    func modelSettings() throws {
+        let configuration = try ServerConfiguration.load(from: [
+            "OPENAI_API_KEY": "sk-x", "MOCK": "0", "CAREERAI_MODEL_JOB_PACK_PRO": "gpt-4.1",
+            "CAREERAI_MODEL_JOB_PACK_PRO_FALLBACK": "gpt-4o", "CAREERAI_MODEL_RETRY_BASE_MS": "100",
+            "CAREERAI_OPENAI_BASE_URL": "http://127.0.0.1:9999/v1/",
+        ])
+        let models = configuration.models
+        #expect(models.roster.jobPackPro == ModelRoster.Choice(primary: "gpt-4.1", fallback: "gpt-4o"))
+        #expect(models.roster.jobPackFree == ModelRoster().jobPackFree, "unset: the defaults")
+        #expect(models.policy.initialBackoff == .milliseconds(100) && models.baseURL == "http://127.0.0.1:9999/v1")
+        #expect(
+            throws: ConfigurationError("CAREERAI_MODEL_SKILL_MAPPER", "'gpt 4o' is not a model name (e.g. gpt-4o-mini)")
+        ) {
+            try ServerConfiguration.load(from: ["CAREERAI_MODEL_SKILL_MAPPER": "gpt 4o"])
+        }
+        #expect(
+            throws: ConfigurationError(
+                "CAREERAI_OPENAI_BASE_URL", "must be https (http only to 127.0.0.1 or localhost)")
+        ) {
+            try ServerConfiguration.load(from: ["CAREERAI_OPENAI_BASE_URL": "http://api.example.com/v1"])
+        }
+        #expect(throws: ConfigurationError("OPENAI_API_KEY", "must be set unless MOCK=1")) {
+            try ServerConfiguration.load(from: ["MOCK": "0"])
         }
     }
 
