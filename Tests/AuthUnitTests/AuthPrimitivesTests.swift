@@ -145,6 +145,11 @@ struct AuthPrimitivesTests {
                 == "10.0.0.5",
             "an oversized header is ignored")
         #expect(resolver.address(of: context(peer: nil, forwardedFor: "203.0.113.9")) == nil)
+        // Two addresses of one IPv6 host's /64 are one key for the per-address code limiter.
+        let keys = ["2001:db8:7:7::1:4000", "2001:db8:7:7:ffff::9:4000"].map {
+            resolver.address(of: context(peer: $0, forwardedFor: nil)).map(IPAddressText.limitKey)
+        }
+        #expect(keys[0] == "2001:db8:7:7::/64" && keys[0] == keys[1])
         // A dual-stack listener sees the adapter as ::ffff:10.0.0.5: still the trusted adapter.
         #expect(
             resolver.address(of: context(peer: "::ffff:10.0.0.5:4000", forwardedFor: "203.0.113.9")) == "203.0.113.9")

@@ -19,7 +19,8 @@ public struct AuthRPCService: RPCService {
         router.unary(Methods.AuthService.requestEmailOtp) { (request: RequestEmailOtpRequest, context) in
             let issued = try await auth.requestEmailOtp(
                 email: request.email, tenant: context.metadata[MetadataKey.tenant],
-                clientAddress: clientAddresses.address(of: context))
+                // The code limiter counts an IPv6 host's /64 (it may use any address in it).
+                clientAddress: clientAddresses.address(of: context).map(IPAddressText.limitKey))
             var response = RequestEmailOtpResponse()
             response.expiresInS = Int32(clamping: issued.expiresInSeconds)
             response.resendAfterS = Int32(clamping: issued.resendAfterSeconds)
