@@ -40,7 +40,7 @@ public final class OpenAIStandIn: Sendable {
         [
             "MOCK": "0", "OPENAI_API_KEY": Self.apiKey, "CAREERAI_OPENAI_BASE_URL": baseURL,
             "CAREERAI_MODEL_RETRY_BASE_MS": "10", "CAREERAI_MODEL_RETRY_MAX_MS": "40",
-            "CAREERAI_OPENAI_TIMEOUT_MS": "2000",
+            "CAREERAI_OPENAI_TIMEOUT_MS": "10000",
         ]
     }
 

@@ -187,8 +187,9 @@ struct ModelToolsTests {
         #expect(first.suggestions.count == 3 && setup.openAI.seen.last?.schemaName == "internship_suggestions")
         #expect(setup.openAI.seen.last?.model == "gpt-4o-mini")
         #expect(try await client.wallet.wallet().silver == 9)
+        let asked = setup.openAI.seen.count  // 1, or more when a loaded machine made the stand-in time out once
         let again = try await client.tools.findInternships(request, idempotencyKey: "find-1")
-        #expect(again == first && setup.openAI.seen.count == 1, "a retry is answered from the first call, not charged")
+        #expect(again == first && setup.openAI.seen.count == asked, "a retry is answered from the first call")
         #expect(try await client.wallet.wallet().silver == 9)
         var other = request
         other.location = "Pune"
