@@ -1,6 +1,7 @@
 import BoundedIO
 import Foundation
 import Logging
+import Storage
 import Testing
 
 @testable import ServerApp
@@ -37,6 +38,22 @@ struct PrivateFileTests {
         } throws: { error in
             "\(error)".contains("may be read by others (mode 644)")
         }
+    }
+
+    @Test("a new SQLite database and its WAL files are 0600 even under umask 0; an existing file keeps its mode")
+    func sqliteDatabase() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("careerai.db").path
+        let previous = umask(0)
+        defer { umask(previous) }
+        let database = try DatabaseFactory.open(url: "sqlite:\(path)", logger: Logger(label: "test"))
+        try await database.transaction { try $0.execute("CREATE TABLE t (x INTEGER)") }
+        #expect(try Self.mode(path) == 0o600)
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            #expect(try Self.mode(path + suffix) == 0o600, "\(suffix)")
+        }
+        await database.close()
     }
 
     @Test("PrivateFile never follows a link, never overwrites by create, and replaces atomically")

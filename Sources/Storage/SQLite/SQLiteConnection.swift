@@ -1,8 +1,18 @@
 import CSQLite
+import Foundation
 
 /// One libsqlite3 connection. Not thread-safe: `SQLiteDatabase` uses it from one thread at a time.
 final class SQLiteConnection: SQLConnection {
     private var handle: OpaquePointer?
+    /// A new database file is made 0600 by open(2) before SQLite writes to it (SQLite would create
+    /// it under the process's umask, often readable by everyone; its -wal and -shm files take the
+    /// database file's mode). An existing file, or a special name, is left alone.
+    static func createPrivately(_ path: String) {
+        guard path != ":memory:", !path.hasPrefix("file:"), !path.isEmpty else { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }  // EEXIST and the rest: SQLite's open reports real problems
+    }
+
     /// `SQLITE_TRANSIENT`, which Swift does not import: SQLite copies bound text at once.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
     /// Extended result codes are macro expressions Swift does not import (sqlite3.h: `SQLITE_CONSTRAINT | (n<<8)`).
@@ -10,6 +20,7 @@ final class SQLiteConnection: SQLConnection {
     private static let constraintPrimaryKey = SQLITE_CONSTRAINT | (6 << 8)
 
     init(path: String, busyTimeoutMs: Int32) throws(StorageError) {
+        Self.createPrivately(path)
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, handle != nil else {
