@@ -102,7 +102,7 @@ final class ServerHarness {
     }
 
     /// Like `eventually`, but drives the loop between checks.
-    func eventually(timeoutMs: Int = 5_000, _ condition: @escaping () -> Bool) async -> Bool {
+    func eventually(timeoutMs: Int = 30_000, _ condition: @escaping () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         while ContinuousClock.now < deadline {
             await channel.testingEventLoop.run()

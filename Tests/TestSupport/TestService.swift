@@ -56,8 +56,10 @@ public func makeTestRouter(probe: Probe, health: HealthStatus = HealthStatus()) 
     return router
 }
 
-/// Polls `condition` until it holds, for at most `timeoutMs`.
-public func eventually(timeoutMs: Int = 5_000, _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` until it holds, for at most `timeoutMs`: 30 s by default, a hang guard that
+/// returns as soon as the condition holds (5 s was not enough for a call to start on a CI machine
+/// loaded by the whole suite: PDF renders, floods, process tests).
+public func eventually(timeoutMs: Int = 30_000, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
     while ContinuousClock.now < deadline {
         if condition() { return true }
