@@ -70,7 +70,8 @@ public indirect enum JSONSchema: Sendable, Equatable {
         out += "}"
     }
 
-    static func quoted(_ text: String) -> String {
+    /// A JSON string literal (the request bodies built around a schema use it too).
+    public static func quoted(_ text: String) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data()
         let array = String(decoding: data, as: UTF8.self)
         return String(array.dropFirst().dropLast())

@@ -18,9 +18,8 @@ public struct ToolWorkflows: Sendable {
         self.universities = universities
     }
 
-    public func workflow(for kind: Run.Kind) -> any Workflow {
-        ToolWorkflow(tools: self)
-    }
+    /// The workflow of every queued tool (it dispatches on the run's input).
+    public var workflow: any Workflow { ToolWorkflow(tools: self) }
 
     struct ToolWorkflow: Workflow {
         let tools: ToolWorkflows

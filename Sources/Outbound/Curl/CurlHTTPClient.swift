@@ -54,7 +54,7 @@ public struct CurlHTTPClient: Sendable {
     /// refuses a 3xx). `resolve` pins names (curl's `host:port:address`), for tests.
     public func guardedGet(
         _ url: String, protocols: String, allowPrivate: Bool, resolve: [String] = [], headers: [String] = []
-    ) async throws -> (response: HTTPResponse, blockedAddresses: Int) {
+    ) async throws -> HTTPResponse {
         let guardState = SocketGuard(allowPrivate: allowPrivate)
         do {
             let response = try await perform(url: url, headers: headers, protocols: protocols) {
@@ -62,7 +62,7 @@ public struct CurlHTTPClient: Sendable {
                 try easy.guardSockets(guardState)
                 if !resolve.isEmpty { try easy.set(CURLOPT_RESOLVE, list: resolve) }
             }
-            return (response, guardState.blocked)
+            return response
         } catch let error as CurlError where guardState.blocked > 0 {
             throw CurlError(
                 code: error.code, message: "the address is not public (blocked before connecting)",

@@ -100,11 +100,11 @@ public struct OpenAIChatModel: LanguageModel {
     /// order (which the model generates in) is kept; every string goes through the JSON encoder.
     static func body(_ request: ModelRequest) -> String {
         let messages = request.messages.map { message in
-            "{\"role\":\(JSONText.quoted(message.role.rawValue)),\"content\":\(JSONText.quoted(message.content))}"
+            "{\"role\":\(JSONSchema.quoted(message.role.rawValue)),\"content\":\(JSONSchema.quoted(message.content))}"
         }
         return """
-            {"model":\(JSONText.quoted(request.model)),"messages":[\(messages.joined(separator: ","))],\
-            "response_format":{"type":"json_schema","json_schema":{"name":\(JSONText.quoted(request.schema.name)),\
+            {"model":\(JSONSchema.quoted(request.model)),"messages":[\(messages.joined(separator: ","))],\
+            "response_format":{"type":"json_schema","json_schema":{"name":\(JSONSchema.quoted(request.schema.name)),\
             "strict":true,"schema":\(request.schema.schema.jsonText)}},"max_completion_tokens":\(request.maxCompletionTokens)}
             """
     }
@@ -160,13 +160,5 @@ public struct OpenAIChatModel: LanguageModel {
         }
         var choices: [Choice]
         var usage: Usage?
-    }
-}
-
-/// JSON string literals.
-enum JSONText {
-    static func quoted(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 }

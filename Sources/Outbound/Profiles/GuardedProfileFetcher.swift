@@ -37,7 +37,7 @@ public struct GuardedProfileFetcher: ProfilePageFetcher {
         let loopbackEntry = url.entry.isLoopback
         let response: HTTPResponse
         do {
-            (response, _) = try await http.guardedGet(
+            response = try await http.guardedGet(
                 url.url, protocols: loopbackEntry ? "http,https" : "https", allowPrivate: loopbackEntry,
                 resolve: resolve, headers: ["Accept: text/html, text/plain"])
         } catch let error as CurlError {

@@ -71,7 +71,7 @@ struct RunsAssembly: Sendable {
         let (mode, delay) = (configuration.mockMode, configuration.mockDelay)
         let workflow: any Workflow =
             configuration.mock && mode != .succeed
-            ? FaultInjectionWorkflow(mode: mode) : toolWorkflows.workflow(for: .jobPack)
+            ? FaultInjectionWorkflow(mode: mode) : toolWorkflows.workflow
         let delayed: any Workflow = delay > .zero ? DelayedWorkflow(workflow, delay: delay) : workflow
         var limits = RunProcessor.Limits()
         limits.jobTimeout = settings.jobTimeout
