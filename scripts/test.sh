@@ -30,7 +30,11 @@ export CAREERAI_BIN_DIR
 CAREERAI_BIN_DIR=$(swift build --show-bin-path)
 
 echo "test: Swift tests" >&2
-swift test --skip-build --disable-xctest
+# The hostile-client tests flood a server on purpose for tens of seconds; beside the rest of the
+# suite on a 2-core machine they starve it (and it them), so they run on their own afterwards.
+swift test --skip-build --disable-xctest --skip HostileClientTests
+echo "test: hostile clients, alone" >&2
+swift test --skip-build --disable-xctest --filter HostileClientTests
 
 echo "test: interoperability (Python's official protobuf runtime against careerai-server)" >&2
 "$venv/bin/pytest" -q Tests/Interop

@@ -79,16 +79,47 @@ struct AuthPrimitivesTests {
         }
     }
 
-    @Test("the per-address limiter admits N an hour per address, says when to retry, and forgets old requests")
+    @Test("the per-address limiter admits N in a sliding hour per address and is refused until exactly when it says")
     func addressLimiter() {
-        let limiter = AddressRateLimiter(maxPerHour: 3)
-        for second in [0, 10, 20] as [Int64] { #expect(limiter.admit("10.0.0.1", nowUnix: 1_000 + second) == nil) }
-        let retryAfter = limiter.admit("10.0.0.1", nowUnix: 1_030)
-        #expect(retryAfter == Int64(3600 - 30), "the oldest of the three leaves the hour 3570 s later")
-        #expect(limiter.admit("10.0.0.2", nowUnix: 1_030) == nil, "addresses are counted apart")
-        #expect(limiter.admit("10.0.0.1", nowUnix: 1_000 + 3600) == nil, "the first request left the window")
-        let full = limiter.admit("10.0.0.1", nowUnix: 1_000 + 3601)
-        #expect(full == Int64(9), "1010, 1020 and 4600 are in the hour; 1010 leaves it at 4610")
+        let limiter = InMemoryAddressRateLimiter(maxPerHour: 3)
+        for second in [0, 10, 20] as [Int64] { #expect(limiter.admitNow("10.0.0.1", nowUnix: 1_000 + second) == nil) }
+        let retryAfter = limiter.admitNow("10.0.0.1", nowUnix: 1_030)
+        #expect(
+            retryAfter == Int64(2_570 + 1_200),
+            "not in this hour-window (2570 s left); in the next, once the three weigh (1 - t/3600) x 3 <= 2")
+        #expect(limiter.admitNow("10.0.0.2", nowUnix: 1_030) == nil, "addresses are counted apart")
+        #expect(limiter.admitNow("10.0.0.1", nowUnix: 1_030 + 3_769) != nil, "one second early is still refused")
+        #expect(limiter.admitNow("10.0.0.1", nowUnix: 1_030 + 3_770) == nil, "admitted when it said")
+        #expect(limiter.admitNow("10.0.0.1", nowUnix: 1_000 + 3 * 3_600) == nil, "two windows later all is forgotten")
+    }
+
+    @Test("the sliding-window arithmetic: the previous window's share shrinks, never below zero, whole seconds")
+    func slidingWindowCount() {
+        // 10 a hour; last window 10, this one 2, 900 s in: 10 x 2700/3600 + 2 = 9.5, one more is 10.5 > 10.
+        let count = SlidingWindowCount(windowIndex: 1, current: 2, previous: 10)
+        let retry = count.retryAfter(limit: 10, nowUnix: 3_600 + 900)
+        #expect(retry == Int64(2_700 - (7 * 3_600) / 10), "10 x (2700 - t)/3600 <= 7 from t = 180")
+        #expect(count.retryAfter(limit: 10, nowUnix: 3_600 + 900 + 180) == nil)
+        #expect(count.advanced(to: 7_200 + 5) == SlidingWindowCount(windowIndex: 2, current: 0, previous: 2))
+        #expect(count.advanced(to: 10_800) == SlidingWindowCount(windowIndex: 3, current: 0, previous: 0))
+        #expect(SlidingWindowCount.windowIndex(at: -1) == -1, "floor, not truncation, before 1970")
+    }
+
+    @Test("the in-memory limiter keeps at most its bound of addresses, forgetting the least recently seen first")
+    func addressLimiterEviction() {
+        let limiter = InMemoryAddressRateLimiter(maxPerHour: 1, maxTrackedAddresses: 2)
+        #expect(limiter.admitNow("a", nowUnix: 100) == nil)
+        #expect(limiter.admitNow("b", nowUnix: 101) == nil)
+        #expect(limiter.admitNow("a", nowUnix: 102) != nil, "a is full, and now the most recently seen")
+        #expect(limiter.admitNow("c", nowUnix: 103) == nil, "c takes b's slot: b was seen least recently")
+        #expect(limiter.trackedCount == 2)
+        #expect(limiter.admitNow("a", nowUnix: 104) != nil, "a was kept, still full")
+        #expect(limiter.admitNow("b", nowUnix: 105) == nil, "b was forgotten and starts afresh (evicting c)")
+        #expect(limiter.admitNow("a", nowUnix: 106) != nil)
+        // A flood of new addresses: each evicts one, the table never grows.
+        let flood = InMemoryAddressRateLimiter(maxPerHour: 5, maxTrackedAddresses: 1_000)
+        let admitted = (0..<50_000).filter { flood.admitNow("10.\($0)", nowUnix: 200) == nil }.count
+        #expect(admitted == 50_000 && flood.trackedCount == 1_000)
     }
 
     @Test("Cache-Control max-age is honoured within bounds")

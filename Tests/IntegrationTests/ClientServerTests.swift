@@ -237,7 +237,8 @@ struct ClientServerTests {
         let server = try await InProcessServer.start()
         let client = server.client()
         let roundTrip = try await client.ping()
-        #expect(roundTrip < .seconds(5))
+        // A hang guard, not a speed test: a loaded CI machine took 5.2 s once.
+        #expect(roundTrip > .zero && roundTrip < .seconds(60))
         await client.close()
         await server.server.drain()
     }

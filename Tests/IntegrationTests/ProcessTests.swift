@@ -58,6 +58,8 @@ struct ProcessTests {
             ("CAREERAI_SESSION_TTL_S", "-1", "CAREERAI_SESSION_TTL_S"),
             ("CAREERAI_TRUSTED_PROXIES", "10.0.0.1,not-an-ip", "CAREERAI_TRUSTED_PROXIES"),
             ("GOOGLE_CLIENT_ID", "id-without-secret", "GOOGLE_CLIENT_SECRET"),
+            ("CAREERAI_METRICS_ADDR", "9464", "CAREERAI_METRICS_ADDR"),
+            ("CAREERAI_METRICS_SAMPLE_MS", "5", "CAREERAI_METRICS_SAMPLE_MS"),
         ])
     func badConfiguration(variable: String, value: String, named: String) async throws {
         var environment = ["CAREERAI_RPC_ADDR": "127.0.0.1:0"]

@@ -80,6 +80,17 @@ public final class RawSocket {
         return bytes
     }
 
+    /// Reads what has arrived (waiting up to `timeoutMs` for something): [] on an orderly close, nil
+    /// on a timeout or an error.
+    public func readAvailable(timeoutMs: Int32 = 5_000) -> [UInt8]? {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, timeoutMs) > 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let got = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard got >= 0 else { return nil }
+        return Array(buffer[0..<got])
+    }
+
     public func close() {
         guard fd >= 0 else { return }
         Glibc.close(fd)

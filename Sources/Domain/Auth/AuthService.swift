@@ -15,12 +15,13 @@ public struct AuthService: SessionAuthenticator {
     private let secret: ServerSecret
     private let settings: AuthSettings
     private let clock: any WallClock
-    private let addressLimiter: AddressRateLimiter
+    private let addressLimiter: any AddressRateLimiter
     private let sessions: SessionCache
 
     public init(
         universities: UniversityService, store: any AuthStore, mailer: any Mailer, google: any GoogleIdentityProvider,
-        secret: ServerSecret, settings: AuthSettings, clock: any WallClock = SystemWallClock()
+        secret: ServerSecret, settings: AuthSettings, clock: any WallClock = SystemWallClock(),
+        addressLimiter: (any AddressRateLimiter)? = nil
     ) {
         self.universities = universities
         self.store = store
@@ -29,7 +30,8 @@ public struct AuthService: SessionAuthenticator {
         self.secret = secret
         self.settings = settings
         self.clock = clock
-        self.addressLimiter = AddressRateLimiter(maxPerHour: settings.otpMaxPerAddressPerHour)
+        self.addressLimiter =
+            addressLimiter ?? InMemoryAddressRateLimiter(maxPerHour: settings.otpMaxPerAddressPerHour)
         self.sessions = SessionCache(ttlMs: Int(settings.sessionCache.wholeMilliseconds))
     }
 
@@ -49,7 +51,7 @@ public struct AuthService: SessionAuthenticator {
         let (email, domain) = try EmailAddress.normalize(rawEmail)
         try Self.requireAllowed(domain: domain, in: university)
         let now = clock.nowUnix
-        if let clientAddress, let retryAfter = addressLimiter.admit(clientAddress, nowUnix: now) {
+        if let clientAddress, let retryAfter = await addressLimiter.admit(clientAddress, nowUnix: now) {
             throw Self.rateLimited(
                 .tooManyCodeRequests, "too many code requests from your address", retryAfter: retryAfter)
         }

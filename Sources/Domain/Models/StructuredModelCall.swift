@@ -101,6 +101,7 @@ public struct StructuredModelCall: Sendable {
                 return .failure(UsedUp(reason: .modelUnavailable, detail: "HTTP \(status), not retried"))
             }
             usage.add(answer.usage)
+            DomainMetrics.modelAnswered(model: name, answer.usage)
             if answer.refusal != nil || answer.finish == .contentFilter {
                 return .failure(UsedUp(reason: .modelRefused, detail: "refused"))
             }

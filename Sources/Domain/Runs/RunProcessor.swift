@@ -53,7 +53,9 @@ public struct RunProcessor: Sendable {
         }
         switch result {
         case .success(let output):
-            _ = try await store.completeRun(id: run.id, attempt: run.attempts, output: output, nowUnix: clock.nowUnix)
+            if try await store.completeRun(id: run.id, attempt: run.attempts, output: output, nowUnix: clock.nowUnix) {
+                DomainMetrics.runFinished(run.kind, .succeeded)
+            }
             statusChanged(run.id)
             return .succeeded
         case .failure(let error) where error.retryable && run.attempts < run.maxAttempts:
@@ -77,11 +79,11 @@ public struct RunProcessor: Sendable {
     /// `usage`: what this attempt's model calls cost, added to the run's.
     public func failAndRefund(run: Run, reason: String, usage: RunUsage = RunUsage()) async throws {
         let now = clock.nowUnix
-        try await store.transaction { tx in
-            guard try tx.failRun(id: run.id, attempt: run.attempts, reason: reason, nowUnix: now) else { return }
+        let failed = try await store.transaction { tx -> Bool in
+            guard try tx.failRun(id: run.id, attempt: run.attempts, reason: reason, nowUnix: now) else { return false }
             try tx.addUsage(runID: run.id, usage)
             try tx.setDebitStatus(runID: run.id, .failed)
-            guard run.cost.amount > 0 else { return }
+            guard run.cost.amount > 0 else { return true }
             let refunded = try tx.post(
                 LedgerEntry(
                     id: TimeOrderedID.make(), userID: run.userID, universityID: run.universityID,
@@ -91,6 +93,11 @@ public struct RunProcessor: Sendable {
                     metadata: LedgerEntry.metadata(["reason": String(reason.prefix(200))]), idempotencyKey: nil,
                     createdAtUnix: now))
             assert(refunded, "a refund adds credits and is never refused")
+            return true
+        }
+        if failed {
+            DomainMetrics.runFinished(run.kind, .failed)
+            if run.cost.amount > 0 { DomainMetrics.refunded(run.kind.feature, run.cost) }
         }
         statusChanged(run.id)
     }

@@ -61,4 +61,18 @@ public protocol RunTransaction: LedgerTransaction {
     /// been heard from since `heartbeatBeforeUnix`.
     func runsNeedingAttention(queuedBeforeUnix: Int64, heartbeatBeforeUnix: Int64, limit: Int) throws -> [Run]
     func markEnqueued(runID: String, nowUnix: Int64) throws
+    /// How many runs are in each status, and since when the longest-waiting queued run has waited.
+    func statusSnapshot() throws -> RunStatusSnapshot
+}
+
+/// The runs by status, for metrics.
+public struct RunStatusSnapshot: Sendable, Equatable {
+    public var counts: [Run.Status: Int64]
+    /// When the longest-waiting queued run was (re)queued; nil when none is.
+    public var oldestQueuedAtUnix: Int64?
+
+    public init(counts: [Run.Status: Int64], oldestQueuedAtUnix: Int64?) {
+        self.counts = counts
+        self.oldestQueuedAtUnix = oldestQueuedAtUnix
+    }
 }

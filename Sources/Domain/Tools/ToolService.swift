@@ -190,26 +190,27 @@ public struct ToolService: Sendable {
     private func finish(_ call: ToolCall, succeeded json: String? = nil, failed reason: String? = nil) async throws {
         let store = self.store
         let now = clock.nowUnix
-        try await Task {
+        let refunded = try await Task {
             try await store.toolTransaction { tx in
                 try ToolService.end(call, in: tx, resultJSON: json, errorReason: reason, nowUnix: now)
             }
         }.value
+        if refunded { DomainMetrics.refunded(call.feature, call.cost) }
     }
 
     /// The end of a call inside a transaction: succeeded completes the debit; failed fails it and
-    /// refunds, once (the pending → failed change is the guard).
+    /// refunds, once (the pending → failed change is the guard). True when it wrote a refund.
     static func end(
         _ call: ToolCall, in tx: any ToolCallTransaction, resultJSON: String?, errorReason: String?, nowUnix: Int64
-    ) throws {
+    ) throws -> Bool {
         let status: ToolCall.Status = errorReason == nil ? .succeeded : .failed
         guard
             try tx.finishToolCall(
                 id: call.id, status: status, resultJSON: resultJSON, errorReason: errorReason, nowUnix: nowUnix)
-        else { return }
-        guard call.cost.amount > 0 else { return }
+        else { return false }
+        guard call.cost.amount > 0 else { return false }
         try tx.setDebitStatus(entryID: call.debitID, status == .succeeded ? .completed : .failed)
-        guard status == .failed else { return }
+        guard status == .failed else { return false }
         let refunded = try tx.post(
             LedgerEntry(
                 id: TimeOrderedID.make(), userID: call.userID, universityID: call.universityID, feature: call.feature,
@@ -218,22 +219,25 @@ public struct ToolService: Sendable {
                     "tool_call": call.id, "reason": String((errorReason ?? "").prefix(200)),
                 ]), idempotencyKey: nil, createdAtUnix: nowUnix))
         assert(refunded, "a refund adds credits and is never refused")
+        return true
     }
 
     /// Fails and refunds pending calls whose process died mid-call (the sweeper's step).
     public func failStaleCalls(olderThan age: Duration, limit: Int = 100) async throws -> Int {
         let now = clock.nowUnix
         let before = now - age.wholeSeconds
-        return try await store.toolTransaction { tx in
+        let (count, refunded) = try await store.toolTransaction { tx -> (Int, [ToolCall]) in
             let stale = try tx.staleToolCalls(startedBeforeUnix: before, limit: limit)
-            for call in stale {
+            let refunded = try stale.filter { call in
                 try ToolService.end(
                     call, in: tx, resultJSON: nil,
                     errorReason: "\(ErrorReason.modelUnavailable.rawValue): the server stopped during the call",
                     nowUnix: now)
             }
-            return stale.count
+            return (stale.count, refunded)
         }
+        for call in refunded { DomainMetrics.refunded(call.feature, call.cost) }
+        return count
     }
 
     static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws

@@ -1,6 +1,5 @@
 import Domain
 import Foundation
-import NIOPosix
 import Synchronization
 
 /// The run queue on a Redis stream (hiredis): `XADD` to enqueue; a consumer group read with
@@ -34,22 +33,21 @@ public final class RedisJobQueue: JobQueue {
     }
 
     private let configuration: Configuration
-    private let threadPool: NIOThreadPool
-    private let idle = Mutex<[RedisConnection]>([])
+    private let client: RedisClient
     private let buffered = Mutex<[(entryID: String, runID: String)]>([])
     private let lastClaimAt = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(configuration: Configuration) {
         precondition(configuration.batch >= 1 && configuration.maxConnections >= 2)
         self.configuration = configuration
-        threadPool = NIOThreadPool(numberOfThreads: configuration.maxConnections)
-        threadPool.start()
+        var clientConfiguration = RedisClient.Configuration(url: configuration.url)
+        clientConfiguration.maxConnections = configuration.maxConnections
+        clientConfiguration.connectTimeoutMs = configuration.connectTimeoutMs
+        clientConfiguration.commandTimeoutMs = Configuration.maxBlockMs + 5_000
+        client = RedisClient(configuration: clientConfiguration)
     }
 
-    public func shutdown() async {
-        try? await threadPool.shutdownGracefully()
-        idle.withLock { $0.removeAll() }
-    }
+    public func shutdown() async { await client.shutdown() }
 
     public func enqueue(runID: String) async throws {
         let c = configuration
@@ -161,36 +159,14 @@ public final class RedisJobQueue: JobQueue {
         }
     }
 
-    /// Runs `body` on a pool thread with an idle connection (or a new one); a broken one is dropped.
-    /// A pooled connection may have died while idle (Redis restarted): then the command is tried once
-    /// more on a new connection, so a restart costs no caller an error. Repeating a command is safe
-    /// here: a duplicate XADD is a run id the claim refuses to run twice, a repeated XACK acknowledges
-    /// nothing new, and a read whose reply was lost leaves its entries pending for XAUTOCLAIM.
+    /// Runs `body` on the client's pool. Repeating a command (the client retries once on a new
+    /// connection) is safe here: a duplicate XADD is a run id the claim refuses to run twice, a
+    /// repeated XACK acknowledges nothing new, and a read whose reply was lost leaves its entries
+    /// pending for XAUTOCLAIM.
     private func run<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
-        let c = configuration
         do {
-            return try await threadPool.runIfActive { [self] in
-                func fresh() throws -> RedisConnection {
-                    try RedisConnection(
-                        url: c.url, connectTimeoutMs: c.connectTimeoutMs,
-                        commandTimeoutMs: Configuration.maxBlockMs + 5_000)
-                }
-                let result: T
-                if let pooled = idle.withLock({ $0.popLast() }) {
-                    do {
-                        result = try body(pooled)
-                        idle.withLock { if $0.count < c.maxConnections { $0.append(pooled) } }
-                        return result
-                    } catch is RedisError {
-                        // Fall through to a new connection.
-                    }
-                }
-                let connection = try fresh()
-                result = try body(connection)
-                idle.withLock { if $0.count < c.maxConnections { $0.append(connection) } }
-                return result
-            }
-        } catch let error as RedisError {
+            return try await client.run(body)
+        } catch {
             throw Self.unavailable(error.message)
         }
     }
@@ -199,6 +175,3 @@ public final class RedisJobQueue: JobQueue {
         DomainError(.unavailable, reason: .queueUnavailable, "the run queue (Redis) is unavailable: \(why)")
     }
 }
-
-// RedisConnection is used by one pool thread at a time; the idle list hands it over under a lock.
-extension RedisConnection: @unchecked Sendable {}

@@ -17,6 +17,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private let router: RPCRouter
     private let logger: Logger
     private let events: ConnectionEvents
+    private let metrics: RPCMetrics
     private var state: ConnectionStateMachine
     private var context: ChannelHandlerContext?
     /// Handler tasks run on this connection's loop (see EventLoopTaskExecutor).
@@ -28,8 +29,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var flushScheduled = false
     private var peerAddress: String?
 
-    init(router: RPCRouter, limits: RPCServerLimits, logger: Logger, events: ConnectionEvents) {
+    init(router: RPCRouter, limits: RPCServerLimits, logger: Logger, events: ConnectionEvents, metrics: RPCMetrics) {
         self.router = router
+        self.metrics = metrics
         self.logger = logger
         self.events = events
         // Replaced in handlerAdded, where the loop's clock is known.
@@ -267,6 +269,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private func log(_ record: ConnectionStateMachine.CallRecord) {
         let now = context?.eventLoop.now ?? .now()
         let durationNs = (record.startedAt.map { now - $0 } ?? .zero).nanoseconds
+        metrics.callEnded(method: record.method, code: record.code, durationNanoseconds: durationNs)
         var metadata: Logger.Metadata = [
             "method": .string(record.method), "code": .string(record.code.description),
             "duration_ms": .string(Self.milliseconds(nanoseconds: durationNs)), "request_id": .string(record.requestID),

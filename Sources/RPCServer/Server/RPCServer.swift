@@ -17,6 +17,7 @@ public final class RPCServer: Sendable {
     /// Refused connections are logged once per address per interval, not once per attempt: a flood
     /// of refusals must not become a flood of log lines.
     private let refusals = RefusalLog(interval: .seconds(10))
+    private let metrics: RPCMetrics
 
     /// - Parameter exemptAddresses: client addresses the per-address connection limit does not apply to
     ///   (the REST adapters, which carry many users each).
@@ -27,6 +28,7 @@ public final class RPCServer: Sendable {
     ) {
         if let problem = limits.validationProblem() { preconditionFailure("invalid RPC limits: \(problem)") }
         self.router = router
+        metrics = RPCMetrics(knownPaths: Set(router.methods.keys))
         self.limits = limits
         self.health = health
         self.logger = logger
@@ -50,7 +52,7 @@ public final class RPCServer: Sendable {
                 .writeBufferWaterMark,
                 value: .init(low: limits.maxQueuedOutboundBytes / 2, high: limits.maxQueuedOutboundBytes)
             )
-            .childChannelInitializer { [refusals, exemptAddresses] channel in
+            .childChannelInitializer { [refusals, exemptAddresses, metrics] channel in
                 // Canonical: a dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d.
                 let address = channel.remoteAddress?.ipAddress.map(IPAddressText.canonical)
                 // The REST adapters carry many users each: the per-address limit is for direct clients.
@@ -62,6 +64,7 @@ public final class RPCServer: Sendable {
                         address: address.map(IPAddressText.limitKey), maxPerAddress: perAddress,
                         maxTotal: limits.maxConnections)
                 else {
+                    metrics.connectionRefused()
                     refusals.note(address ?? "?") {
                         logger.warning(
                             "refusing connections",
@@ -76,7 +79,7 @@ public final class RPCServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try Self.addHandlers(
                         to: channel.pipeline.syncOperations, router: router, limits: limits,
-                        logger: logger, events: events)
+                        logger: logger, events: events, metrics: metrics)
                 }
             }
             .bind(host: host, port: port)
@@ -93,7 +96,7 @@ public final class RPCServer: Sendable {
     /// `maxQueuedOutboundBytes` of answers unread), preface, frame decoder, frame encoder, calls.
     static func addHandlers(
         to pipeline: ChannelPipeline.SynchronousOperations, router: RPCRouter, limits: RPCServerLimits,
-        logger: Logger, events: ConnectionEvents
+        logger: Logger, events: ConnectionEvents, metrics: RPCMetrics? = nil
     ) throws {
         try pipeline.addHandler(BackPressureHandler())
         try pipeline.addHandler(ServerPrefaceHandler(handshakeTimeout: limits.handshakeTimeout, logger: logger))
@@ -101,7 +104,10 @@ public final class RPCServer: Sendable {
             ByteToMessageHandler(
                 FrameDecoder(maxFrameBytes: limits.maxFrameBytes, maxMetadataEntries: limits.maxMetadataEntries)))
         try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
-        try pipeline.addHandler(RPCConnectionHandler(router: router, limits: limits, logger: logger, events: events))
+        try pipeline.addHandler(
+            RPCConnectionHandler(
+                router: router, limits: limits, logger: logger, events: events,
+                metrics: metrics ?? RPCMetrics(knownPaths: Set(router.methods.keys))))
     }
 
     public var openConnections: Int { connections.count }

@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
             Self.fail("configuration: \(error)")
         }
         ServerLogging.bootstrap(level: configuration.logLevel)
+        // Before any metric is made: handles made earlier would stay no-ops.
+        if configuration.metricsAddress != nil { _ = MetricsBackend.bootstrap() }
         let logger = Logger(label: "careerai.server")
         let runtime: ServerRuntime
         do {

@@ -39,6 +39,8 @@ struct WorkerCommand: AsyncParsableCommand {
                 "worker needs CAREERAI_REDIS_URL; without Redis, `careerai-server serve` runs the worker in-process")
         }
         ServerLogging.bootstrap(level: configuration.logLevel)
+        // Before any metric is made: handles made earlier would stay no-ops.
+        if configuration.metricsAddress != nil { _ = MetricsBackend.bootstrap() }
         let logger = Logger(label: "careerai.worker")
         let database: any SQLDatabase
         let assembly: RunsAssembly
@@ -67,13 +69,21 @@ struct WorkerCommand: AsyncParsableCommand {
         // SIGTERM/SIGINT: the worker stops taking runs and finishes those in flight; then the queue and
         // the database close (a group shuts down in reverse order).
         let redis = assembly.redis
-        let services: [any Service] = [
+        var services: [any Service] = [
             LogFlushService(),
             ResourceService(description: "database") { await database.close() },
             ResourceService(description: "redis queue") { await redis?.shutdown() },
             ResourceService(description: "outbound threads") { try? await outboundThreads.shutdownGracefully() },
-            RunWorkerService(worker: worker, logger: logger),
         ]
+        if let address = configuration.metricsAddress {
+            services.append(
+                MetricsService(
+                    address: address,
+                    sampler: MetricsSampler(
+                        store: assembly.runStore, clock: SystemWallClock(), extra: {}, logger: logger),
+                    interval: configuration.metricsSampleInterval, logger: logger))
+        }
+        services.append(RunWorkerService(worker: worker, logger: logger))
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()

@@ -46,6 +46,10 @@ public struct ServerConfiguration: Sendable {
     public var worker: WorkerSettings
     /// Set when GOOGLE_CLIENT_ID is; nil means Google sign-in is off.
     public var google: GoogleOAuthProvider.Configuration?
+    /// CAREERAI_METRICS_ADDR: where Prometheus text is served (`serve` and `worker`); nil: off.
+    public var metricsAddress: HostPort?
+    /// How often the database's gauges (runs by status, queue depth and age) are sampled.
+    public var metricsSampleInterval = Duration.seconds(5)
 
     /// From environment variables (`values`: the process's, or a test's).
     public static func load(from values: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
@@ -101,6 +105,17 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(settings.scoped(to: "openai").variableName("apiKey"), "must be set unless MOCK=1")
         }
         let featureCosts = try loadFeatureCosts(app)
+        var metricsAddress: HostPort?
+        if let text = app.string("metrics.addr") {
+            guard let parsed = HostPort.parse(text, allowPortZero: true) else {
+                throw ConfigurationError(
+                    app.variableName("metrics.addr"), "'\(text)' is not host:port (e.g. 127.0.0.1:9464)")
+            }
+            metricsAddress = parsed
+        }
+        let metricsSampleInterval = try app.duration(
+            "metrics.sampleMs", .milliseconds, default: .seconds(5),
+            in: Duration.milliseconds(100)...Duration.seconds(600))
         let mockModeText = app.string("mockMode") ?? "succeed"
         guard let mockMode = FaultInjectionWorkflow.Mode(rawValue: mockModeText) else {
             throw ConfigurationError(app.variableName("mockMode"), "'\(mockModeText)' is not succeed, fail or hang")
@@ -130,7 +145,7 @@ public struct ServerConfiguration: Sendable {
             logLevel: logLevel, database: database, queue: queue, secret: secret, secretFile: secretFile, smtp: smtp,
             auth: auth, trustedProxies: trustedProxies, models: models, mock: mock, featureCosts: featureCosts,
             mockMode: mockMode, mockDelay: mockDelay, worker: worker,
-            google: google)
+            google: google, metricsAddress: metricsAddress, metricsSampleInterval: metricsSampleInterval)
     }
 
     /// The built-in price list, or `CAREERAI_FEATURE_COSTS`'s file (bounded, validated).

@@ -15,6 +15,8 @@ struct RunsAssembly: Sendable {
     let redis: RedisJobQueue?
     let processor: RunProcessor
     let sweeper: RunSweeper
+    /// The runs' table (the metrics sampler reads it).
+    let runStore: any RunStore
     let wallets: WalletService
     let runs: RunService
     let tools: ToolService
@@ -89,6 +91,7 @@ struct RunsAssembly: Sendable {
             queue: queue, redis: redis, processor: processor,
             sweeper: RunSweeper(
                 store: runStore, queue: queue, processor: processor, clock: clock, limits: sweeperLimits),
+            runStore: runStore,
             wallets: WalletService(
                 store: SQLWalletStore(database: database), costs: configuration.featureCosts, clock: clock),
             runs: RunService(

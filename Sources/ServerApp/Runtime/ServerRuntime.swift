@@ -1,6 +1,7 @@
 import API
 import BoundedIO
 import Contract
+import CoreMetrics
 import Domain
 import Foundation
 import Logging
@@ -24,6 +25,8 @@ public struct ServerRuntime: Sendable {
     public let auth: AuthService
     /// The queue, the run processor and the services over them.
     let assembly: RunsAssembly
+    /// The code limiter's connections to Redis (nil without Redis).
+    private let limiterRedis: RedisClient?
     public var sweeper: RunSweeper { assembly.sweeper }
     /// Threads for blocking outgoing calls (libcurl: SMTP, Google).
     private let outboundThreads: NIOThreadPool
@@ -70,9 +73,18 @@ public struct ServerRuntime: Sendable {
                     configuration: $0, http: http, logger: logger,
                     now: { Date(timeIntervalSince1970: TimeInterval(clock.nowUnix)) })
             } ?? UnconfiguredGoogleIdentityProvider()
+        let limiterRedis: RedisClient?
+        let addressLimiter: (any AddressRateLimiter)?
+        do {
+            (limiterRedis, addressLimiter) = try sharedAddressLimiter(configuration, logger: logger)
+        } catch {
+            await database.close()
+            try? await outboundThreads.shutdownGracefully()
+            throw error
+        }
         let auth = AuthService(
             universities: universities, store: SQLAuthStore(database: database), mailer: mailer, google: google,
-            secret: secret, settings: configuration.auth, clock: clock)
+            secret: secret, settings: configuration.auth, clock: clock, addressLimiter: addressLimiter)
 
         let assembly: RunsAssembly
         do {
@@ -82,19 +94,52 @@ public struct ServerRuntime: Sendable {
         } catch {
             await database.close()
             try? await outboundThreads.shutdownGracefully()
+            await limiterRedis?.shutdown()
             throw error
         }
         return ServerRuntime(
             configuration: configuration, database: database, universities: universities, auth: auth,
-            assembly: assembly,
+            assembly: assembly, limiterRedis: limiterRedis,
             outboundThreads: outboundThreads, logger: logger)
+    }
+
+    /// With Redis, the per-address code limit is counted there, for every server process together.
+    private static func sharedAddressLimiter(_ configuration: ServerConfiguration, logger: Logger) throws
+        -> (RedisClient?, (any AddressRateLimiter)?)
+    {
+        guard let text = configuration.queue.redisURL else { return (nil, nil) }
+        let url: RedisURL
+        do { url = try RedisURL(text) } catch { throw StartupError("CAREERAI_REDIS_URL: \(error)") }
+        var clientConfiguration = RedisClient.Configuration(url: url)
+        clientConfiguration.maxConnections = 2
+        // A sign-in waits on this: an unreachable Redis costs it half a second, then the fallback.
+        clientConfiguration.connectTimeoutMs = 500
+        clientConfiguration.commandTimeoutMs = 1_000
+        let client = RedisClient(configuration: clientConfiguration)
+        let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+        let limiter = RedisAddressRateLimiter(
+            client: client, prefix: configuration.queue.name, maxPerHour: configuration.auth.otpMaxPerAddressPerHour
+        ) { why in
+            let now = ContinuousClock.now
+            let due = lastWarning.withLock { last -> Bool in
+                if let last, now - last < .seconds(60) { return false }
+                last = now
+                return true
+            }
+            guard due else { return }
+            logger.warning(
+                "the shared code limiter cannot use Redis; this process counts alone (at most once a minute)",
+                metadata: ["error": "\(why)"])
+        }
+        return (client, limiter)
     }
 
     private init(
         configuration: ServerConfiguration, database: any SQLDatabase, universities: UniversityService,
         auth: AuthService,
-        assembly: RunsAssembly, outboundThreads: NIOThreadPool, logger: Logger
+        assembly: RunsAssembly, limiterRedis: RedisClient?, outboundThreads: NIOThreadPool, logger: Logger
     ) {
+        self.limiterRedis = limiterRedis
         self.configuration = configuration
         self.database = database
         self.universities = universities
@@ -131,6 +176,9 @@ public struct ServerRuntime: Sendable {
         if let redis {
             services.append(ResourceService(description: "redis queue") { await redis.shutdown() })
         }
+        if let limiterRedis {
+            services.append(ResourceService(description: "redis code limiter") { await limiterRedis.shutdown() })
+        }
         services.append(
             RunSweeperService(
                 sweeper: sweeper, tools: assembly.tools, interval: configuration.worker.sweepInterval, logger: logger))
@@ -138,6 +186,17 @@ public struct ServerRuntime: Sendable {
             services.append(
                 RunWorkerService(worker: assembly.worker(concurrency: configuration.worker.concurrency), logger: logger)
             )
+        }
+        if let address = configuration.metricsAddress {
+            let server = self.server
+            services.append(
+                MetricsService(
+                    address: address,
+                    sampler: MetricsSampler(
+                        store: assembly.runStore, clock: SystemWallClock(),
+                        extra: { Gauge(label: "careerai_rpc_connections").record(server.openConnections) },
+                        logger: logger),
+                    interval: configuration.metricsSampleInterval, logger: logger))
         }
         services.append(
             RPCServerService(
@@ -172,6 +231,7 @@ public struct ServerRuntime: Sendable {
             await task.value
         } else {
             await assembly.redis?.shutdown()
+            await limiterRedis?.shutdown()
             await database.close()
             try? await outboundThreads.shutdownGracefully()
         }

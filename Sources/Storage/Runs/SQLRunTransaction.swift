@@ -216,6 +216,24 @@ struct SQLRunTransaction: RunTransaction, SQLLedgerOperations {
             "UPDATE runs SET enqueued_at = $2 WHERE id = $1 AND status = 'queued'", [.text(runID), .integer(nowUnix)])
     }
 
+    func statusSnapshot() throws -> RunStatusSnapshot {
+        // Both read the (status, updated_at) index.
+        var counts: [Run.Status: Int64] = [:]
+        for row in try connection.query("SELECT status, COUNT(*) AS n FROM runs GROUP BY status", []) {
+            let text = try row.text("status")
+            guard let status = Run.Status(rawValue: text) else {
+                throw StorageError.unexpectedValue(column: "status", value: text)
+            }
+            counts[status] = try row.integer("n")
+        }
+        let oldest = try connection.query(
+            "SELECT MIN(COALESCE(enqueued_at, updated_at)) AS oldest FROM runs WHERE status = 'queued'", []
+        ).first
+        let oldestQueuedAtUnix: Int64? =
+            if let oldest, case .null = oldest["oldest"] { nil } else { try oldest?.integer("oldest") }
+        return RunStatusSnapshot(counts: counts, oldestQueuedAtUnix: oldestQueuedAtUnix)
+    }
+
     static func run(_ row: SQLRow) throws(StorageError) -> Run {
         let kindText = try row.text("kind")
         let statusText = try row.text("status")

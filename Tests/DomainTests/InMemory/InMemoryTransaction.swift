@@ -163,6 +163,13 @@ final class InMemoryTransaction: RunTransaction, AuthTransaction {
         state.runs[runID]?.enqueuedAtUnix = nowUnix
     }
 
+    func statusSnapshot() throws -> RunStatusSnapshot {
+        let runs = state.runs.values
+        let counts = Dictionary(grouping: runs, by: \.run.status).mapValues { Int64($0.count) }
+        let oldest = runs.filter { $0.run.status == .queued }.map(\.enqueuedAtUnix).min()
+        return RunStatusSnapshot(counts: counts, oldestQueuedAtUnix: oldest)
+    }
+
     // MARK: AuthTransaction
 
     func otps(in university: UniversityID, email: String, sinceUnix: Int64, limit: Int) throws -> [OtpRecord] {

@@ -159,7 +159,10 @@ struct WorkerProcessTests {
         let worker = try setup.worker(["--concurrency", "2"])
         let run = try await client.runs.startJobPack(Self.jobPack)
         _ = try await Self.waitFor(client, run.id, status: "running")
-        #expect(await worker.stop() == 0)
+        // The run renders its PDF (WeasyPrint, a Python process): on a loaded 2-core machine that alone
+        // took over 30 s, so the bound is a hang guard.
+        let status = await worker.stop(timeoutSeconds: 180)
+        #expect(status == 0, "the worker's log:\n\(worker.log)")
         #expect(try await client.runs.get(id: run.id).status == "succeeded", "finished before the exit")
         let noRedis = try await Executables.run("careerai-server", ["worker"], environment: ["CAREERAI_REDIS_URL": ""])
         #expect(noRedis.status == 1 && noRedis.stderr.contains("worker needs CAREERAI_REDIS_URL"))
