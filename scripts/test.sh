@@ -36,5 +36,8 @@ swift test --skip-build --disable-xctest --skip HostileClientTests
 echo "test: hostile clients, alone" >&2
 swift test --skip-build --disable-xctest --filter HostileClientTests
 
+echo "test: the fault suite, reduced (its own PostgreSQL and Redis; SIGKILLs and restarts under load)" >&2
+"$CAREERAI_BIN_DIR/careerai-bench" faults --reduced
+
 echo "test: interoperability (Python's official protobuf runtime against careerai-server)" >&2
 "$venv/bin/pytest" -q Tests/Interop

@@ -229,15 +229,21 @@ struct RunsBench: AsyncParsableCommand {
         }
 
         static func code(in server: ServerUnderTest, for email: String) async throws -> String {
-            for _ in 0..<200 {
-                for line in server.log.split(separator: "\n") where line.contains("to=\(email)") {
+            try await code(inLog: server.logURL, for: email)
+        }
+
+        /// The sign-in code the console mailer logged for `email` (the server logs at notice).
+        static func code(inLog log: URL, for email: String) async throws -> String {
+            for _ in 0..<250 {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                for line in text.split(separator: "\n").reversed() where line.contains("to=\(email)") {
                     if let range = line.range(of: #"code=[0-9]{6}"#, options: .regularExpression) {
                         return String(line[range].dropFirst(5))
                     }
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            throw BenchError("no sign-in code for \(email) in \(server.logURL.path)")
+            throw BenchError("no sign-in code for \(email) in \(log.path)")
         }
 
         static func promote(binary: String, email: String, environment: [String: String]) throws {

@@ -19,6 +19,10 @@ final class PostgresConnection: SQLConnection {
             throw .unavailable(message)
         }
         self.handle = handle
+        // libpq prints the server's notices (a warning such as "terminating connection due to immediate
+        // shutdown") to stderr, raw, past the log's format and escaping; what matters reaches us as
+        // an error result of the call it affects.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         try execute("SET statement_timeout = \(statementTimeoutMs)")
         try execute("SET client_min_messages = warning")
     }
