@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The production-settings benchmark: release builds; a throwaway PostgreSQL on its defaults (fsync
-# and synchronous_commit on) and Redis; first the peer — pgbench running the same debit transaction
-# a run start makes (wallet update guarded against overdraft, run row, ledger row) with as many
-# clients as students — then careerai-bench runs with that many students on their own wallets.
+# and synchronous_commit on) and Redis; first the peer on the same cluster — pgbench's debit
+# transaction (UPDATE a wallet guarded against overdraft + INSERT a ledger row; 16 clients; a random
+# wallet of `students`, and one hot wallet) — then careerai-bench runs (StartJobPack with `students`
+# students on their own wallets and 16 connections on one wallet, on SQLite and PostgreSQL; MOCK
+# jobs end to end through Redis), then a summary line with each figure as a share of the peer's.
 # Every line is JSON with its settings. Usage: scripts/bench.sh [students] [seconds]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 students=${1:-64}
 seconds=${2:-10}
+peer_clients=16
 source scripts/services.sh
 
 echo "bench: building release binaries" >&2
@@ -23,30 +26,67 @@ psql=(psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$CAREERAI_TEST_POSTGRES_POR
 fsync=$("${psql[@]}" -At -c "SHOW fsync")
 sync_commit=$("${psql[@]}" -At -c "SHOW synchronous_commit")
 
-"${psql[@]}" -d postgres <<'SQL'
-CREATE DATABASE peer;
-SQL
+"${psql[@]}" -d postgres -c "CREATE DATABASE peer"
 "${psql[@]}" -d peer <<SQL
 CREATE TABLE wallets (user_id INT PRIMARY KEY, silver BIGINT NOT NULL CHECK (silver >= 0));
-CREATE TABLE runs (id BIGSERIAL PRIMARY KEY, user_id INT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL, created_at BIGINT NOT NULL);
-CREATE TABLE ledger (id BIGSERIAL PRIMARY KEY, user_id INT NOT NULL, amount BIGINT NOT NULL, run_id BIGINT, created_at BIGINT NOT NULL);
+CREATE TABLE ledger (id BIGSERIAL PRIMARY KEY, user_id INT NOT NULL, amount BIGINT NOT NULL, created_at BIGINT NOT NULL);
 INSERT INTO wallets SELECT g, 1000000000 FROM generate_series(1, $students) g;
 SQL
-script=$(mktemp)
-cat > "$script" <<SQL
-\set uid random(1, $students)
+out=$(mktemp)
+trap 'rm -f "$out"; stop_services' EXIT
+
+# peer CASE UID_EXPRESSION: one JSON line for pgbench's debit transaction.
+peer() {
+  local case_name=$1 uid=$2 script
+  script=$(mktemp)
+  cat > "$script" <<SQL
+\set uid $uid
 BEGIN;
 UPDATE wallets SET silver = silver - 1 WHERE user_id = :uid AND silver >= 1;
-INSERT INTO runs (user_id, status, input, created_at) VALUES (:uid, 'queued', repeat('x', 1800), extract(epoch FROM now())::bigint);
-INSERT INTO ledger (user_id, amount, run_id, created_at) VALUES (:uid, -1, lastval(), extract(epoch FROM now())::bigint);
+INSERT INTO ledger (user_id, amount, created_at) VALUES (:uid, -1, extract(epoch FROM now())::bigint);
 END;
 SQL
-threads=$(nproc)
-out=$(pgbench -n -h 127.0.0.1 -p "$CAREERAI_TEST_POSTGRES_PORT" -U postgres -c "$students" -j "$threads" -T "$seconds" -f "$script" peer 2>&1)
-rm -f "$script"
-tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')
-latency=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
-echo "{\"bench\":\"pgbench_peer\",\"case_name\":\"debit_transaction\",\"clients\":$students,\"seconds\":$seconds,\"tps\":${tps:-0},\"latency_avg_ms\":${latency:-0},\"fsync\":\"$fsync\",\"synchronous_commit\":\"$sync_commit\"}"
+  local result tps latency
+  result=$(pgbench -n -h 127.0.0.1 -p "$CAREERAI_TEST_POSTGRES_PORT" -U postgres -c "$peer_clients" -j "$(nproc)" \
+    -T "$seconds" -f "$script" peer 2>&1)
+  rm -f "$script"
+  tps=$(echo "$result" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')
+  latency=$(echo "$result" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
+  echo "{\"bench\":\"pgbench_peer\",\"case_name\":\"$case_name\",\"clients\":$peer_clients,\"wallets\":\"$uid\",\"seconds\":$seconds,\"tps\":${tps:-0},\"latency_avg_ms\":${latency:-0},\"fsync\":\"$fsync\",\"synchronous_commit\":\"$sync_commit\"}"
+}
+peer debit_transaction "random(1, $students)" | tee -a "$out"
+peer debit_transaction_one_wallet 1 | tee -a "$out"
 
 "$bin/careerai-bench" runs --students "$students" --seconds "$seconds" --jobs 2000 --server "$bin/careerai-server" \
-  | sed "s/}\$/,\"postgres_fsync\":\"$fsync\",\"postgres_synchronous_commit\":\"$sync_commit\"}/"
+  | sed "s/}\$/,\"postgres_fsync\":\"$fsync\",\"postgres_synchronous_commit\":\"$sync_commit\"}/" | tee -a "$out"
+
+# The targets (issue 11): starts by 64 students >= 60 % of the peer, MOCK jobs end to end >= 30 %,
+# SQLite starts >= 5,000/s; the one-wallet case is shown beside its own peer.
+python3 - "$out" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def find(bench, case, **labels):
+    for l in lines:
+        if l.get("bench") == bench and l.get("case_name") == case and all(l.get(k) == v for k, v in labels.items()):
+            return l
+    return None
+peer = find("pgbench_peer", "debit_transaction")["tps"]
+peer_one = find("pgbench_peer", "debit_transaction_one_wallet")["tps"]
+pg = find("runs", "start_job_pack", engine="postgres")
+pg_one = find("runs", "start_job_pack_one_wallet", engine="postgres")
+sqlite = find("runs", "start_job_pack", engine="sqlite")
+e2e = max((l for l in lines if l.get("case_name") == "end_to_end_mock_skill_mapper"), key=lambda l: l["jobs_per_s"])
+share = lambda x, p: round(100.0 * x / p, 1) if p else 0
+print(json.dumps({
+    "bench": "summary", "postgres": "defaults (fsync on, synchronous_commit on)",
+    "peer_tps": peer, "peer_one_wallet_tps": peer_one,
+    "starts_per_s_postgres": pg["calls_per_s"], "starts_share_of_peer_pct": share(pg["calls_per_s"], peer),
+    "starts_target_pct": 60, "starts_met": share(pg["calls_per_s"], peer) >= 60,
+    "starts_one_wallet_per_s": pg_one["calls_per_s"],
+    "starts_one_wallet_share_of_its_peer_pct": share(pg_one["calls_per_s"], peer_one),
+    "jobs_per_s_end_to_end": e2e["jobs_per_s"], "jobs_workers": e2e["workers"],
+    "jobs_share_of_peer_pct": share(e2e["jobs_per_s"], peer), "jobs_target_pct": 30,
+    "jobs_met": share(e2e["jobs_per_s"], peer) >= 30,
+    "starts_per_s_sqlite": sqlite["calls_per_s"], "sqlite_target": 5000, "sqlite_met": sqlite["calls_per_s"] >= 5000,
+}, sort_keys=True))
+PY

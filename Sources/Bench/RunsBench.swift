@@ -23,6 +23,7 @@ struct RunsBench: AsyncParsableCommand {
     var postgresURL: String?
     @Option(help: "Redis (default: $CAREERAI_TEST_REDIS_URL).") var redisURL: String?
     @Option(help: "Students starting runs at once, each on their own wallet and connection.") var students = 64
+    @Option(help: "Connections starting runs at once on one wallet (the hot-row case).") var oneWalletConnections = 16
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -52,6 +53,13 @@ struct RunsBench: AsyncParsableCommand {
                     "bench": "runs", "case_name": "start_job_pack", "engine": engine, "queue": "redis",
                     "server_log_level": "notice", "students": students,
                 ], users: tokens)
+            // One hot wallet: every start locks the same row, so they commit one after another.
+            try await generator.measure(
+                connections: oneWalletConnections, inFlight: 1,
+                labels: [
+                    "bench": "runs", "case_name": "start_job_pack_one_wallet", "engine": engine, "queue": "redis",
+                    "server_log_level": "notice", "students": 1,
+                ], signedIn: setup.token)
         }
         let e2eEngine = postgres == nil ? "sqlite" : "postgres"
         for workers in [1, 2] {
@@ -160,6 +168,10 @@ struct RunsBench: AsyncParsableCommand {
                 "CAREERAI_LOG_LEVEL": "warning", "CAREERAI_REDIS_URL": redisURL,
                 "CAREERAI_QUEUE": "bench_\(UUID().uuidString.prefix(8))", "MOCK": "1",
                 "CAREERAI_OTP_MAX_PER_ADDRESS_PER_HOUR": "100000",
+                // The start cases leave their runs queued on a stream nobody reads; a later case's
+                // sweeper must not queue them again into its own (it did: 13,000 Job Packs with their
+                // PDFs went to the end-to-end case's workers).
+                "CAREERAI_REQUEUE_AFTER_S": "86400",
             ]
             if let databaseURL { environment["CAREERAI_DATABASE_URL"] = databaseURL }
             // Codes are logged at notice; the bench reads its own from the log.
