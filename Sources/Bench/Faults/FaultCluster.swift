@@ -83,15 +83,7 @@ final class FaultCluster: @unchecked Sendable {
             process.arguments = Array(postgresArguments.dropFirst())
         }
         let logURL = directory.appendingPathComponent("postgres.log")
-        if !FileManager.default.fileExists(atPath: logURL.path) {
-            FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logURL)
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcesses.run(process)
+        try Self.start(process, loggingTo: logURL)
         postgres = process
         // Ready when it accepts a session (it listens before crash recovery ends).
         let deadline = ContinuousClock.now + .seconds(60)
@@ -143,15 +135,7 @@ final class FaultCluster: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env["CAREERAI_RPC_ADDR"] = target
         process.environment = env
-        if !FileManager.default.fileExists(atPath: serverLog.path) {
-            FileManager.default.createFile(atPath: serverLog.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: serverLog)
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcesses.run(process)
+        try Self.start(process, loggingTo: serverLog)
         server = process
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
@@ -169,16 +153,7 @@ final class FaultCluster: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env["CAREERAI_LOG_LEVEL"] = "warning"
         process.environment = env
-        let logURL = directory.appendingPathComponent("worker-\(index).log")
-        if !FileManager.default.fileExists(atPath: logURL.path) {
-            FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logURL)
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcesses.run(process)
+        try Self.start(process, loggingTo: directory.appendingPathComponent("worker-\(index).log"))
         workers[index] = process
     }
 
@@ -238,6 +213,19 @@ final class FaultCluster: @unchecked Sendable {
     func removeFiles() { try? FileManager.default.removeItem(at: directory) }
 
     // MARK: helpers
+
+    /// Starts `process` with its output appended to `log` (kept across restarts, for the post-mortem).
+    private static func start(_ process: Process, loggingTo log: URL) throws {
+        if !FileManager.default.fileExists(atPath: log.path) {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try ChildProcesses.run(process)
+    }
 
     private func asPostgres(_ tool: String, _ arguments: [String]) throws {
         let path = "\(postgresBin)/\(tool)"
