@@ -141,7 +141,9 @@ struct ModelToolsTests {
         .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"),
         arguments: Engine.testable)
     func transientFailures(_ engine: Engine) async throws {
-        guard let setup = try await Self.start(engine, environment: ["CAREERAI_OPENAI_TIMEOUT_MS": "1000"]) else {
+        // Short enough that the hanging case ends soon (eight calls time out), long enough that a valid
+        // answer is not timed out on a loaded CI machine (1 s was: the fallback model answered instead).
+        guard let setup = try await Self.start(engine, environment: ["CAREERAI_OPENAI_TIMEOUT_MS": "2500"]) else {
             return
         }
         let harness = setup.harness
