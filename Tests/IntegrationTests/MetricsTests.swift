@@ -89,6 +89,8 @@ struct MetricsTests {
         // Only GET /metrics: another path is 404, another method 405.
         #expect(try Self.get(port: serverPort, path: "/other").hasPrefix("HTTP/1.1 404"))
         #expect(try Self.get(port: serverPort, path: "/metrics", method: "POST").hasPrefix("HTTP/1.1 405"))
+        // A body announced and never sent holds nothing: the answer goes at the head.
+        #expect(try Self.get(port: serverPort, path: "/metrics", contentLength: 1_000_000).hasPrefix("HTTP/1.1 200"))
         await client.close()
         await setup.close()
     }
@@ -152,10 +154,11 @@ struct MetricsTests {
     }
 
     /// One HTTP/1.1 request; the whole response (the endpoint closes after each).
-    static func get(port: Int, path: String, method: String = "GET") throws -> String {
+    static func get(port: Int, path: String, method: String = "GET", contentLength: Int = 0) throws -> String {
         let socket = try RawSocket(port: port)
         defer { socket.close() }
-        socket.send(Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n".utf8))
+        socket.send(
+            Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(contentLength)\r\n\r\n".utf8))
         var response: [UInt8] = []
         while response.count < 4 << 20, let chunk = socket.readAvailable(timeoutMs: 5_000), !chunk.isEmpty {
             response += chunk

@@ -154,7 +154,6 @@ struct FaultsBench: AsyncParsableCommand {
         var configuration = try ClientConfiguration(target: cluster.target)
         configuration.defaultMetadata[MetadataKey.tenant] = "demo"
         let anonymous = CareerAIClient(configuration: configuration)
-        defer { Task { await anonymous.close() } }
         func session(_ email: String) async throws -> (token: String, userID: String) {
             _ = try await anonymous.auth.requestEmailOtp(email: email)
             let code = try await RunsBench.Setup.code(inLog: cluster.serverLog, for: email)
@@ -174,6 +173,7 @@ struct FaultsBench: AsyncParsableCommand {
             clients.append((client, try await client.wallet.wallet().silver))
         }
         await admin.close()
+        await anonymous.close()
         return clients
     }
 

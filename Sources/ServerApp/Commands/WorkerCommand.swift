@@ -75,13 +75,8 @@ struct WorkerCommand: AsyncParsableCommand {
             ResourceService(description: "redis queue") { await redis?.shutdown() },
             ResourceService(description: "outbound threads") { try? await outboundThreads.shutdownGracefully() },
         ]
-        if let address = configuration.metricsAddress {
-            services.append(
-                MetricsService(
-                    address: address,
-                    sampler: MetricsSampler(
-                        store: assembly.runStore, clock: SystemWallClock(), extra: {}, logger: logger),
-                    interval: configuration.metricsSampleInterval, logger: logger))
+        if let metrics = MetricsService.make(configuration, store: assembly.runStore, logger: logger) {
+            services.append(metrics)
         }
         services.append(RunWorkerService(worker: worker, logger: logger))
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -3,11 +3,12 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Prometheus
+import RPCServer
 import Synchronization
 
 /// Prometheus text on `GET /metrics`, over plain HTTP/1.1 on its own port (an operator's address:
 /// loopback or a private network, never the public one). Every request is bounded: at most
-/// `maxConnections` at once, 10 s of silence closes a connection, a request body is not read, and
+/// `maxConnections` at once, 10 s of silence closes a connection, the answer goes at the request's head, and
 /// every answer closes its connection, so a client can hold nothing open.
 final class MetricsEndpoint: Sendable {
     static let maxConnections = 32
@@ -41,7 +42,7 @@ final class MetricsEndpoint: Sendable {
             .bind(host: host, port: port)
             .get()
         channel.withLock { $0 = bound }
-        guard let address = bound.localAddress else { throw RPCServerStartError.noLocalAddress }
+        guard let address = bound.localAddress else { throw RPCServerError.noLocalAddress }
         logger.info("serving metrics", metadata: ["address": "\(address)", "path": "/metrics"])
         return address
     }
@@ -70,35 +71,24 @@ final class OpenCount: Sendable {
     func release() { count.withLock { $0 -= 1 } }
 }
 
-enum RPCServerStartError: Error, CustomStringConvertible {
-    case noLocalAddress
-    var description: String { "the metrics socket has no local address" }
-}
-
-/// One request per connection: `GET /metrics` (or HEAD) → 200 with the registry's text; another
-/// path → 404; another method → 405 with `Allow`.
+/// One request per connection, answered as soon as its head arrives (no route takes a body, so a
+/// client trickling one cannot hold the connection): `GET /metrics` (or HEAD) → 200 with the
+/// registry's text; another path → 404; another method → 405 with `Allow`.
 final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let registry: PrometheusCollectorRegistry
-    private var head: HTTPRequestHead?
+    private var answered = false
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-        case .body:
-            break  // not read: no route takes a body
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            respond(to: head, context: context)
-        }
+        guard case .head(let head) = unwrapInboundIn(data), !answered else { return }
+        answered = true
+        respond(to: head, context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

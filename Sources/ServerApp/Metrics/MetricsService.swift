@@ -1,3 +1,4 @@
+import Domain
 import Logging
 import NIOCore
 import RPCCore
@@ -11,6 +12,19 @@ struct MetricsService: Service {
     let interval: Duration
     let logger: Logger
     var onListening: @Sendable (SocketAddress) -> Void = { _ in }
+
+    /// The service when CAREERAI_METRICS_ADDR is set, else nil; `extra` records the process's own gauges.
+    static func make(
+        _ configuration: ServerConfiguration, store: any RunStore, logger: Logger,
+        extra: @escaping @Sendable () -> Void = {}
+    ) -> MetricsService? {
+        configuration.metricsAddress.map { address in
+            MetricsService(
+                address: address,
+                sampler: MetricsSampler(store: store, clock: SystemWallClock(), extra: extra, logger: logger),
+                interval: configuration.metricsSampleInterval, logger: logger)
+        }
+    }
 
     func run() async throws {
         let endpoint = MetricsEndpoint(registry: MetricsBackend.bootstrap(), logger: logger)

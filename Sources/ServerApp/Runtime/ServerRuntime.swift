@@ -187,16 +187,12 @@ public struct ServerRuntime: Sendable {
                 RunWorkerService(worker: assembly.worker(concurrency: configuration.worker.concurrency), logger: logger)
             )
         }
-        if let address = configuration.metricsAddress {
-            let server = self.server
-            services.append(
-                MetricsService(
-                    address: address,
-                    sampler: MetricsSampler(
-                        store: assembly.runStore, clock: SystemWallClock(),
-                        extra: { Gauge(label: "careerai_rpc_connections").record(server.openConnections) },
-                        logger: logger),
-                    interval: configuration.metricsSampleInterval, logger: logger))
+        let server = self.server
+        if let metrics = MetricsService.make(
+            configuration, store: assembly.runStore, logger: logger,
+            extra: { Gauge(label: "careerai_rpc_connections").record(server.openConnections) })
+        {
+            services.append(metrics)
         }
         services.append(
             RPCServerService(
