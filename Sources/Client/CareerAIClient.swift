@@ -114,7 +114,7 @@ public final class CareerAIClient: Sendable {
     /// How often a call that no connection wrote is tried again (each on a fresh connection).
     static let maxUnwrittenRetries = 3
 
-    static func rpcError(_ error: any Error) -> RPCError {
+    public static func rpcError(_ error: any Error) -> RPCError {
         switch error {
         case let error as RPCError: return error
         case is CallIDsExhausted:

@@ -19,5 +19,5 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// Every reason, by area.
     public static let catalog: [ErrorReason] =
         protocolReasons + clientReasons + apiReasons + domainReasons + authReasons + tenancyReasons + creditsReasons
-        + storageReasons + toolReasons
+        + storageReasons + toolReasons + restReasons
 }

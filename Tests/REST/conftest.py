@@ -1,0 +1,107 @@
+"""Fixtures: careerai-server and careerai-rest as real processes on loopback, with a real SMTP sink."""
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("CAREERAI_BIN_DIR") or str(ROOT / ".build" / "debug")
+
+
+def wait_for(predicate, what, timeout_s=30):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Stack:
+    """The server, the adapter and the mail sink of one test module."""
+
+    def __init__(self, work):
+        self.work = work
+        self.processes = []
+        self.maildir = work / "mail"
+        self.maildir.mkdir()
+        port_file = work / "smtp.port"
+        self.spawn("smtp", [sys.executable, str(ROOT / "Tests/StandIns/smtp_sink.py"), str(self.maildir), str(port_file)], {})
+        smtp_port = int(wait_for(lambda: port_file.exists() and port_file.read_text().endswith("\n") and port_file.read_text(), "SMTP sink").strip())
+        address_file = work / "rpc.address"
+        self.spawn("server", [f"{BIN}/careerai-server", "serve", "--address-file", str(address_file)], {
+            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": f"sqlite:{work / 'careerai.db'}",
+            "CAREERAI_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "CAREERAI_MAIL_FROM": "codes@careerai.test",
+            "CAREERAI_TRUSTED_PROXIES": "127.0.0.1",
+            "GOOGLE_CLIENT_ID": "rest-tests.apps.googleusercontent.com", "GOOGLE_CLIENT_SECRET": "rest-tests-secret",
+            "CAREERAI_GOOGLE_AUTH_URL": "http://127.0.0.1:9/o/oauth2/v2/auth",
+            "CAREERAI_GOOGLE_TOKEN_URL": "http://127.0.0.1:9/token", "CAREERAI_GOOGLE_JWKS_URL": "http://127.0.0.1:9/jwks",
+        })
+        self.rpc = wait_for(lambda: address_file.exists() and address_file.read_text().endswith("\n") and address_file.read_text().strip(), "careerai-server")
+        self.rest_log = work / "rest.log"
+        rest = self.spawn("rest", [f"{BIN}/careerai-rest"], {
+            "CAREERAI_REST_ADDR": "127.0.0.1:0", "CAREERAI_RPC_TARGET": self.rpc, "CAREERAI_BASE_DOMAIN": "localhost",
+            "CAREERAI_REST_KEEP_ALIVE_S": "1",
+        })
+        line = wait_for(lambda: re.search(rb"listening on 127\.0\.0\.1:(\d+)", (work / "rest.log").read_bytes()), "careerai-rest")
+        self.port = int(line.group(1))
+        self.rest = rest
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def spawn(self, name, argv, extra_env):
+        log = open(self.work / f"{name}.log", "wb")
+        process = subprocess.Popen(argv, env=dict(os.environ, **extra_env), stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.processes.append((name, process, log))
+        return process
+
+    def host(self, sub="demo"):
+        return f"{sub}.localhost:{self.port}" if sub else f"localhost:{self.port}"
+
+    def request(self, method, path, sub="demo", headers=None, **kwargs):
+        all_headers = {"Host": self.host(sub)}
+        all_headers.update(headers or {})
+        return requests.request(method, self.base + path, headers=all_headers, timeout=30, allow_redirects=False, **kwargs)
+
+    def latest_code(self, email, after=0):
+        def find():
+            for mail in sorted(self.maildir.glob("*.eml"), reverse=True):
+                text = mail.read_text(errors="replace")
+                if email in text.splitlines()[0] and mail.stat().st_mtime >= after:
+                    match = re.search(r"\b(\d{6})\b", text)
+                    if match:
+                        return match.group(1)
+            return None
+        return wait_for(find, f"a code for {email}")
+
+    def sign_in(self, email, delivery="bearer"):
+        started = time.time() - 1
+        answer = self.request("POST", "/v1/auth/otp", json={"email": email})
+        assert answer.status_code == 200, answer.text
+        code = self.latest_code(email, after=started)
+        return self.request("POST", "/v1/auth/otp/verify", json={"email": email, "code": code, "tokenDelivery": delivery})
+
+    def stop(self):
+        for name, process, log in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def stack():
+    work = pathlib.Path(tempfile.mkdtemp(prefix="careerai-rest-"))
+    stack = Stack(work)
+    yield stack
+    stack.stop()
