@@ -1,0 +1,108 @@
+"""The web app in a real headless Chromium (Debian's, through Selenium and Debian's chromedriver; nothing
+downloads a browser): sign in with the mailed code, see the wallet, run a Job Pack, download its PDF,
+and see the insufficient-credits message. Screenshots go to .build/rest-artifacts/."""
+import os
+import pathlib
+import shutil
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / ".build" / "rest-artifacts"
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    chromium = shutil.which("chromium")
+    driver_path = shutil.which("chromedriver")
+    assert chromium and driver_path, "Debian's chromium and chromium-driver must be installed (scripts/test.sh does)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,900", "--disable-gpu"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path), "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.downloads = tmp_path
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def label(driver, text):
+    """The control a visible <label> names, as a person finds it."""
+    node = driver.find_element(By.XPATH, f"//label[normalize-space()='{text}']")
+    return driver.find_element(By.ID, node.get_attribute("for"))
+
+
+def button(driver, text):
+    return next(b for b in driver.find_elements(By.TAG_NAME, "button") if b.is_displayed() and b.text == text)
+
+
+def test_sign_in_run_a_job_pack_and_download_the_pdf(stack, browser):
+    wait = WebDriverWait(browser, 60)
+    email = "browser@demo.edu"
+    browser.get(f"http://demo.localhost:{stack.port}/")
+    wait.until(EC.visibility_of_element_located((By.ID, "email")))
+    label(browser, "Email").send_keys(email)
+    started = time.time() - 1
+    button(browser, "Send code").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "code")))
+    label(browser, "Code").send_keys(stack.latest_code(email, after=started))
+    button(browser, "Sign in").click()
+    wait.until(lambda d: d.find_element(By.ID, "silver").text == "10")
+    browser.save_screenshot(str(ARTIFACTS / "wallet.png"))
+
+    browser.find_element(By.LINK_TEXT, "Job Pack").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "jp-title")))
+    label(browser, "Job title").send_keys("Data Analyst Intern")
+    label(browser, "Company").send_keys("Acme")
+    label(browser, "Job description").send_keys("SQL, Python and dashboards for the sales team.")
+    label(browser, "Resume").send_keys("Built a Python dashboard for the student union budget.")
+    assert "silver" in browser.find_element(By.ID, "jp-cost").text
+    button(browser, "Start").click()
+    wait.until(lambda d: d.find_element(By.ID, "run-status").text == "succeeded")
+    link = wait.until(EC.visibility_of_element_located((By.LINK_TEXT, "Download PDF")))
+    browser.save_screenshot(str(ARTIFACTS / "run.png"))
+    link.click()
+    pdf = wait.until(lambda d: next((p for p in d.downloads.glob("*.pdf")), None))
+    wait.until(lambda d: pdf.read_bytes().startswith(b"%PDF"))
+
+
+def sign_in(stack, browser, email):
+    wait = WebDriverWait(browser, 60)
+    browser.get(f"http://demo.localhost:{stack.port}/")
+    wait.until(EC.visibility_of_element_located((By.ID, "email")))
+    label(browser, "Email").send_keys(email)
+    started = time.time() - 1
+    button(browser, "Send code").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "code")))
+    label(browser, "Code").send_keys(stack.latest_code(email, after=started))
+    button(browser, "Sign in").click()
+    wait.until(lambda d: d.find_element(By.ID, "silver").text != "0")
+
+
+def test_insufficient_credits_is_shown_next_to_the_form(stack, browser):
+    sign_in(stack, browser, "broke@demo.edu")
+    session = next(c["value"] for c in browser.get_cookies() if c["name"] == "careerai_session")
+    auth = {"Authorization": "Bearer " + session}
+    resume = "Built a Python dashboard for the student union budget. Taught SQL to 40 first-years. Led a team of 4 in a hackathon."
+    job = {"jobTitle": "Intern", "company": "Acme", "jobDescription": "Python and SQL.", "resumeText": resume}
+    for _ in range(30):
+        if stack.request("POST", "/v1/runs/job-pack", headers=auth, json=job).status_code != 200:
+            break
+    wait = WebDriverWait(browser, 60)
+    browser.get(f"http://demo.localhost:{stack.port}/#/job-pack")
+    wait.until(EC.visibility_of_element_located((By.ID, "jp-title")))
+    label(browser, "Job title").send_keys("Intern")
+    label(browser, "Company").send_keys("Acme")
+    label(browser, "Job description").send_keys("Python and SQL.")
+    label(browser, "Resume").send_keys(resume)
+    button(browser, "Start").click()
+    message = wait.until(lambda d: d.find_element(By.ID, "job-pack-error").text)
+    assert "Not enough" in message and "needs" in message, message
+    browser.save_screenshot(str(ARTIFACTS / "insufficient-credits.png"))
