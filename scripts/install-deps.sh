@@ -4,6 +4,7 @@
 #                                    python3-protobuf for the Swift code generator (scripts/protogen),
 #                                    pango, fonts and a venv for WeasyPrint (scripts/install-weasyprint.sh),
 #                                    poppler-utils (pdftotext, for the PDF tests)
+#   scripts/install-deps.sh --browser  also Debian's chromium and chromedriver (the web app's tests)
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,9 @@ packages=(
   postgresql redis-server python3-protobuf
   python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 )
+if [ "${1:-}" = "--browser" ]; then
+  packages+=(chromium chromium-driver)
+fi
 
 command -v swift >/dev/null || { echo "install-deps: Swift is not on PATH; install Swift 6 first (https://www.swift.org/install/)" >&2; exit 1; }
 

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/services.sh
 
-scripts/install-deps.sh
+scripts/install-deps.sh --browser
 scripts/install-weasyprint.sh
 scripts/generate-proto.sh --check
 scripts/check-format.sh
@@ -41,3 +41,11 @@ echo "test: the fault suite, reduced (its own PostgreSQL and Redis; SIGKILLs and
 
 echo "test: interoperability (Python's official protobuf runtime against careerai-server)" >&2
 "$venv/bin/pytest" -q Tests/Interop
+
+echo "test: careerai-rest over HTTP, in headless Chromium, and under schemathesis" >&2
+rest_venv="$root/.build/rest-venv"
+if ! "$rest_venv/bin/python" -c "import aiosmtpd, pytest, requests, selenium, schemathesis" 2>/dev/null; then
+  python3 -m venv "$rest_venv"
+  "$rest_venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/REST/requirements.txt
+fi
+"$rest_venv/bin/pytest" -q Tests/REST

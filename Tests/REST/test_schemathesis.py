@@ -1,5 +1,7 @@
 """schemathesis against /openapi.json: generated requests to every operation, signed in by Bearer, find
-no server error and no response that breaks the document."""
+no server error and no response that breaks the document. Logout is left out (it would end the run's
+session), and so is the Google redirect (schemathesis follows it to Google, which is not reachable
+here; test_rest_http.py covers both)."""
 import os
 import subprocess
 import sys
@@ -15,7 +17,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack):
          "-H", f"Host: {stack.host()}", "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
          "--max-examples", os.environ.get("CAREERAI_FUZZ_EXAMPLES", "25"), "--workers", "2",
-         "--exclude-path", "/v1/auth/logout", "--request-timeout", "20"],
+         "--exclude-path", "/v1/auth/logout", "--exclude-path", "/v1/auth/google", "--request-timeout", "20"],
         capture_output=True, text=True, timeout=900)
     report.write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

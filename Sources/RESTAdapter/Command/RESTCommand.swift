@@ -1,7 +1,7 @@
-import HummingbirdCore
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import Settings
@@ -10,7 +10,9 @@ import Settings
 public struct RESTCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "careerai-rest",
-        abstract: "The HTTP/JSON adapter for browsers (configured by CAREERAI_REST_ADDR, CAREERAI_RPC_TARGET, CAREERAI_BASE_DOMAIN).")
+        abstract:
+            "The HTTP/JSON adapter for browsers (configured by CAREERAI_REST_ADDR, CAREERAI_RPC_TARGET, CAREERAI_BASE_DOMAIN)."
+    )
 
     public init() {}
 
@@ -30,25 +32,34 @@ public struct RESTCommand: AsyncParsableCommand {
         let shutdown = ShutdownSignal()
         let gateway = RPCGateway(configuration: configuration)
         let services = RESTServices(
-            gateway: gateway, tokens: SignedTokens(key: configuration.secret), configuration: configuration, shutdown: shutdown)
+            gateway: gateway, tokens: SignedTokens(key: configuration.secret), configuration: configuration,
+            shutdown: shutdown)
         let box = DocumentBox()
         let routes =
             SiteRoutes.routes(openAPI: { box.bytes }, pages: pages) + AuthRoutes.routes() + AccountRoutes.routes()
             + RunRoutes.routes() + ToolRoutes.routes()
         box.bytes = OpenAPIDocument.make(routes)
         let responder = RESTResponder(
-            table: RouteTable(routes: routes), services: services, tenants: HostTenant(baseDomain: configuration.baseDomain),
+            table: RouteTable(routes: routes), services: services,
+            tenants: HostTenant(baseDomain: configuration.baseDomain),
             logger: logger)
         let application = Application(
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(
                 address: .hostname(configuration.address.host, port: configuration.address.port),
-                serverName: nil, availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
+                serverName: nil, availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)
+            ),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.address.port
-                logger.notice("careerai-rest listening", metadata: ["addr": "\(configuration.address.host):\(port)", "rpc_target": "\(configuration.rpcTarget.host):\(configuration.rpcTarget.port)"])
-                FileHandle.standardOutput.write(Data("careerai-rest: listening on \(configuration.address.host):\(port)\n".utf8))
+                logger.notice(
+                    "careerai-rest listening",
+                    metadata: [
+                        "addr": "\(configuration.address.host):\(port)",
+                        "rpc_target": "\(configuration.rpcTarget.host):\(configuration.rpcTarget.port)",
+                    ])
+                FileHandle.standardOutput.write(
+                    Data("careerai-rest: listening on \(configuration.address.host):\(port)\n".utf8))
             },
             logger: logger)
         let group = ServiceGroup(

@@ -30,7 +30,8 @@ public struct RESTConfiguration: Sendable {
         let rest = settings.scoped(to: "careerai.rest")
         let addressText = rest.string("addr") ?? "127.0.0.1:8080"
         guard let address = HostPort.parse(addressText, allowPortZero: true) else {
-            throw ConfigurationError(rest.variableName("addr"), "'\(addressText)' is not host:port (e.g. 127.0.0.1:8080)")
+            throw ConfigurationError(
+                rest.variableName("addr"), "'\(addressText)' is not host:port (e.g. 127.0.0.1:8080)")
         }
         self.address = address
         let targetText = settings.scoped(to: "careerai.rpc").string("target") ?? "127.0.0.1:7420"
@@ -42,38 +43,45 @@ public struct RESTConfiguration: Sendable {
         rpcTarget = target
         let domain = (app.string("baseDomain") ?? "localhost").lowercased()
         guard Self.isHostName(domain) else {
-            throw ConfigurationError(app.variableName("baseDomain"), "'\(domain)' is not a DNS name (e.g. careerai.app)")
+            throw ConfigurationError(
+                app.variableName("baseDomain"), "'\(domain)' is not a DNS name (e.g. careerai.app)")
         }
         baseDomain = domain
         rpcConnections = try rest.integer("rpcConnections", default: 4, in: 1...64)
         maxBodyBytes = try rest.integer("maxBodyBytes", default: 256 * 1024, in: 1024...Self.maxBodyLimitBytes)
         defaultDeadlineMs = try rest.integer("deadlineMs", default: 30_000, in: 100...300_000)
         maxConnections = try rest.integer("maxConnections", default: 4096, in: 1...65_536)
-        keepAliveInterval = try rest.duration("keepAliveS", .seconds, default: .seconds(15), in: .seconds(1)...Duration.seconds(300))
+        keepAliveInterval = try rest.duration(
+            "keepAliveS", .seconds, default: .seconds(15), in: .seconds(1)...Duration.seconds(300))
         var origins = Set<String>()
         for entry in (app.string("corsOrigins") ?? "").split(separator: ",") {
             let origin = entry.trimmingCharacters(in: .whitespaces)
             guard origin.hasPrefix("http://") || origin.hasPrefix("https://"), !origin.dropFirst(8).contains("/") else {
-                throw ConfigurationError(app.variableName("corsOrigins"), "'\(origin)' is not an origin (https://host[:port])")
+                throw ConfigurationError(
+                    app.variableName("corsOrigins"), "'\(origin)' is not an origin (https://host[:port])")
             }
             origins.insert(origin.lowercased())
         }
         corsOrigins = origins
         if let text = rest.string("secret", isSecret: true) {
             guard text.utf8.count >= 32, text.utf8.count <= 256 else {
-                throw ConfigurationError(rest.variableName("secret"), "must be 32 to 256 characters (e.g. openssl rand -hex 32)")
+                throw ConfigurationError(
+                    rest.variableName("secret"), "must be 32 to 256 characters (e.g. openssl rand -hex 32)")
             }
             secret = SymmetricKey(data: Array(text.utf8))
         } else {
             let production = (app.string("env") ?? "development") == "production"
             if production {
-                throw ConfigurationError(rest.variableName("secret"), "must be set in production (CSRF tokens must outlive a restart)")
+                throw ConfigurationError(
+                    rest.variableName("secret"), "must be set in production (CSRF tokens must outlive a restart)")
             }
             secret = SymmetricKey(size: .bits256)
         }
         logLevel = (app.string("logLevel") ?? "info").lowercased()
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw ConfigurationError(app.variableName("logLevel"), "'\(logLevel)' is not trace, debug, info, notice, warning, error or critical")
+            throw ConfigurationError(
+                app.variableName("logLevel"),
+                "'\(logLevel)' is not trace, debug, info, notice, warning, error or critical")
         }
     }
 

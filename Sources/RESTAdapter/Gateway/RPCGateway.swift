@@ -10,7 +10,8 @@ final class RPCGateway: Sendable {
     private let next = Atomic<Int>(0)
 
     init(configuration: RESTConfiguration) {
-        var clientConfiguration = ClientConfiguration(host: configuration.rpcTarget.host, port: configuration.rpcTarget.port)
+        var clientConfiguration = ClientConfiguration(
+            host: configuration.rpcTarget.host, port: configuration.rpcTarget.port)
         clientConfiguration.defaultUnaryTimeoutMs = configuration.defaultDeadlineMs
         clients = (0..<configuration.rpcConnections).map { _ in CareerAIClient(configuration: clientConfiguration) }
     }
@@ -39,7 +40,8 @@ final class RPCGateway: Sendable {
             let bytes = try ProtoJSON.protobufBytes(from: json, descriptor: Message.wireSchema.descriptor)
             return try Message(wireBytes: bytes)
         } catch let error as ProtoJSONError {
-            throw RESTError.malformed("the body does not fit \(Message.wireSchema.protoName): \(error)", field: error.field)
+            throw RESTError.malformed(
+                "the body does not fit \(Message.wireSchema.protoName): \(error)", field: error.field)
         } catch {
             throw RESTError.malformed("the body does not fit \(Message.wireSchema.protoName): \(error)")
         }
@@ -47,9 +49,13 @@ final class RPCGateway: Sendable {
 
     static func json<Message: WireMessage>(_ message: Message) throws(RESTError) -> JSONValue {
         do {
-            return try ProtoJSON.json(fromProtobuf: try message.wireEncoded(), descriptor: Message.wireSchema.descriptor)
+            return try ProtoJSON.json(
+                fromProtobuf: try message.wireEncoded(), descriptor: Message.wireSchema.descriptor)
         } catch {
-            throw RESTError(RPCError(.internal, "the server's answer could not be written as JSON: \(error)", reason: .malformedResponse))
+            throw RESTError(
+                RPCError(
+                    .internal, "the server's answer could not be written as JSON: \(error)", reason: .malformedResponse)
+            )
         }
     }
 

@@ -14,13 +14,15 @@ enum StreamRelay {
         _ method: MethodDescriptor<Request, Response>, _ request: Request, gateway: RPCGateway,
         metadata: [String: String], timeoutMs: UInt32?
     ) async throws(RESTError) -> (First<Response>, AsyncThrowingStream<Response, any Error>) {
-        let (rest, continuation) = AsyncThrowingStream<Response, any Error>.makeStream(bufferingPolicy: .bufferingNewest(64))
+        let (rest, continuation) = AsyncThrowingStream<Response, any Error>.makeStream(
+            bufferingPolicy: .bufferingNewest(64))
         let client = gateway.client
         let first: Result<First<Response>, RESTError> = await withCheckedContinuation { firstContinuation in
             let task = Task {
                 var pendingFirst: CheckedContinuation<Result<First<Response>, RESTError>, Never>? = firstContinuation
                 do {
-                    let stream = try await client.serverStreaming(method, request, metadata: metadata, timeoutMs: timeoutMs)
+                    let stream = try await client.serverStreaming(
+                        method, request, metadata: metadata, timeoutMs: timeoutMs)
                     for try await message in stream {
                         if let waiting = pendingFirst {
                             pendingFirst = nil

@@ -1,5 +1,4 @@
 import HTTPTypes
-import HTTPTypes
 import RPCCore
 
 /// gRPC status → HTTP status, as grpc-gateway maps them, with one exception of this API:

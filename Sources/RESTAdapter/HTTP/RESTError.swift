@@ -13,7 +13,9 @@ struct RESTError: Error {
     init(_ rpc: RPCError, status: HTTPResponse.Status? = nil) {
         self.rpc = rpc
         self.status = status ?? HTTPStatusMapping.httpStatus(for: rpc)
-        if self.status == .tooManyRequests, let seconds = rpc.details["retry_after_s"], let value = Int(seconds), value > 0 {
+        if self.status == .tooManyRequests, let seconds = rpc.details["retry_after_s"], let value = Int(seconds),
+            value > 0
+        {
             headers[.retryAfter] = String(value)
         }
     }
@@ -30,7 +32,8 @@ struct RESTError: Error {
 
     static func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> RESTError {
         var error = RESTError(
-            RPCError(.unimplemented, "this path answers \(allowed.map(\.rawValue).joined(separator: ", ")) only",
+            RPCError(
+                .unimplemented, "this path answers \(allowed.map(\.rawValue).joined(separator: ", ")) only",
                 reason: .methodNotAllowed),
             status: .methodNotAllowed)
         error.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
@@ -58,6 +61,7 @@ struct RESTError: Error {
     func response() -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(body))))
+        return Response(
+            status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(body))))
     }
 }

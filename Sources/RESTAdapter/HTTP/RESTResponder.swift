@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 import JSONTranscoding
 import Logging
@@ -29,12 +29,14 @@ struct RESTResponder: HTTPResponder {
         do {
             let (route, parameters) = try match(request)
             routeName = route.template
-            response = try await handle(request, route: route, parameters: parameters, requestID: requestID, context: context)
+            response = try await handle(
+                request, route: route, parameters: parameters, requestID: requestID, context: context)
         } catch {
             response = error.response()
         }
         addHeaders(&response, request: request, requestID: requestID)
-        let elapsedMs = Double((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)
+        let elapsedMs =
+            Double((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)
             + Double((ContinuousClock.now - started).components.seconds * 1000)
         logger.info(
             "request",
@@ -63,9 +65,11 @@ struct RESTResponder: HTTPResponder {
         var tenant: String?
         if route.needsTenant {
             guard case .tenant(let sub) = tenants.resolve(host) else {
-                throw RESTError(RPCError(
-                    .notFound, "no university at this address: open https://<university>.\(services.configuration.baseDomain)/",
-                    reason: .unknownTenant))
+                throw RESTError(
+                    RPCError(
+                        .notFound,
+                        "no university at this address: open https://<university>.\(services.configuration.baseDomain)/",
+                        reason: .unknownTenant))
             }
             tenant = sub
         }
@@ -84,7 +88,8 @@ struct RESTResponder: HTTPResponder {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].utf8.count <= 512 else {
-                throw RESTError(RPCError(.unauthenticated, "Authorization must be 'Bearer <token>'", reason: .sessionInvalid))
+                throw RESTError(
+                    RPCError(.unauthenticated, "Authorization must be 'Bearer <token>'", reason: .sessionInvalid))
             }
             sessionToken = String(parts[1])
         } else if route.access == .session, let cookie = SessionCookies.value(SessionCookies.sessionName, in: request) {
@@ -127,7 +132,9 @@ struct RESTResponder: HTTPResponder {
     private func readBody(_ request: inout Request) async throws(RESTError) -> JSONValue {
         let limit = services.configuration.maxBodyBytes
         let tooLarge = RESTError(
-            RPCError(.invalidArgument, "the body is over \(limit) bytes", reason: .bodyTooLarge, details: ["limit_bytes": "\(limit)"]),
+            RPCError(
+                .invalidArgument, "the body is over \(limit) bytes", reason: .bodyTooLarge,
+                details: ["limit_bytes": "\(limit)"]),
             status: .contentTooLarge)
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
         let buffer: ByteBuffer
@@ -137,7 +144,8 @@ struct RESTResponder: HTTPResponder {
             throw tooLarge
         }
         guard buffer.readableBytes > 0 else { return .object([]) }
-        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+            .lowercased()
         guard type == "application/json" else {
             throw RESTError(
                 RPCError(.invalidArgument, "the body must be application/json", reason: .unsupportedMediaType),
@@ -154,7 +162,8 @@ struct RESTResponder: HTTPResponder {
     static func deadline(_ text: String?) throws(RESTError) -> UInt32? {
         guard let text else { return nil }
         guard text.count >= 2, text.count <= 9, let amount = UInt64(text.dropLast()), let unit = text.last else {
-            throw RESTError.malformed("Grpc-Timeout must be digits and a unit (H, M, S, m, u, n)", field: "Grpc-Timeout")
+            throw RESTError.malformed(
+                "Grpc-Timeout must be digits and a unit (H, M, S, m, u, n)", field: "Grpc-Timeout")
         }
         let ms: UInt64
         switch unit {

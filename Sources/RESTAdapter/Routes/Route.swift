@@ -1,6 +1,6 @@
-import JSONTranscoding
 import HTTPTypes
 import Hummingbird
+import JSONTranscoding
 import Wire
 
 /// Who may call a route: anyone, or a signed-in caller (by `Authorization: Bearer` or the session cookie).
@@ -16,7 +16,7 @@ enum RouteAnswer: Sendable {
     case eventStream
     case pdf
     case redirect
-    case html
+    case file(contentType: String)
 }
 
 /// How a route's request is described in the OpenAPI document.

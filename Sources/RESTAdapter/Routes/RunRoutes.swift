@@ -1,6 +1,6 @@
 import Client
-import HTTPTypes
 import Contract
+import HTTPTypes
 import Hummingbird
 import JSONTranscoding
 import NIOCore
@@ -11,11 +11,13 @@ enum RunRoutes {
         let run = RouteAnswer.message(protoName: "Run", schema: MessageSchema(RunMessage.self))
         return [
             Route(
-                .post, "/v1/runs/job-pack", access: .session, summary: "Start a Job Pack (charges credits; Idempotency-Key honoured)",
+                .post, "/v1/runs/job-pack", access: .session,
+                summary: "Start a Job Pack (charges credits; Idempotency-Key honoured)",
                 input: .body(MessageSchema(StartJobPackRequest.self)), answer: run
             ) { call throws(RESTError) in try await call.forward(Methods.RunService.startJobPack) },
             Route(
-                .post, "/v1/runs/skill-mapper", access: .session, summary: "Start a Skill Mapper run (charges credits; Idempotency-Key honoured)",
+                .post, "/v1/runs/skill-mapper", access: .session,
+                summary: "Start a Skill Mapper run (charges credits; Idempotency-Key honoured)",
                 input: .body(MessageSchema(StartSkillMapperRequest.self)), answer: run
             ) { call throws(RESTError) in try await call.forward(Methods.RunService.startSkillMapper) },
             Route(
@@ -26,14 +28,17 @@ enum RunRoutes {
                 try await call.forward(Methods.RunService.listRuns, json: call.queryJSON(["pageSize", "pageToken"]))
             },
             Route(.get, "/v1/runs/{id}", access: .session, summary: "One run", answer: run) { call throws(RESTError) in
-                try await call.forward(Methods.RunService.getRun, json: .object([("id", .string(call.parameters["id"]!))]))
+                try await call.forward(
+                    Methods.RunService.getRun, json: .object([("id", .string(call.parameters["id"]!))]))
             },
             Route(
                 .get, "/v1/runs/{id}/events", access: .session,
-                summary: "Server-Sent Events: a `run` event with the current state, one per status change, closed after the final state; `: keep-alive` every 15 s",
+                summary:
+                    "Server-Sent Events: a `run` event with the current state, one per status change, closed after the final state; `: keep-alive` every 15 s",
                 answer: .eventStream, handler: events),
             Route(
-                .get, "/v1/runs/{id}/pdf", access: .session, summary: "The Job Pack as a PDF (a succeeded Job Pack only)",
+                .get, "/v1/runs/{id}/pdf", access: .session,
+                summary: "The Job Pack as a PDF (a succeeded Job Pack only)",
                 answer: .pdf, handler: pdf),
         ]
     }
@@ -63,7 +68,10 @@ enum RunRoutes {
                     } catch {
                         // The watch broke off (server gone, deadline): say so, then end the stream.
                         let rpc = RESTError(CareerAIClient.rpcError(error))
-                        sink.yield(ByteBuffer(bytes: Array("event: error\ndata: ".utf8) + JSONWriter.encode(rpc.body) + Array("\n\n".utf8)))
+                        sink.yield(
+                            ByteBuffer(
+                                bytes: Array("event: error\ndata: ".utf8) + JSONWriter.encode(rpc.body)
+                                    + Array("\n\n".utf8)))
                     }
                     sink.finish()
                 }
@@ -95,7 +103,10 @@ enum RunRoutes {
             timeoutMs: call.timeoutMs)
         var headers = HTTPFields()
         headers[.contentType] = "application/pdf"
-        let safeID = String(id.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains(Character($0)) || $0 == "-") }.prefix(64).map(Character.init))
+        let safeID = String(
+            id.unicodeScalars.filter {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains(Character($0)) || $0 == "-")
+            }.prefix(64).map(Character.init))
         headers[.contentDisposition] = "attachment; filename=\"job-pack-\(safeID).pdf\""
         let body = ResponseBody { writer in
             if case .message(let chunk) = first { try await writer.write(ByteBuffer(bytes: chunk.data)) }

@@ -22,7 +22,10 @@ enum SiteRoutes {
         ]
         for (path, file) in pages.routes {
             routes.append(
-                Route(.get, path, access: .open, summary: "A page of the web app", answer: .html) { _ throws(RESTError) in
+                Route(
+                    .get, path, access: .open, summary: "A file of the web app",
+                    answer: .file(contentType: String(pages.files[file]!.contentType.split(separator: ";")[0]))
+                ) { _ throws(RESTError) in
                     pages.response(file)
                 })
         }
@@ -44,7 +47,10 @@ struct PageFiles: Sendable {
 
     static func load() throws -> PageFiles {
         var files: [String: File] = [:]
-        let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"]
+        let types = [
+            "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8",
+            "css": "text/css; charset=utf-8",
+        ]
         for name in ["index.html", "app.js", "app.css"] {
             guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Public") else {
                 throw PageFilesMissing(name: name)
