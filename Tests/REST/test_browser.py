@@ -45,16 +45,8 @@ def button(driver, text):
 
 def test_sign_in_run_a_job_pack_and_download_the_pdf(stack, browser):
     wait = WebDriverWait(browser, 60)
-    email = "browser@demo.edu"
-    browser.get(f"http://demo.localhost:{stack.port}/")
-    wait.until(EC.visibility_of_element_located((By.ID, "email")))
-    label(browser, "Email").send_keys(email)
-    started = time.time() - 1
-    button(browser, "Send code").click()
-    wait.until(EC.visibility_of_element_located((By.ID, "code")))
-    label(browser, "Code").send_keys(stack.latest_code(email, after=started))
-    button(browser, "Sign in").click()
-    wait.until(lambda d: d.find_element(By.ID, "silver").text == "10")
+    sign_in(stack, browser, "browser@demo.edu")
+    assert browser.find_element(By.ID, "silver").text == "10"
     browser.save_screenshot(str(ARTIFACTS / "wallet.png"))
 
     browser.find_element(By.LINK_TEXT, "Job Pack").click()

@@ -15,7 +15,9 @@ enum StreamRelay {
         metadata: [String: String], timeoutMs: UInt32?
     ) async throws(RESTError) -> (First<Response>, AsyncThrowingStream<Response, any Error>) {
         let (rest, continuation) = AsyncThrowingStream<Response, any Error>.makeStream(
-            bufferingPolicy: .bufferingNewest(64))
+            bufferingPolicy: .unbounded)
+        // Unbounded on purpose: dropping a message would corrupt a PDF or lose a run's state change, and
+        // both streams are bounded at their source (the server's PDF size limit; a run's few states).
         let client = gateway.client
         let first: Result<First<Response>, RESTError> = await withCheckedContinuation { firstContinuation in
             let task = Task {

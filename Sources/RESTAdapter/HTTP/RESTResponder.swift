@@ -35,9 +35,8 @@ struct RESTResponder: HTTPResponder {
             response = error.response()
         }
         addHeaders(&response, request: request, requestID: requestID)
-        let elapsedMs =
-            Double((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)
-            + Double((ContinuousClock.now - started).components.seconds * 1000)
+        let elapsed = (ContinuousClock.now - started).components
+        let elapsedMs = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
         logger.info(
             "request",
             metadata: [

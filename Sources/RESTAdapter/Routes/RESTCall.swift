@@ -23,7 +23,7 @@ struct RESTCall: Sendable {
 
     func query(_ name: String) -> String? { request.uri.queryParameters[name[...]].map(String.init) }
 
-    /// The body's members, or the named query parameters for a GET.
+    /// The named query parameters as a request body: how a GET passes its message's fields.
     func queryJSON(_ names: [String]) -> JSONValue {
         .object(names.compactMap { name in query(name).map { (name, JSONValue.string($0)) } })
     }

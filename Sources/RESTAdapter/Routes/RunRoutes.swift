@@ -57,7 +57,7 @@ enum RunRoutes {
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         let body = ResponseBody { writer in
-            let (events, sink) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(128))
+            let (events, sink) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .unbounded)  // a run has few states; keep-alives one per interval
             let shutdownID = shutdown.register { sink.finish() }
             defer { shutdown.unregister(shutdownID) }
             if case .message(let run) = first { sink.yield(try event(run)) }
