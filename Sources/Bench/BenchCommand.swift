@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "careerai-bench",
         abstract: "CareerAI benchmarks; each prints one JSON line per case. Build with -c release.",
-        subcommands: [RPCBench.self, DBBench.self, RunsBench.self, PDFBench.self, FaultsBench.self]
+        subcommands: [RPCBench.self, RESTBench.self, DBBench.self, RunsBench.self, PDFBench.self, FaultsBench.self]
     )
 }
 

@@ -18,7 +18,7 @@ struct LoadGenerator {
     func measure(
         connections: Int, inFlight: Int, labels: [String: Any], signedIn token: String? = nil, users: [String] = []
     ) async throws {
-        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+        let loops = Self.loops
         let clients = try (0..<connections).map { index in
             var configuration = try ClientConfiguration(target: target)
             if let token = users.isEmpty ? token : users[index % users.count] {
@@ -27,15 +27,30 @@ struct LoadGenerator {
             }
             return CareerAIClient(configuration: configuration, group: loops[index % loops.count])
         }
+        try await Self.measure(
+            clients: clients, inFlight: inFlight, seconds: seconds, labels: labels, call: call,
+            close: { await $0.close() })
+    }
+
+    static var loops: [any EventLoop] { Array(MultiThreadedEventLoopGroup.singleton.makeIterator()) }
+
+    /// Any kind of client: client i must live on `loops[i % loops.count]`. Calls each client once
+    /// untimed (connects, warms caches), warms up for a quarter of `seconds`, then measures.
+    static func measure<Client: Sendable>(
+        clients: [Client], inFlight: Int, seconds: Double, labels: [String: Any],
+        call: @escaping @Sendable (Client) async throws -> Void, close: (Client) async -> Void
+    ) async throws {
+        precondition(!clients.isEmpty && inFlight > 0)
         for client in clients { try await call(client) }  // connect (and warm caches) before timing
 
-        _ = await load(clients: clients, loops: loops, inFlight: inFlight, duration: .seconds(seconds / 4))  // warm-up
+        _ = await load(clients: clients, inFlight: inFlight, duration: .seconds(seconds / 4), call: call)  // warm-up
         let started = ContinuousClock.now
         let (latencies, errors) = await load(
-            clients: clients, loops: loops, inFlight: inFlight, duration: .seconds(seconds))
+            clients: clients, inFlight: inFlight, duration: .seconds(seconds), call: call)
         let elapsed = ContinuousClock.now - started
-        for client in clients { await client.close() }
+        for client in clients { await close(client) }
 
+        let connections = clients.count
         let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let summary = LatencyRecorder.summary(latencies)
         var line: [String: Any] = [
@@ -52,11 +67,11 @@ struct LoadGenerator {
     }
 
     /// `inFlight` tasks per client, each calling back to back until `duration` passes.
-    private func load(clients: [CareerAIClient], loops: [any EventLoop], inFlight: Int, duration: Duration) async -> (
-        [[Int64]], Int
-    ) {
+    private static func load<Client: Sendable>(
+        clients: [Client], inFlight: Int, duration: Duration, call: @escaping @Sendable (Client) async throws -> Void
+    ) async -> ([[Int64]], Int) {
         let end = ContinuousClock.now + duration
-        let call = self.call
+        let loops = Self.loops
         return await withTaskGroup(of: ([Int64], Int).self) { group in
             for (index, client) in clients.enumerated() {
                 let executor = EventLoopTaskExecutor(loops[index % loops.count])
@@ -88,8 +103,13 @@ struct LoadGenerator {
     }
 
     static func serverBinary(_ explicit: String?) -> String {
+        sibling("careerai-server", explicit)
+    }
+
+    /// `explicit`, else the executable `name` beside careerai-bench.
+    static func sibling(_ name: String, _ explicit: String?) -> String {
         explicit
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("careerai-server").path
+            .appendingPathComponent(name).path
     }
 }

@@ -163,9 +163,10 @@ struct RunsBench: AsyncParsableCommand {
         let binary: String
 
         /// The server logs at notice: no line per call, but the sign-in code the bench reads.
-        static func start(binary: String, databaseURL: String?, redisURL: String) async throws -> Setup {
+        /// `redisURL` nil: the in-process queue (for benches that start no run).
+        static func start(binary: String, databaseURL: String?, redisURL: String?) async throws -> Setup {
             var environment = [
-                "CAREERAI_LOG_LEVEL": "warning", "CAREERAI_REDIS_URL": redisURL,
+                "CAREERAI_LOG_LEVEL": "warning",
                 "CAREERAI_QUEUE": "bench_\(UUID().uuidString.prefix(8))", "MOCK": "1",
                 "CAREERAI_OTP_MAX_PER_ADDRESS_PER_HOUR": "100000",
                 // The start cases leave their runs queued on a stream nobody reads; a later case's
@@ -174,6 +175,7 @@ struct RunsBench: AsyncParsableCommand {
                 "CAREERAI_REQUEUE_AFTER_S": "86400",
             ]
             if let databaseURL { environment["CAREERAI_DATABASE_URL"] = databaseURL }
+            if let redisURL { environment["CAREERAI_REDIS_URL"] = redisURL }
             // Codes are logged at notice; the bench reads its own from the log.
             var serverEnvironment = environment
             serverEnvironment["CAREERAI_LOG_LEVEL"] = "notice"

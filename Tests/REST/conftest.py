@@ -28,7 +28,7 @@ def wait_for(predicate, what, timeout_s=30):
 class Stack:
     """The server, the adapter and the mail sink of one test module."""
 
-    def __init__(self, work):
+    def __init__(self, work, server_env=None):
         self.work = work
         self.processes = []
         self.maildir = work / "mail"
@@ -44,17 +44,21 @@ class Stack:
             "GOOGLE_CLIENT_ID": "rest-tests.apps.googleusercontent.com", "GOOGLE_CLIENT_SECRET": "rest-tests-secret",
             "CAREERAI_GOOGLE_AUTH_URL": "http://127.0.0.1:9/o/oauth2/v2/auth",
             "CAREERAI_GOOGLE_TOKEN_URL": "http://127.0.0.1:9/token", "CAREERAI_GOOGLE_JWKS_URL": "http://127.0.0.1:9/jwks",
+            **(server_env or {}),
         })
         self.rpc = wait_for(lambda: address_file.exists() and address_file.read_text().endswith("\n") and address_file.read_text().strip(), "careerai-server")
         self.rest_log = work / "rest.log"
-        rest = self.spawn("rest", [f"{BIN}/careerai-rest"], {
-            "CAREERAI_REST_ADDR": "127.0.0.1:0", "CAREERAI_RPC_TARGET": self.rpc, "CAREERAI_BASE_DOMAIN": "localhost",
-            "CAREERAI_REST_KEEP_ALIVE_S": "1",
-        })
-        line = wait_for(lambda: re.search(rb"listening on 127\.0\.0\.1:(\d+)", (work / "rest.log").read_bytes()), "careerai-rest")
-        self.port = int(line.group(1))
-        self.rest = rest
+        self.rest, self.port = self.start_rest("rest", self.rpc)
         self.base = f"http://127.0.0.1:{self.port}"
+
+    def start_rest(self, name, rpc_target, extra_env=None):
+        """A careerai-rest calling `rpc_target`, logging to NAME.log; returns (process, port)."""
+        process = self.spawn(name, [f"{BIN}/careerai-rest"], {
+            "CAREERAI_REST_ADDR": "127.0.0.1:0", "CAREERAI_RPC_TARGET": rpc_target, "CAREERAI_BASE_DOMAIN": "localhost",
+            "CAREERAI_REST_KEEP_ALIVE_S": "1", **(extra_env or {}),
+        })
+        line = wait_for(lambda: re.search(rb"listening on 127\.0\.0\.1:(\d+)", (self.work / f"{name}.log").read_bytes()), name)
+        return process, int(line.group(1))
 
     def spawn(self, name, argv, extra_env):
         log = open(self.work / f"{name}.log", "wb")
@@ -99,9 +103,12 @@ class Stack:
             log.close()
 
 
+def make_stack(server_env=None):
+    return Stack(pathlib.Path(tempfile.mkdtemp(prefix="careerai-rest-")), server_env)
+
+
 @pytest.fixture(scope="module")
 def stack():
-    work = pathlib.Path(tempfile.mkdtemp(prefix="careerai-rest-"))
-    stack = Stack(work)
+    stack = make_stack()
     yield stack
     stack.stop()

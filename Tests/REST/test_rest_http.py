@@ -196,9 +196,7 @@ def test_error_mapping(stack):
     assert statuses[-1] == 402, statuses
     code, reason, metadata = error_reason(answer)
     assert (code, reason) == (8, "INSUFFICIENT_CREDITS") and int(metadata["required"]) > int(metadata["available"])
-    # 504: a deadline too short for the call
-    late = stack.request("GET", "/v1/runs?pageSize=5", headers=dict(auth, **{"Grpc-Timeout": "1n"}))
-    assert late.status_code in (200, 504)
+    # A deadline the adapter cannot read (504 for one that passes: test_rest_edges, through a stand-in)
     bad_timeout = stack.request("GET", "/v1/runs", headers=dict(auth, **{"Grpc-Timeout": "soon"}))
     assert bad_timeout.status_code == 400
 

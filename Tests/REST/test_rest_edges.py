@@ -1,0 +1,111 @@
+"""careerai-rest at its edges: every gRPC status a server can send, the Secure cookie off localhost,
+an admin's top-up, and SIGTERM with an event stream open."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from conftest import BIN, ROOT, make_stack, wait_for
+from test_rest_http import JOB, bearer, error_reason
+
+# grpc-gateway's table (the issue's), one row per code; 8 with INSUFFICIENT_CREDITS is 402.
+HTTP_FOR_CODE = {1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 11: 400,
+                 12: 501, 13: 500, 14: 503, 15: 500, 16: 401}
+
+
+def get(port, path, host, headers=None, **kwargs):
+    return requests.get(f"http://127.0.0.1:{port}{path}", headers=dict({"Host": host}, **(headers or {})),
+                        timeout=30, allow_redirects=False, **kwargs)
+
+
+def test_every_grpc_status_has_its_http_status(stack):
+    address = stack.work / "standin.address"
+    stack.spawn("standin", [sys.executable, str(ROOT / "Tests/StandIns/rpc_status_server.py"), str(address)], {})
+    target = wait_for(lambda: address.exists() and address.read_text().strip(), "the RPC stand-in")
+    _, port = stack.start_rest("rest-standin", target)
+    host = f"demo.localhost:{port}"
+    for code, status in HTTP_FOR_CODE.items():
+        answer = get(port, "/v1/wallet", host, {"Authorization": f"Bearer status-{code}"})
+        assert answer.status_code == status, (code, answer.status_code, answer.text)
+        assert error_reason(answer)[:2] == (code, "STAND_IN_STATUS"), answer.text
+        assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Request-Id"]
+    credits = get(port, "/v1/wallet", host, {"Authorization": "Bearer status-8-credits"})
+    assert credits.status_code == 402 and error_reason(credits)[:2] == (8, "INSUFFICIENT_CREDITS")
+    assert "Retry-After" not in credits.headers, "waiting does not bring credits"
+
+
+def test_session_cookie_is_secure_off_localhost(stack):
+    _, port = stack.start_rest("rest-public", stack.rpc, {
+        "CAREERAI_BASE_DOMAIN": "careerai.test", "CAREERAI_REST_SECRET": "s" * 48})
+    host = f"demo.careerai.test:{port}"
+    email = "secure@demo.edu"
+    started = time.time() - 1
+    sent = requests.post(f"http://127.0.0.1:{port}/v1/auth/otp", json={"email": email}, headers={"Host": host}, timeout=30)
+    assert sent.status_code == 200, sent.text
+    code = stack.latest_code(email, after=started)
+    verified = requests.post(f"http://127.0.0.1:{port}/v1/auth/otp/verify", json={"email": email, "code": code},
+                             headers={"Host": host}, timeout=30)
+    assert verified.status_code == 200, verified.text
+    parts = [p.strip() for p in verified.headers["Set-Cookie"].split(";")]
+    assert "Secure" in parts and "HttpOnly" in parts and "SameSite=Lax" in parts
+    assert not any(p.lower().startswith("domain=") for p in parts)
+    # The tenant still comes from the Host under the new base domain, and only from it.
+    assert get(port, "/v1/university", host).json()["subdomain"] == "demo"
+    assert get(port, "/v1/university", f"demo.localhost:{port}").status_code == 404
+
+
+def test_admin_tops_up_a_student(stack):
+    student = bearer(stack, "topped@demo.edu")
+    student_id = stack.request("GET", "/v1/me", headers=student).json()["id"]
+    admin = bearer(stack, "dean@demo.edu")
+    refused = stack.request("POST", "/v1/admin/top-ups", headers=admin,
+                            json={"userId": student_id, "currency": "silver", "amount": 5, "reason": "prize"})
+    assert refused.status_code == 403, "not an admin yet"
+    promoted = subprocess.run(
+        [f"{BIN}/careerai-server", "user", "promote", "--email", "dean@demo.edu", "--role", "university_admin"],
+        env=dict(os.environ, CAREERAI_DATABASE_URL=f"sqlite:{stack.work / 'careerai.db'}"),
+        capture_output=True, timeout=60)
+    assert promoted.returncode == 0, promoted.stderr
+    time.sleep(1.2)  # the server caches a session and its role for CAREERAI_SESSION_CACHE_MS (1 s)
+    before = stack.request("GET", "/v1/wallet", headers=student).json()["silver"]
+    key = {"Idempotency-Key": "top-up-topped-1"}
+    body = {"userId": student_id, "currency": "silver", "amount": 5, "reason": "hackathon prize"}
+    first = stack.request("POST", "/v1/admin/top-ups", headers=dict(admin, **key), json=body)
+    assert first.status_code == 200, first.text
+    again = stack.request("POST", "/v1/admin/top-ups", headers=dict(admin, **key), json=body)
+    assert again.status_code == 200 and again.json() == first.json(), "a retried top-up is answered, not repeated"
+    assert stack.request("GET", "/v1/wallet", headers=student).json()["silver"] == before + 5
+    ledger = stack.request("GET", "/v1/wallet/transactions?pageSize=10", headers=student).json()["transactions"]
+    assert any(row["amount"] == 5 and row["currency"] == "silver" and "top" in row["type"] for row in ledger), ledger
+    negative = stack.request("POST", "/v1/admin/top-ups", headers=admin, json=dict(body, amount=-5))
+    assert negative.status_code == 400 and error_reason(negative)[0] == 3
+
+
+def test_sigterm_ends_open_event_streams_and_exits_0():
+    # Runs take 8 s here, so the stream is still open when the adapter is told to stop.
+    stack = make_stack({"CAREERAI_MOCK_DELAY_MS": "8000"})
+    try:
+        auth = bearer(stack, "sigterm@demo.edu")
+        run = stack.request("POST", "/v1/runs/job-pack", headers=auth, json=JOB).json()
+        events = []
+        with stack.request("GET", f"/v1/runs/{run['id']}/events", headers=auth, stream=True) as stream:
+            assert stream.status_code == 200
+            lines = stream.iter_lines(decode_unicode=True)
+            for line in lines:
+                if line.startswith("data: "):
+                    events.append(json.loads(line[6:]))
+                    break
+            assert events and events[0]["status"] in ("queued", "running")
+            stopped_at = time.monotonic()
+            stack.rest.send_signal(signal.SIGTERM)
+            rest = list(lines)  # ends when the adapter closes the stream; a hang is a read timeout
+            assert time.monotonic() - stopped_at < 10, "the stream ended promptly"
+            assert all(not line.startswith("data: ") or json.loads(line[6:])["status"] in ("queued", "running")
+                       for line in rest)
+        assert stack.rest.wait(timeout=20) == 0, "careerai-rest drains and exits 0"
+    finally:
+        stack.stop()
