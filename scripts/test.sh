@@ -44,7 +44,7 @@ echo "test: interoperability (Python's official protobuf runtime against careera
 
 echo "test: careerai-rest over HTTP, in headless Chromium, and under schemathesis" >&2
 rest_venv="$root/.build/rest-venv"
-if ! "$rest_venv/bin/python" -c "import aiosmtpd, pytest, requests, selenium, schemathesis" 2>/dev/null; then
+if ! "$rest_venv/bin/python" -c "import aiosmtpd, cryptography, pytest, requests, selenium, schemathesis" 2>/dev/null; then
   python3 -m venv "$rest_venv"
   "$rest_venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/REST/requirements.txt
 fi

@@ -13,6 +13,8 @@ import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CAREERAI_BIN_DIR") or str(ROOT / ".build" / "debug")
+GOOGLE_CLIENT_ID = "rest-tests.apps.googleusercontent.com"
+GOOGLE_CLIENT_SECRET = "rest-tests-secret"
 
 
 def wait_for(predicate, what, timeout_s=30):
@@ -36,14 +38,20 @@ class Stack:
         port_file = work / "smtp.port"
         self.spawn("smtp", [sys.executable, str(ROOT / "Tests/StandIns/smtp_sink.py"), str(self.maildir), str(port_file)], {})
         smtp_port = int(wait_for(lambda: port_file.exists() and port_file.read_text().endswith("\n") and port_file.read_text(), "SMTP sink").strip())
+        google_port_file = work / "google.port"
+        self.spawn("google", [sys.executable, str(ROOT / "Tests/StandIns/google_stand_in.py"), str(google_port_file),
+                              GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET], {})
+        self.google = "http://127.0.0.1:" + wait_for(
+            lambda: google_port_file.exists() and google_port_file.read_text().endswith("\n") and google_port_file.read_text(),
+            "Google stand-in").strip()
         address_file = work / "rpc.address"
         self.spawn("server", [f"{BIN}/careerai-server", "serve", "--address-file", str(address_file)], {
             "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": f"sqlite:{work / 'careerai.db'}",
             "CAREERAI_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "CAREERAI_MAIL_FROM": "codes@careerai.test",
             "CAREERAI_TRUSTED_PROXIES": "127.0.0.1",
-            "GOOGLE_CLIENT_ID": "rest-tests.apps.googleusercontent.com", "GOOGLE_CLIENT_SECRET": "rest-tests-secret",
-            "CAREERAI_GOOGLE_AUTH_URL": "http://127.0.0.1:9/o/oauth2/v2/auth",
-            "CAREERAI_GOOGLE_TOKEN_URL": "http://127.0.0.1:9/token", "CAREERAI_GOOGLE_JWKS_URL": "http://127.0.0.1:9/jwks",
+            "GOOGLE_CLIENT_ID": GOOGLE_CLIENT_ID, "GOOGLE_CLIENT_SECRET": GOOGLE_CLIENT_SECRET,
+            "CAREERAI_GOOGLE_AUTH_URL": f"{self.google}/o/oauth2/v2/auth",
+            "CAREERAI_GOOGLE_TOKEN_URL": f"{self.google}/token", "CAREERAI_GOOGLE_JWKS_URL": f"{self.google}/certs",
             **(server_env or {}),
         })
         self.rpc = wait_for(lambda: address_file.exists() and address_file.read_text().endswith("\n") and address_file.read_text().strip(), "careerai-server")

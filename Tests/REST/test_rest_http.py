@@ -1,6 +1,7 @@
 """careerai-rest over real HTTP, in front of a real careerai-server: routes, errors, sessions, streams."""
 import json
 import time
+import urllib.parse
 import uuid
 
 import requests
@@ -201,27 +202,64 @@ def test_error_mapping(stack):
     assert bad_timeout.status_code == 400
 
 
-def test_google_sign_in_keeps_state_in_a_signed_cookie(stack):
+def google_start(stack):
+    """GET /v1/auth/google: (Location, the state cookie's value, the state)."""
     start = stack.request("GET", "/v1/auth/google")
     assert start.status_code == 302, start.text
-    location = start.headers["Location"]
-    assert location.startswith("http://127.0.0.1:9/o/oauth2/v2/auth")
-    assert "redirect_uri=http://demo.localhost" in location or "redirect_uri=http%3A%2F%2Fdemo.localhost" in location
     cookie = start.headers["Set-Cookie"]
     assert cookie.startswith("careerai_google_state=") and "HttpOnly" in cookie and "Path=/v1/auth/google" in cookie
     value = cookie.split(";")[0].split("=", 1)[1]
-    state = value.split(".")[0]
-    assert f"state={state}" in location
+    return start.headers["Location"], value, value.split(".")[0]
+
+
+def test_google_sign_in_keeps_state_in_a_signed_cookie(stack):
+    location, value, state = google_start(stack)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    assert location.startswith(stack.google + "/o/oauth2/v2/auth?")
+    assert query["redirect_uri"] == [f"http://demo.localhost:{stack.port}/v1/auth/google/callback"]
+    assert query["state"] == [state] and query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) == 43, "PKCE: an S256 challenge of the verifier the cookie keeps"
     no_cookie = stack.request("GET", f"/v1/auth/google/callback?code=abc&state={state}")
     assert no_cookie.status_code == 400 and error_reason(no_cookie)[1] == "OAUTH_STATE_MISMATCH"
     jar = {"Cookie": f"careerai_google_state={value}"}
     different = stack.request("GET", "/v1/auth/google/callback?code=abc&state=other", headers=jar)
     assert different.status_code == 400 and error_reason(different)[1] == "OAUTH_STATE_MISMATCH"
+    no_state = stack.request("GET", "/v1/auth/google/callback?code=abc", headers=jar)
+    assert no_state.status_code == 400 and error_reason(no_state)[1] == "OAUTH_STATE_MISMATCH"
     forged = stack.request("GET", f"/v1/auth/google/callback?code=abc&state={state}", headers={"Cookie": f"careerai_google_state={value[:-2]}xx"})
     assert forged.status_code == 400
-    # The right state reaches Google's token endpoint, which is unreachable here: 503, not a sign-in.
-    right = stack.request("GET", f"/v1/auth/google/callback?code=abc&state={state}", headers=jar)
-    assert right.status_code == 503 and error_reason(right)[:2] == (14, "GOOGLE_UNAVAILABLE")
+    # The right state with a code Google never issued: Google refuses it, and so do we.
+    unknown = stack.request("GET", f"/v1/auth/google/callback?code=abc&state={state}", headers=jar)
+    assert unknown.status_code == 401 and error_reason(unknown)[:2] == (16, "GOOGLE_CODE_REJECTED")
+
+
+def test_google_sign_in_end_to_end_with_pkce(stack):
+    location, value, state = google_start(stack)
+    # The browser at Google's consent screen; the stand-in signs in the hinted account and redirects back.
+    consent = requests.get(location + "&login_hint=ada%40demo.edu", timeout=30, allow_redirects=False)
+    assert consent.status_code == 302, consent.text
+    back = urllib.parse.urlsplit(consent.headers["Location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"http://demo.localhost:{stack.port}/v1/auth/google/callback"
+    jar = {"Cookie": f"careerai_google_state={value}"}
+    signed_in = stack.request("GET", f"{back.path}?{back.query}", headers=jar)
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/#/wallet", signed_in.text
+    cookies = signed_in.headers["Set-Cookie"]
+    assert "careerai_google_state=;" in cookies and "careerai_session=" in cookies
+    session = cookies.split("careerai_session=")[1].split(";")[0]
+    me = stack.request("GET", "/v1/me", headers={"Cookie": f"careerai_session={session}"})
+    assert me.status_code == 200 and me.json()["email"] == "ada@demo.edu" and me.json()["googleId"] == "g-ada@demo.edu"
+    # A code works once, and only with the verifier of its own sign-in: replaying the callback fails.
+    replay = stack.request("GET", f"{back.path}?{back.query}", headers=jar)
+    assert replay.status_code == 401 and error_reason(replay)[1] == "GOOGLE_CODE_REJECTED"
+    # Another sign-in's cookie (another verifier) with this one's code and state is refused too.
+    location2, value2, state2 = google_start(stack)
+    consent2 = requests.get(location2 + "&login_hint=ada%40demo.edu", timeout=30, allow_redirects=False)
+    query2 = urllib.parse.urlsplit(consent2.headers["Location"]).query
+    code2 = urllib.parse.parse_qs(query2)["code"][0]
+    _, value3, state3 = google_start(stack)
+    swapped = stack.request("GET", f"/v1/auth/google/callback?code={urllib.parse.quote(code2)}&state={state3}",
+                            headers={"Cookie": f"careerai_google_state={value3}"})
+    assert swapped.status_code == 401 and error_reason(swapped)[1] == "GOOGLE_CODE_REJECTED", "PKCE binds the code"
 
 
 def test_openapi_document_describes_every_route(stack):

@@ -39,7 +39,7 @@ public final class GoogleStandIn: Sendable {
 
     private struct State: Sendable {
         var keys: [SigningKey]
-        var codes: [String: (claims: Claims, redirectURI: String)] = [:]
+        var codes: [String: (claims: Claims, redirectURI: String, codeChallenge: String?)] = [:]
         var jwksFetches = 0
         var rotations = 0
         var cacheMaxAgeSeconds = 3600
@@ -93,11 +93,18 @@ public final class GoogleStandIn: Sendable {
         try? await channel.close()
     }
 
-    /// An authorization code whose exchange yields an ID token with these claims.
-    public func issueCode(_ claims: Claims, redirectURI: String) -> String {
+    /// An authorization code whose exchange yields an ID token with these claims. `codeChallenge`:
+    /// the PKCE S256 challenge the authorization URL carried; the exchange must then send its verifier
+    /// (and, without one, must send none), as Google checks.
+    public func issueCode(_ claims: Claims, redirectURI: String, codeChallenge: String? = nil) -> String {
         let code = "4/" + UUID().uuidString
-        state.withLock { $0.codes[code] = (claims, redirectURI) }
+        state.withLock { $0.codes[code] = (claims, redirectURI, codeChallenge) }
         return code
+    }
+
+    /// BASE64URL(SHA-256(verifier)), RFC 7636's S256.
+    public static func pkceChallenge(verifier: String) -> String {
+        base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
     }
 
     /// Publishes a new signing key (new kid) and signs with it from now on; the old key is dropped.
@@ -142,7 +149,8 @@ public final class GoogleStandIn: Sendable {
             }
             guard form["grant_type"] == "authorization_code", let code = form["code"],
                 let issued = state.withLock({ $0.codes.removeValue(forKey: code) }),
-                issued.redirectURI == form["redirect_uri"]
+                issued.redirectURI == form["redirect_uri"],
+                issued.codeChallenge == form["code_verifier"].map(Self.pkceChallenge(verifier:))
             else {
                 return (.badRequest, [], #"{"error":"invalid_grant","error_description":"Bad Request"}"#)
             }

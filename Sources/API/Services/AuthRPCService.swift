@@ -34,7 +34,7 @@ public struct AuthRPCService: RPCService {
         }
         router.unary(Methods.AuthService.googleAuthUrl) { (request: GoogleAuthUrlRequest, context) in
             let authorization = try await auth.googleAuthorizationURL(
-                redirectURI: request.redirectURI, state: request.state,
+                redirectURI: request.redirectURI, state: request.state, codeChallenge: request.codeChallenge,
                 tenant: context.metadata[MetadataKey.tenant])
             var response = GoogleAuthUrlResponse()
             response.url = authorization.url
@@ -44,7 +44,7 @@ public struct AuthRPCService: RPCService {
         router.unary(Methods.AuthService.googleSignIn) { (request: GoogleSignInRequest, context) in
             Self.message(
                 try await auth.googleSignIn(
-                    code: request.code, redirectURI: request.redirectURI,
+                    code: request.code, redirectURI: request.redirectURI, codeVerifier: request.codeVerifier,
                     tenant: context.metadata[MetadataKey.tenant]))
         }
         router.unary(Methods.AuthService.getMe) { (_: GetMeRequest, context) in

@@ -21,19 +21,22 @@ public struct AuthClient: Sendable {
             timeoutMs: timeoutMs)
     }
 
-    public func googleAuthURL(redirectURI: String, state: String = "", timeoutMs: UInt32? = nil) async throws(RPCError)
-        -> GoogleAuthUrlResponse
-    {
+    /// `codeChallenge`: PKCE's S256 challenge of a verifier the caller keeps for `googleSignIn`.
+    public func googleAuthURL(
+        redirectURI: String, state: String = "", codeChallenge: String = "", timeoutMs: UInt32? = nil
+    ) async throws(RPCError) -> GoogleAuthUrlResponse {
         try await client.unary(
-            Methods.AuthService.googleAuthUrl, GoogleAuthUrlRequest(redirectURI: redirectURI, state: state),
+            Methods.AuthService.googleAuthUrl,
+            GoogleAuthUrlRequest(redirectURI: redirectURI, state: state, codeChallenge: codeChallenge),
             timeoutMs: timeoutMs)
     }
 
-    public func googleSignIn(code: String, redirectURI: String, timeoutMs: UInt32? = nil) async throws(RPCError)
-        -> SessionMessage
-    {
+    public func googleSignIn(
+        code: String, redirectURI: String, codeVerifier: String = "", timeoutMs: UInt32? = nil
+    ) async throws(RPCError) -> SessionMessage {
         try await client.unary(
-            Methods.AuthService.googleSignIn, GoogleSignInRequest(code: code, redirectURI: redirectURI),
+            Methods.AuthService.googleSignIn,
+            GoogleSignInRequest(code: code, redirectURI: redirectURI, codeVerifier: codeVerifier),
             timeoutMs: timeoutMs)
     }
 

@@ -171,30 +171,39 @@ public struct AuthService: SessionAuthenticator {
         public var state: String
     }
 
-    public func googleAuthorizationURL(redirectURI: String, state: String, tenant: String?) async throws
-        -> GoogleAuthorization
-    {
+    /// `codeChallenge`: PKCE's S256 challenge (empty: none), from a caller that keeps the verifier.
+    public func googleAuthorizationURL(
+        redirectURI: String, state: String, codeChallenge: String = "", tenant: String?
+    ) async throws -> GoogleAuthorization {
         let university = try await universities.resolveTenant(tenant)
         try Self.validateRedirectURI(redirectURI)
         guard state.utf8.count <= Self.maxStateBytes else {
             throw DomainError.invalidField("state", "at most \(Self.maxStateBytes) bytes")
         }
+        try PKCE.validateChallenge(codeChallenge)
         let state = state.isEmpty ? RandomBytes.make(16).hex : state  // 128 bits against login CSRF
         let hostedDomain = university.allowedDomains.count == 1 ? university.allowedDomains[0] : nil
         return GoogleAuthorization(
-            url: try google.authorizationURL(redirectURI: redirectURI, state: state, hostedDomain: hostedDomain),
+            url: try google.authorizationURL(
+                redirectURI: redirectURI, state: state, hostedDomain: hostedDomain,
+                codeChallenge: codeChallenge.isEmpty ? nil : codeChallenge),
             state: state)
     }
 
     /// Exchanges Google's code, checks the account may join the tenant, and creates or links the user.
-    public func googleSignIn(code: String, redirectURI: String, tenant: String?) async throws -> Session {
+    /// `codeVerifier`: PKCE's verifier (empty: the authorization had no challenge).
+    public func googleSignIn(code: String, redirectURI: String, codeVerifier: String = "", tenant: String?)
+        async throws -> Session
+    {
         let university = try await universities.resolveTenant(tenant)
         guard !code.isEmpty, code.utf8.count <= Self.maxGoogleCodeBytes else {
             throw DomainError.invalidField(
                 "code", "the authorization code must be 1 to \(Self.maxGoogleCodeBytes) bytes")
         }
         try Self.validateRedirectURI(redirectURI)
-        let identity = try await google.identity(code: code, redirectURI: redirectURI)
+        try PKCE.validateVerifier(codeVerifier)
+        let identity = try await google.identity(
+            code: code, redirectURI: redirectURI, codeVerifier: codeVerifier.isEmpty ? nil : codeVerifier)
         guard identity.emailVerified else {
             throw DomainError(
                 .failedPrecondition, reason: .googleEmailNotVerified,

@@ -40,7 +40,9 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
             logger: logger, now: now)
     }
 
-    public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String {
+    public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?, codeChallenge: String?)
+        throws -> String
+    {
         guard var components = URLComponents(string: configuration.authorizationURL) else {
             throw DomainError(.internal, reason: .googleMisconfigured, "the Google authorization URL is not a URL")
         }
@@ -53,6 +55,10 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
             URLQueryItem(name: "prompt", value: "select_account"),
         ]
         if let hostedDomain { items.append(URLQueryItem(name: "hd", value: hostedDomain)) }
+        if let codeChallenge {
+            items.append(URLQueryItem(name: "code_challenge", value: codeChallenge))
+            items.append(URLQueryItem(name: "code_challenge_method", value: "S256"))
+        }
         components.queryItems = items
         // URLComponents leaves '+' and '&'-safe characters alone in query values; encode them for form decoding.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
@@ -63,8 +69,8 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
         return url
     }
 
-    public func identity(code: String, redirectURI: String) async throws -> GoogleIdentity {
-        let idToken = try await exchange(code: code, redirectURI: redirectURI)
+    public func identity(code: String, redirectURI: String, codeVerifier: String?) async throws -> GoogleIdentity {
+        let idToken = try await exchange(code: code, redirectURI: redirectURI, codeVerifier: codeVerifier)
         return try await verify(idToken: idToken)
     }
 
@@ -74,16 +80,15 @@ public struct GoogleOAuthProvider: GoogleIdentityProvider {
         var error_description: String?
     }
 
-    private func exchange(code: String, redirectURI: String) async throws -> String {
+    private func exchange(code: String, redirectURI: String, codeVerifier: String?) async throws -> String {
         let response: HTTPResponse
+        var fields = [
+            ("code", code), ("client_id", configuration.clientID), ("client_secret", configuration.clientSecret),
+            ("redirect_uri", redirectURI), ("grant_type", "authorization_code"),
+        ]
+        if let codeVerifier { fields.append(("code_verifier", codeVerifier)) }
         do {
-            response = try await http.postForm(
-                configuration.tokenURL,
-                fields: [
-                    ("code", code), ("client_id", configuration.clientID),
-                    ("client_secret", configuration.clientSecret),
-                    ("redirect_uri", redirectURI), ("grant_type", "authorization_code"),
-                ])
+            response = try await http.postForm(configuration.tokenURL, fields: fields)
         } catch {
             logger.error("Google token endpoint unreachable", metadata: ["error": "\(error)"])
             throw DomainError(

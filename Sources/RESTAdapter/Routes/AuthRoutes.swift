@@ -100,7 +100,10 @@ enum AuthRoutes {
         let verifier = SignedTokens.random(bytes: 32)
         let answer = try await call.services.gateway.unary(
             Methods.AuthService.googleAuthUrl,
-            json: .object([("redirectUri", .string(redirectURI(call))), ("state", .string(state))]),
+            json: .object([
+                ("redirectUri", .string(redirectURI(call))), ("state", .string(state)),
+                ("codeChallenge", .string(SignedTokens.pkceChallenge(verifier: verifier))),
+            ]),
             metadata: call.metadata, timeoutMs: call.timeoutMs)
         let cookie = call.services.tokens.googleState(
             state: state, verifier: verifier, expiresAtUnix: RESTServices.nowUnix() + googleStateLifetimeS)
@@ -132,7 +135,10 @@ enum AuthRoutes {
         }
         let answer = try await call.services.gateway.unary(
             Methods.AuthService.googleSignIn,
-            json: .object([("code", .string(code)), ("redirectUri", .string(redirectURI(call)))]),
+            json: .object([
+                ("code", .string(code)), ("redirectUri", .string(redirectURI(call))),
+                ("codeVerifier", .string(kept.verifier)),
+            ]),
             metadata: call.metadata, timeoutMs: call.timeoutMs)
         var headers = HTTPFields()
         headers[.location] = "/#/wallet"

@@ -36,6 +36,11 @@ struct SignedTokens: Sendable {
         Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Array("google\u{0}\(payload)".utf8), using: key)))
     }
 
+    /// PKCE's S256 challenge (RFC 7636 §4.2) of a verifier: BASE64URL(SHA-256(ASCII(verifier))).
+    static func pkceChallenge(verifier: String) -> String {
+        base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
+    }
+
     static func random(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return base64URL((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })

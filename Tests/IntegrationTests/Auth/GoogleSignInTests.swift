@@ -79,6 +79,52 @@ struct GoogleSignInTests {
     }
 
     @Test(
+        "PKCE: the challenge goes into the authorization URL as S256, the verifier to the token exchange; a wrong or malformed one is refused",
+        .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
+    func pkce() async throws {
+        guard let harness = try await AuthHarness.start(.sqlite, google: true), let google = harness.google else {
+            return
+        }
+        let client = harness.client()
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  // RFC 7636's appendix B example
+        let challenge = GoogleStandIn.pkceChallenge(verifier: verifier)
+        #expect(challenge == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "RFC 7636 appendix B")
+        let answer = try await client.auth.googleAuthURL(redirectURI: Self.redirectURI, codeChallenge: challenge)
+        let items = try #require(URLComponents(string: answer.url)?.queryItems)
+        #expect(items.first { $0.name == "code_challenge" }?.value == challenge)
+        #expect(items.first { $0.name == "code_challenge_method" }?.value == "S256")
+        let plain = try await client.auth.googleAuthURL(redirectURI: Self.redirectURI)
+        #expect(!plain.url.contains("code_challenge"), "no challenge asked for, none sent")
+
+        let claims = GoogleStandIn.Claims(subject: "google-pkce", email: "pkce@demo.edu")
+        let session = try await client.auth.googleSignIn(
+            code: google.issueCode(claims, redirectURI: Self.redirectURI, codeChallenge: challenge),
+            redirectURI: Self.redirectURI, codeVerifier: verifier)
+        #expect(session.user?.email == "pkce@demo.edu")
+        // Another verifier, or none, for a code issued under a challenge: Google refuses the code.
+        for wrong in [String(repeating: "a", count: 43), ""] {
+            let refused = await AuthHarness.error { () async throws(RPCError) in
+                try await client.auth.googleSignIn(
+                    code: google.issueCode(claims, redirectURI: Self.redirectURI, codeChallenge: challenge),
+                    redirectURI: Self.redirectURI, codeVerifier: wrong)
+            }
+            #expect(refused?.code == .unauthenticated && refused?.has(.googleCodeRejected) == true, "\(wrong)")
+        }
+        // Malformed values are the caller's mistake, refused before Google is asked.
+        let shortChallenge = await AuthHarness.error { () async throws(RPCError) in
+            try await client.auth.googleAuthURL(redirectURI: Self.redirectURI, codeChallenge: "abc")
+        }
+        #expect(shortChallenge?.code == .invalidArgument && shortChallenge?.details["field"] == "code_challenge")
+        let badVerifier = await AuthHarness.error { () async throws(RPCError) in
+            try await client.auth.googleSignIn(
+                code: "4/x", redirectURI: Self.redirectURI, codeVerifier: String(repeating: "!", count: 50))
+        }
+        #expect(badVerifier?.code == .invalidArgument && badVerifier?.details["field"] == "code_verifier")
+        await client.close()
+        await harness.close()
+    }
+
+    @Test(
         "refused: wrong audience, expired token, bad signature, unverified email, wrong domain, reused code",
         .enabled(if: TestServices.smtp, "needs Python with aiosmtpd (scripts/test.sh installs it)"))
     func refusals() async throws {

@@ -848,7 +848,7 @@ const ProtobufCMessageDescriptor careerai__v1__verify_email_otp_request__descrip
   (ProtobufCMessageInit) careerai__v1__verify_email_otp_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor careerai__v1__google_auth_url_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor careerai__v1__google_auth_url_request__field_descriptors[3] =
 {
   {
     "redirect_uri",
@@ -874,15 +874,28 @@ static const ProtobufCFieldDescriptor careerai__v1__google_auth_url_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "code_challenge",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__GoogleAuthUrlRequest, code_challenge),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned careerai__v1__google_auth_url_request__field_indices_by_name[] = {
+  2,   /* field[2] = code_challenge */
   0,   /* field[0] = redirect_uri */
   1,   /* field[1] = state */
 };
 static const ProtobufCIntRange careerai__v1__google_auth_url_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor careerai__v1__google_auth_url_request__descriptor =
 {
@@ -892,7 +905,7 @@ const ProtobufCMessageDescriptor careerai__v1__google_auth_url_request__descript
   "Careerai__V1__GoogleAuthUrlRequest",
   "careerai.v1",
   sizeof(Careerai__V1__GoogleAuthUrlRequest),
-  2,
+  3,
   careerai__v1__google_auth_url_request__field_descriptors,
   careerai__v1__google_auth_url_request__field_indices_by_name,
   1,  careerai__v1__google_auth_url_request__number_ranges,
@@ -950,7 +963,7 @@ const ProtobufCMessageDescriptor careerai__v1__google_auth_url_response__descrip
   (ProtobufCMessageInit) careerai__v1__google_auth_url_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor careerai__v1__google_sign_in_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor careerai__v1__google_sign_in_request__field_descriptors[3] =
 {
   {
     "code",
@@ -976,15 +989,28 @@ static const ProtobufCFieldDescriptor careerai__v1__google_sign_in_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "code_verifier",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__GoogleSignInRequest, code_verifier),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned careerai__v1__google_sign_in_request__field_indices_by_name[] = {
   0,   /* field[0] = code */
+  2,   /* field[2] = code_verifier */
   1,   /* field[1] = redirect_uri */
 };
 static const ProtobufCIntRange careerai__v1__google_sign_in_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor careerai__v1__google_sign_in_request__descriptor =
 {
@@ -994,7 +1020,7 @@ const ProtobufCMessageDescriptor careerai__v1__google_sign_in_request__descripto
   "Careerai__V1__GoogleSignInRequest",
   "careerai.v1",
   sizeof(Careerai__V1__GoogleSignInRequest),
-  2,
+  3,
   careerai__v1__google_sign_in_request__field_descriptors,
   careerai__v1__google_sign_in_request__field_indices_by_name,
   1,  careerai__v1__google_sign_in_request__number_ranges,

@@ -19,12 +19,14 @@ public struct GoogleIdentity: Sendable, Equatable {
 
 /// Google sign-in (OpenID Connect, authorization code flow).
 public protocol GoogleIdentityProvider: Sendable {
-    /// Where to send the user's browser.
-    func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String
-    /// Exchanges the code at the token endpoint and verifies the ID token it returns. Throws
-    /// `DomainError`: `.unauthenticated` for a refused code or an invalid token, `.unavailable` when
-    /// Google cannot be reached, `.failedPrecondition` when Google sign-in is not configured.
-    func identity(code: String, redirectURI: String) async throws -> GoogleIdentity
+    /// Where to send the user's browser. `codeChallenge`: PKCE's S256 challenge, when the caller keeps a verifier.
+    func authorizationURL(redirectURI: String, state: String, hostedDomain: String?, codeChallenge: String?) throws
+        -> String
+    /// Exchanges the code at the token endpoint (with PKCE's `codeVerifier` when the authorization
+    /// had a challenge) and verifies the ID token it returns. Throws `DomainError`: `.unauthenticated`
+    /// for a refused code or an invalid token, `.unavailable` when Google cannot be reached,
+    /// `.failedPrecondition` when Google sign-in is not configured.
+    func identity(code: String, redirectURI: String, codeVerifier: String?) async throws -> GoogleIdentity
 }
 
 /// The provider when GOOGLE_CLIENT_ID is not set.
@@ -35,8 +37,12 @@ public struct UnconfiguredGoogleIdentityProvider: GoogleIdentityProvider {
         .failedPrecondition, reason: .googleSignInNotConfigured,
         "Google sign-in is not configured on this server (GOOGLE_CLIENT_ID); sign in with an email code")
 
-    public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?) throws -> String {
+    public func authorizationURL(redirectURI: String, state: String, hostedDomain: String?, codeChallenge: String?)
+        throws -> String
+    {
         throw Self.error
     }
-    public func identity(code: String, redirectURI: String) async throws -> GoogleIdentity { throw Self.error }
+    public func identity(code: String, redirectURI: String, codeVerifier: String?) async throws -> GoogleIdentity {
+        throw Self.error
+    }
 }

@@ -115,10 +115,15 @@ struct  Careerai__V1__GoogleAuthUrlRequest
    * Echoed back by Google to the redirect URI; the server makes one when empty.
    */
   char *state;
+  /*
+   * PKCE (RFC 7636): BASE64URL(SHA-256(code_verifier)), 43 characters, sent to Google with
+   * code_challenge_method=S256. Empty: no PKCE (then GoogleSignIn must send no code_verifier).
+   */
+  char *code_challenge;
 };
 #define CAREERAI__V1__GOOGLE_AUTH_URL_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__google_auth_url_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Careerai__V1__GoogleAuthUrlResponse
@@ -140,10 +145,15 @@ struct  Careerai__V1__GoogleSignInRequest
    */
   char *code;
   char *redirect_uri;
+  /*
+   * The PKCE verifier whose challenge went into the authorization URL: 43 to 128 characters of
+   * A-Z a-z 0-9 - . _ ~. Google refuses the code when it does not match.
+   */
+  char *code_verifier;
 };
 #define CAREERAI__V1__GOOGLE_SIGN_IN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__google_sign_in_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Careerai__V1__GetMeRequest

@@ -128,17 +128,22 @@ public struct GoogleAuthUrlRequest: WireMessage {
     public var redirectURI: String = ""
     /// Echoed back by Google to the redirect URI; the server makes one when empty.
     public var state: String = ""
+    /// PKCE (RFC 7636): BASE64URL(SHA-256(code_verifier)), 43 characters, sent to Google with
+    /// code_challenge_method=S256. Empty: no PKCE (then GoogleSignIn must send no code_verifier).
+    public var codeChallenge: String = ""
 
     public init() {}
 
-    public init(redirectURI: String = "", state: String = "") {
+    public init(redirectURI: String = "", state: String = "", codeChallenge: String = "") {
         self.redirectURI = redirectURI
         self.state = state
+        self.codeChallenge = codeChallenge
     }
 
     public static let wireSchema = WireSchema<GoogleAuthUrlRequest>(careerai__v1__google_auth_url_request__init, [
         .string(1, "redirect_uri", \.redirectURI),
         .string(2, "state", \.state),
+        .string(3, "code_challenge", \.codeChallenge),
     ])
 }
 
@@ -163,17 +168,22 @@ public struct GoogleSignInRequest: WireMessage {
     /// The authorization code Google sent to the redirect URI.
     public var code: String = ""
     public var redirectURI: String = ""
+    /// The PKCE verifier whose challenge went into the authorization URL: 43 to 128 characters of
+    /// A-Z a-z 0-9 - . _ ~. Google refuses the code when it does not match.
+    public var codeVerifier: String = ""
 
     public init() {}
 
-    public init(code: String = "", redirectURI: String = "") {
+    public init(code: String = "", redirectURI: String = "", codeVerifier: String = "") {
         self.code = code
         self.redirectURI = redirectURI
+        self.codeVerifier = codeVerifier
     }
 
     public static let wireSchema = WireSchema<GoogleSignInRequest>(careerai__v1__google_sign_in_request__init, [
         .string(1, "code", \.code),
         .string(2, "redirect_uri", \.redirectURI),
+        .string(3, "code_verifier", \.codeVerifier),
     ])
 }
 
