@@ -198,6 +198,15 @@ let package = Package(
         ),
         // The business rules on in-memory ports: no server, no database, seconds.
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        // The adapter's pure parts: JSON, protojson over the descriptors, statuses, tokens, cookies.
+        .testTarget(
+            name: "RESTAdapterTests",
+            dependencies: [
+                "RESTAdapter", "JSONTranscoding", "Contract", "Wire", "RPCCore", "CareerAIProtoC",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Contract", "RPCCore", "CareerAIProtoC"]),
         .testTarget(
             name: "AuthUnitTests",

@@ -6,13 +6,53 @@
 # students on their own wallets and 16 connections on one wallet, on SQLite and PostgreSQL; MOCK
 # jobs end to end through Redis), then a summary line with each figure as a share of the peer's.
 # Every line is JSON with its settings. Usage: scripts/bench.sh [students] [seconds]
+#
+# scripts/bench.sh rest [seconds]: careerai-bench rest alone on the same kind of cluster — GET
+# /v1/wallet through careerai-rest and careerai-server with 64 signed-in students, beside the same
+# call over RPC to the same server in the same run, on SQLite and PostgreSQL — then a summary line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+source scripts/services.sh
+
+if [ "${1:-}" = "rest" ]; then
+  seconds=${2:-10}
+  echo "bench: building release binaries" >&2
+  for product in careerai-server careerai-rest careerai-bench; do swift build -c release --product "$product" >/dev/null; done
+  bin=$(swift build -c release --show-bin-path)
+  export CAREERAI_SERVICES_PG_OPTIONS=""
+  trap stop_services EXIT
+  start_services
+  psql=(psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$CAREERAI_TEST_POSTGRES_PORT" -U postgres)
+  fsync=$("${psql[@]}" -At -c "SHOW fsync")
+  sync_commit=$("${psql[@]}" -At -c "SHOW synchronous_commit")
+  "${psql[@]}" -d postgres -c "CREATE DATABASE bench_rest"
+  out=$(mktemp)
+  trap 'rm -f "$out"; stop_services' EXIT
+  "$bin/careerai-bench" rest --seconds "$seconds" --server "$bin/careerai-server" --rest "$bin/careerai-rest" \
+    --postgres-url "postgres://postgres@127.0.0.1:$CAREERAI_TEST_POSTGRES_PORT/bench_rest" \
+    | sed "s/}\$/,\"postgres_fsync\":\"$fsync\",\"postgres_synchronous_commit\":\"$sync_commit\",\"cores\":$(nproc)}/" | tee -a "$out"
+  python3 - "$out" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{") and "calls_per_s" in l]
+summary = {"bench": "rest_summary", "postgres": "defaults (fsync on, synchronous_commit on)"}
+for engine in ("sqlite", "postgres"):
+    rpc = [l for l in lines if l["engine"] == engine and l["path"] == "rpc"]
+    rest = [l for l in lines if l["engine"] == engine and l["path"] == "rest"]
+    if rpc and rest:
+        summary[f"{engine}_rpc_calls_per_s"] = rpc[-1]["calls_per_s"]
+        summary[f"{engine}_rest_calls_per_s"] = rest[-1]["calls_per_s"]
+        summary[f"{engine}_rest_share_of_rpc_pct"] = round(100.0 * rest[-1]["calls_per_s"] / rpc[-1]["calls_per_s"], 1)
+        summary[f"{engine}_rest_p99_ms"] = rest[-1]["p99_ms"]
+        summary[f"{engine}_rpc_p99_ms"] = rpc[-1]["p99_ms"]
+print(json.dumps(summary, sort_keys=True))
+PY
+  exit 0
+fi
+
 students=${1:-64}
 seconds=${2:-10}
 peer_clients=16
-source scripts/services.sh
 
 echo "bench: building release binaries" >&2
 swift build -c release --product careerai-server >/dev/null
