@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import pytest
 import requests
@@ -30,8 +31,10 @@ def wait_for(predicate, what, timeout_s=30):
 class Stack:
     """The server, the adapter and the mail sink of one test module."""
 
-    def __init__(self, work, server_env=None):
+    def __init__(self, work, server_env=None, engine="sqlite"):
         self.work = work
+        self.engine = engine
+        self.database_url = f"sqlite:{work / 'careerai.db'}" if engine == "sqlite" else fresh_postgres_database()
         self.processes = []
         self.maildir = work / "mail"
         self.maildir.mkdir()
@@ -46,7 +49,7 @@ class Stack:
             "Google stand-in").strip()
         address_file = work / "rpc.address"
         self.spawn("server", [f"{BIN}/careerai-server", "serve", "--address-file", str(address_file)], {
-            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": f"sqlite:{work / 'careerai.db'}",
+            "CAREERAI_RPC_ADDR": "127.0.0.1:0", "CAREERAI_DATABASE_URL": self.database_url,
             "CAREERAI_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "CAREERAI_MAIL_FROM": "codes@careerai.test",
             "CAREERAI_TRUSTED_PROXIES": "127.0.0.1",
             "GOOGLE_CLIENT_ID": GOOGLE_CLIENT_ID, "GOOGLE_CLIENT_SECRET": GOOGLE_CLIENT_SECRET,
@@ -111,12 +114,33 @@ class Stack:
             log.close()
 
 
-def make_stack(server_env=None):
-    return Stack(pathlib.Path(tempfile.mkdtemp(prefix="careerai-rest-")), server_env)
+def fresh_postgres_database():
+    """A new, empty database on the test cluster of scripts/services.sh; its URL."""
+    base = os.environ["CAREERAI_TEST_POSTGRES_URL"]
+    name = "rest_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", base, "-c", f"CREATE DATABASE {name}"],
+                   check=True, capture_output=True, timeout=60)
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+# The HTTP tests run on both engines when the test PostgreSQL is up (scripts/test.sh starts it).
+ENGINES = ["sqlite"] + (["postgres"] if os.environ.get("CAREERAI_TEST_POSTGRES_URL") else [])
+
+
+def make_stack(server_env=None, engine="sqlite"):
+    return Stack(pathlib.Path(tempfile.mkdtemp(prefix=f"careerai-rest-{engine}-")), server_env, engine)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def stack(request):
+    stack = make_stack(engine=request.param)
+    yield stack
+    stack.stop()
 
 
 @pytest.fixture(scope="module")
-def stack():
+def sqlite_stack():
+    """For the slow suites (Chromium, schemathesis): what they test is the adapter, not the engine."""
     stack = make_stack()
     yield stack
     stack.stop()

@@ -16,6 +16,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / ".build" / "rest-artifacts"
 
 
+@pytest.fixture(scope="module")
+def stack(sqlite_stack):
+    """SQLite only: this suite tests the adapter and the pages; test_rest_http.py covers both engines."""
+    return sqlite_stack
+
+
 @pytest.fixture()
 def browser(tmp_path):
     chromium = shutil.which("chromium")

@@ -67,7 +67,7 @@ def test_admin_tops_up_a_student(stack):
     assert refused.status_code == 403, "not an admin yet"
     promoted = subprocess.run(
         [f"{BIN}/careerai-server", "user", "promote", "--email", "dean@demo.edu", "--role", "university_admin"],
-        env=dict(os.environ, CAREERAI_DATABASE_URL=f"sqlite:{stack.work / 'careerai.db'}"),
+        env=dict(os.environ, CAREERAI_DATABASE_URL=stack.database_url),
         capture_output=True, timeout=60)
     assert promoted.returncode == 0, promoted.stderr
     time.sleep(1.2)  # the server caches a session and its role for CAREERAI_SESSION_CACHE_MS (1 s)

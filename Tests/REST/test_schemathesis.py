@@ -1,11 +1,19 @@
 """schemathesis against /openapi.json: generated requests to every operation, signed in by Bearer, find
 no server error and no response that breaks the document. Logout is left out (it would end the run's
-session), and so is the Google redirect (schemathesis follows it to Google, which is not reachable
-here; test_rest_http.py covers both)."""
+session), and so is the Google redirect (it leaves the API for the Google consent screen, which
+the HTTP tests drive through the Google stand-in; test_rest_http.py covers both)."""
 import os
 import subprocess
 import sys
 import pathlib
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def stack(sqlite_stack):
+    """SQLite only: this suite tests the adapter and the pages; test_rest_http.py covers both engines."""
+    return sqlite_stack
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack):
