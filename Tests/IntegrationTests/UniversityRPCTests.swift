@@ -56,6 +56,7 @@ struct UniversityRPCTests {
         #expect(demo.name == "Demo University" && demo.allowedDomains == ["demo.edu"])
         #expect(demo.defaultSilver == 10 && demo.defaultGold == 2 && !demo.id.isEmpty && demo.createdAtUnix > 0)
         #expect(try await client.universities.current() == demo)
+        #expect(!demo.googleSignIn, "no GOOGLE_CLIENT_ID: pages must not offer Google sign-in")
         await client.close()
         await server.runtime.shutdown()
         await test.close()

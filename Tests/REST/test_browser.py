@@ -104,3 +104,20 @@ def test_insufficient_credits_is_shown_next_to_the_form(stack, browser):
     message = wait.until(lambda d: d.find_element(By.ID, "job-pack-error").text)
     assert "Not enough" in message and "needs" in message, message
     browser.save_screenshot(str(ARTIFACTS / "insufficient-credits.png"))
+
+
+def test_sign_in_with_google_through_the_stand_in(stack, browser):
+    # The button shows because the server offers Google sign-in; Chromium follows the whole redirect
+    # chain: the adapter, Google's consent screen (the stand-in), the callback with PKCE, the wallet.
+    wait = WebDriverWait(browser, 60)
+    browser.get(f"http://demo.localhost:{stack.port}/")
+    google = wait.until(EC.visibility_of_element_located((By.LINK_TEXT, "Sign in with Google")))
+    google.click()
+    wait.until(lambda d: d.find_element(By.ID, "silver").text != "0")
+    assert browser.current_url.endswith("/#/wallet")
+    assert any(c["name"] == "careerai_session" and c["httpOnly"] for c in browser.get_cookies())
+    session = next(c["value"] for c in browser.get_cookies() if c["name"] == "careerai_session")
+    me = stack.request("GET", "/v1/me", headers={"Authorization": "Bearer " + session}).json()
+    assert me["email"] == "student@demo.edu" and me["googleId"] == "g-student@demo.edu"
+    browser.save_screenshot(str(ARTIFACTS / "google-sign-in.png"))
+

@@ -43,6 +43,7 @@ def test_health_answers_on_any_host_and_tenants_come_from_the_host(stack):
     demo = stack.request("GET", "/v1/university")
     assert demo.status_code == 200 and demo.json()["subdomain"] == "demo"
     assert demo.json()["defaultSilver"] == 10 and isinstance(demo.json()["createdAtUnix"], int)
+    assert demo.json()["googleSignIn"] is True, "GOOGLE_CLIENT_ID is set: the page may show the button"
 
 
 def test_security_headers_and_access_log(stack):

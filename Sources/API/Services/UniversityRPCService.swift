@@ -8,24 +8,30 @@ import Wire
 public struct UniversityRPCService: RPCService {
 
     private let universities: UniversityService
+    private let googleSignIn: Bool
 
-    public init(universities: UniversityService) {
+    /// `googleSignIn`: whether this server offers Google sign-in; every answer says so.
+    public init(universities: UniversityService, googleSignIn: Bool = false) {
         self.universities = universities
+        self.googleSignIn = googleSignIn
     }
 
     public func registerMethods(with router: inout RPCRouter) {
+        let googleSignIn = self.googleSignIn
         router.unary(Methods.UniversityService.resolveUniversity) { (request: ResolveUniversityRequest, _) in
-            Self.message(try await universities.resolve(subdomain: request.subdomain))
+            Self.message(try await universities.resolve(subdomain: request.subdomain), googleSignIn: googleSignIn)
         }
         router.unary(Methods.UniversityService.getCurrentUniversity) { (_: GetCurrentUniversityRequest, context) in
-            Self.message(try await universities.resolveTenant(context.metadata[MetadataKey.tenant]))
+            Self.message(
+                try await universities.resolveTenant(context.metadata[MetadataKey.tenant]), googleSignIn: googleSignIn)
         }
         router.unary(Methods.UniversityService.createUniversity) { (request: CreateUniversityRequest, _) in
             Self.message(
                 try await universities.create(
                     UniversityDraft(
                         name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
-                        defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)))
+                        defaultSilver: request.defaultSilver, defaultGold: request.defaultGold)),
+                googleSignIn: googleSignIn)
         }
         router.unary(Methods.UniversityService.updateUniversity) { (request: UpdateUniversityRequest, _) in
             var fields = Set<UniversityService.Field>()
@@ -41,12 +47,13 @@ public struct UniversityRPCService: RPCService {
                     to: UniversityDraft(
                         name: request.name, subdomain: request.subdomain, allowedDomains: request.allowedDomains,
                         defaultSilver: request.defaultSilver, defaultGold: request.defaultGold,
-                        profilePortalHosts: request.profilePortalHosts)))
+                        profilePortalHosts: request.profilePortalHosts)), googleSignIn: googleSignIn)
         }
     }
 
-    static func message(_ university: University) -> UniversityMessage {
+    static func message(_ university: University, googleSignIn: Bool = false) -> UniversityMessage {
         var message = UniversityMessage()
+        message.googleSignIn = googleSignIn
         message.id = university.id.rawValue
         message.name = university.name
         message.subdomain = university.subdomain

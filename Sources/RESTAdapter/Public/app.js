@@ -116,7 +116,7 @@ function onSubmit(formID, errorID, handler) {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  api("GET", "/v1/university").then((u) => { $("university").textContent = `CareerAI · ${u.name}`; }).catch(() => {});
+  api("GET", "/v1/university").then((u) => { $("university").textContent = `CareerAI · ${u.name}`; $("google").hidden = !u.googleSignIn; }).catch(() => {});
   api("GET", "/v1/feature-costs").then((c) => { state.costs = c.costs; }).catch(() => {});
   onSubmit("otp-form", "signin-error", async () => {
     await api("POST", "/v1/auth/otp", { email: $("email").value });

@@ -149,7 +149,7 @@ public struct ServerRuntime: Sendable {
         health = HealthStatus()
         var router = APIRouter.make(authenticator: auth)
         router.register(HealthRPCService(status: health))
-        router.register(UniversityRPCService(universities: universities))
+        router.register(UniversityRPCService(universities: universities, googleSignIn: configuration.google != nil))
         router.register(
             AuthRPCService(
                 auth: auth, clientAddresses: ClientAddressResolver(trustedProxies: configuration.trustedProxies)))

@@ -16,6 +16,7 @@ struct GoogleSignInTests {
     func authorizationURL() async throws {
         guard let harness = try await AuthHarness.start(.sqlite, google: true) else { return }
         let client = harness.client()
+        #expect(try await client.universities.current().googleSignIn, "configured: every answer says so")
         let answer = try await client.auth.googleAuthURL(redirectURI: Self.redirectURI, state: "s-123")
         let items = try #require(URLComponents(string: answer.url)?.queryItems)
         func item(_ name: String) -> String? { items.first { $0.name == name }?.value }

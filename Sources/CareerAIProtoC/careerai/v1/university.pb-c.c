@@ -232,7 +232,7 @@ void   careerai__v1__update_university_request__free_unpacked
   assert(message->base.descriptor == &careerai__v1__update_university_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor careerai__v1__university__field_descriptors[8] =
+static const ProtobufCFieldDescriptor careerai__v1__university__field_descriptors[9] =
 {
   {
     "id",
@@ -330,12 +330,25 @@ static const ProtobufCFieldDescriptor careerai__v1__university__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "google_sign_in",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__University, google_sign_in),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned careerai__v1__university__field_indices_by_name[] = {
   3,   /* field[3] = allowed_domains */
   6,   /* field[6] = created_at_unix */
   5,   /* field[5] = default_gold */
   4,   /* field[4] = default_silver */
+  8,   /* field[8] = google_sign_in */
   0,   /* field[0] = id */
   1,   /* field[1] = name */
   7,   /* field[7] = profile_portal_hosts */
@@ -344,7 +357,7 @@ static const unsigned careerai__v1__university__field_indices_by_name[] = {
 static const ProtobufCIntRange careerai__v1__university__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor careerai__v1__university__descriptor =
 {
@@ -354,7 +367,7 @@ const ProtobufCMessageDescriptor careerai__v1__university__descriptor =
   "Careerai__V1__University",
   "careerai.v1",
   sizeof(Careerai__V1__University),
-  8,
+  9,
   careerai__v1__university__field_descriptors,
   careerai__v1__university__field_indices_by_name,
   1,  careerai__v1__university__number_ranges,

@@ -52,10 +52,15 @@ struct  Careerai__V1__University
    */
   size_t n_profile_portal_hosts;
   char **profile_portal_hosts;
+  /*
+   * Whether this server offers Google sign-in (GOOGLE_CLIENT_ID is set), so a page shows the button
+   * only when it works. A property of the server, not stored with the university.
+   */
+  protobuf_c_boolean google_sign_in;
 };
 #define CAREERAI__V1__UNIVERSITY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__university__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0,NULL, 0 }
 
 
 struct  Careerai__V1__ResolveUniversityRequest

@@ -17,6 +17,9 @@ public struct UniversityMessage: WireMessage {
     public var createdAtUnix: Int64 = 0
     /// Hosts ("host" or "host:port") whose profile pages Skill Mapper may fetch.
     public var profilePortalHosts: [String] = []
+    /// Whether this server offers Google sign-in (GOOGLE_CLIENT_ID is set), so a page shows the button
+    /// only when it works. A property of the server, not stored with the university.
+    public var googleSignIn: Bool = false
 
     public init() {}
 
@@ -28,7 +31,8 @@ public struct UniversityMessage: WireMessage {
         defaultSilver: Int64 = 0,
         defaultGold: Int64 = 0,
         createdAtUnix: Int64 = 0,
-        profilePortalHosts: [String] = []
+        profilePortalHosts: [String] = [],
+        googleSignIn: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -38,6 +42,7 @@ public struct UniversityMessage: WireMessage {
         self.defaultGold = defaultGold
         self.createdAtUnix = createdAtUnix
         self.profilePortalHosts = profilePortalHosts
+        self.googleSignIn = googleSignIn
     }
 
     public static let wireSchema = WireSchema<UniversityMessage>(careerai__v1__university__init, [
@@ -49,6 +54,7 @@ public struct UniversityMessage: WireMessage {
         .int64(6, "default_gold", \.defaultGold),
         .int64(7, "created_at_unix", \.createdAtUnix),
         .repeatedString(8, "profile_portal_hosts", \.profilePortalHosts),
+        .bool(9, "google_sign_in", \.googleSignIn),
     ])
 }
 
