@@ -78,7 +78,8 @@ struct AdminCommand: AsyncParsableCommand {
             commandName: "topup", abstract: "Give a student of your university credits.")
 
         @OptionGroup var global: GlobalOptions
-        @Option(help: "The user's id (careerai me --json shows it).") var user: String
+        @Option(help: "The student: a user id (careerai me --json shows it) or their university email.")
+        var user: String
         @Option(help: "Silver credits to add.") var silver: Int64 = 0
         @Option(help: "Gold credits to add.") var gold: Int64 = 0
         @Option(help: "Why (kept in the ledger).") var reason = ""
@@ -96,8 +97,10 @@ struct AdminCommand: AsyncParsableCommand {
             let client = try global.makeClient()
             let (currency, amount) = silver > 0 ? ("silver", silver) : ("gold", gold)
             do {
+                let byEmail = user.contains("@")
                 let result = try await client.wallet.topUp(
-                    userID: user, currency: currency, amount: amount, reason: reason,
+                    userID: byEmail ? "" : user, email: byEmail ? user : "", currency: currency, amount: amount,
+                    reason: reason,
                     idempotencyKey: idempotencyKey ?? UUID().uuidString)
                 await client.close()
                 let wallet = result.wallet ?? WalletMessage()

@@ -65,6 +65,28 @@ struct WalletServiceTests {
         #expect(anywhere.entry.universityID == other.id && anywhere.wallet.gold == 3)
         #expect(anywhere.entry.metadata.contains(root.user.id))
 
+        // By email: a student of the admin's own university, found by their normalized address.
+        let byEmail = try await world.wallets.topUp(
+            by: admin, userID: "", email: " S@Demo.edu ", currency: "silver", amount: 2, reason: "by email",
+            idempotencyKey: nil)
+        #expect(byEmail.entry.userID == student.user.id && byEmail.wallet.silver == theirs.wallet.silver + 2)
+        let elsewhere = await domainError {
+            _ = try await world.wallets.topUp(
+                by: root, userID: "", email: "o@other.edu", currency: "silver", amount: 1, reason: "",
+                idempotencyKey: nil)
+        }
+        #expect(elsewhere?.reason == "USER_NOT_FOUND", "an email names a student of the caller's university only")
+        for (userID, email, field) in [
+            ("", "", "user_id"), (student.user.id, "s@demo.edu", "email"), ("", "nope", "email"),
+        ] {
+            let bad = await domainError {
+                _ = try await world.wallets.topUp(
+                    by: admin, userID: userID, email: email, currency: "silver", amount: 1, reason: "",
+                    idempotencyKey: nil)
+            }
+            #expect(bad?.details["field"] == field, "\(userID) \(email)")
+        }
+
         for (currency, amount, field) in [
             ("copper", Int64(1), "currency"), ("silver", 0, "amount"), ("silver", 1_000_001, "amount"),
         ] {

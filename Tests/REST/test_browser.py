@@ -1,17 +1,20 @@
 """The web app in a real headless Chromium (Debian's, through Selenium and Debian's chromedriver; nothing
 downloads a browser): sign in with the mailed code, see the wallet, run a Job Pack, download its PDF,
-and see the insufficient-credits message. Screenshots go to .build/rest-artifacts/."""
+see the insufficient-credits message, sign in with Google (through the stand-in), and top up a student as
+an admin. Screenshots go to .build/rest-artifacts/."""
 import os
 import pathlib
 import shutil
+import subprocess
 import time
 
 import pytest
+from conftest import BIN
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / ".build" / "rest-artifacts"
 
@@ -41,7 +44,8 @@ def browser(tmp_path):
 
 def label(driver, text):
     """The control a visible <label> names, as a person finds it."""
-    node = driver.find_element(By.XPATH, f"//label[normalize-space()='{text}']")
+    quoted = f'"{text}"' if "'" in text else f"'{text}'"
+    node = driver.find_element(By.XPATH, f"//label[normalize-space()={quoted}]")
     return driver.find_element(By.ID, node.get_attribute("for"))
 
 
@@ -120,4 +124,27 @@ def test_sign_in_with_google_through_the_stand_in(stack, browser):
     me = stack.request("GET", "/v1/me", headers={"Authorization": "Bearer " + session}).json()
     assert me["email"] == "student@demo.edu" and me["googleId"] == "g-student@demo.edu"
     browser.save_screenshot(str(ARTIFACTS / "google-sign-in.png"))
+
+
+def test_an_admin_tops_up_a_student_by_email(stack, browser):
+    student = stack.sign_in("prized@demo.edu").json()
+    sign_in(stack, browser, "registrar@demo.edu")
+    promoted = subprocess.run(
+        [f"{BIN}/careerai-server", "user", "promote", "--email", "registrar@demo.edu", "--role", "university_admin"],
+        env=dict(os.environ, CAREERAI_DATABASE_URL=stack.database_url), capture_output=True, timeout=60)
+    assert promoted.returncode == 0, promoted.stderr
+    time.sleep(1.2)  # the server caches a session's role for 1 s
+    wait = WebDriverWait(browser, 60)
+    browser.refresh()  # the page learns the new role when it loads /v1/me again
+    wait.until(EC.visibility_of_element_located((By.LINK_TEXT, "Top up"))).click()
+    label(browser, "Student's email or user id").send_keys("prized@demo.edu")
+    Select(label(browser, "Currency")).select_by_visible_text("gold")
+    label(browser, "Amount").send_keys("3")
+    label(browser, "Reason").send_keys("Hackathon winner")
+    button(browser, "Top up").click()
+    done = wait.until(lambda d: d.find_element(By.ID, "topup-done").text)
+    assert "5 gold" in done, done  # 2 to start with, 3 more
+    browser.save_screenshot(str(ARTIFACTS / "admin-top-up.png"))
+    auth = {"Authorization": "Bearer " + student["token"]}
+    assert stack.request("GET", "/v1/wallet", headers=auth).json()["gold"] == 5
 

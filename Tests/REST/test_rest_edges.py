@@ -81,6 +81,12 @@ def test_admin_tops_up_a_student(stack):
     assert stack.request("GET", "/v1/wallet", headers=student).json()["silver"] == before + 5
     ledger = stack.request("GET", "/v1/wallet/transactions?pageSize=10", headers=student).json()["transactions"]
     assert any(row["amount"] == 5 and row["currency"] == "silver" and "top" in row["type"] for row in ledger), ledger
+    by_email = stack.request("POST", "/v1/admin/top-ups", headers=admin,
+                             json={"email": "Topped@demo.edu", "currency": "gold", "amount": 1, "reason": "by email"})
+    assert by_email.status_code == 200 and by_email.json()["transaction"]["userId"] == student_id, by_email.text
+    nobody = stack.request("POST", "/v1/admin/top-ups", headers=admin,
+                           json={"email": "nobody@demo.edu", "currency": "gold", "amount": 1, "reason": "x"})
+    assert nobody.status_code == 404 and error_reason(nobody)[1] == "USER_NOT_FOUND"
     negative = stack.request("POST", "/v1/admin/top-ups", headers=admin, json=dict(body, amount=-5))
     assert negative.status_code == 400 and error_reason(negative)[0] == 3
 

@@ -27,7 +27,8 @@ public struct WalletRPCService: RPCService {
         }
         router.unary(Methods.WalletService.topUp) { (request: TopUpRequest, context) in
             let result = try await wallets.topUp(
-                by: try context.requirePrincipal(), userID: request.userID, currency: request.currency,
+                by: try context.requirePrincipal(), userID: request.userID, email: request.email,
+                currency: request.currency,
                 amount: request.amount,
                 reason: request.reason, idempotencyKey: context.metadata[MetadataKey.idempotencyKey])
             var response = TopUpResponse()

@@ -19,13 +19,15 @@ public struct WalletClient: Sendable {
         return try await client.unary(Methods.WalletService.listTransactions, request, timeoutMs: timeoutMs)
     }
 
-    /// University admins and platform admins; `idempotencyKey` makes a retry safe.
+    /// University admins and platform admins; `idempotencyKey` makes a retry safe. The student is
+    /// `userID` or (empty `userID`) `email`, a student of the caller's university.
     public func topUp(
-        userID: String, currency: String, amount: Int64, reason: String = "", idempotencyKey: String? = nil,
-        timeoutMs: UInt32? = nil
+        userID: String, email: String = "", currency: String, amount: Int64, reason: String = "",
+        idempotencyKey: String? = nil, timeoutMs: UInt32? = nil
     ) async throws(RPCError) -> TopUpResponse {
         var request = TopUpRequest()
         request.userID = userID
+        request.email = email
         request.currency = currency
         request.amount = amount
         request.reason = reason

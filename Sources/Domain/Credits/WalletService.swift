@@ -42,9 +42,11 @@ public struct WalletService: Sendable {
     /// Adds credits to a user: university admins, of their own university; platform admins, of any
     /// university (the ledger row belongs to the user's university and names the admin in `by`).
     /// The same `idempotencyKey` returns the first top-up again.
+    /// The student is `userID` (any university's for a platform admin) or `email` (a student of the
+    /// caller's own university: an address names no one platform-wide); exactly one of them.
     public func topUp(
-        by principal: Principal, userID: String, currency currencyName: String, amount: Int64, reason: String,
-        idempotencyKey: String?
+        by principal: Principal, userID requestedUserID: String, email: String = "", currency currencyName: String,
+        amount: Int64, reason: String, idempotencyKey: String?
     ) async throws -> (wallet: Wallet, entry: LedgerEntry) {
         guard let currency = Currency(rawValue: currencyName) else {
             throw DomainError.invalidField("currency", "must be silver or gold")
@@ -55,8 +57,17 @@ public struct WalletService: Sendable {
         guard reason.count <= Self.maxReasonLength else {
             throw DomainError.invalidField("reason", "at most \(Self.maxReasonLength) characters")
         }
-        guard !userID.isEmpty, userID.utf8.count <= 64 else {
-            throw DomainError.invalidField("user_id", "must name a user")
+        let address: String?
+        switch (requestedUserID.isEmpty, email.isEmpty) {
+        case (false, true):
+            guard requestedUserID.utf8.count <= 64 else {
+                throw DomainError.invalidField("user_id", "must name a user")
+            }
+            address = nil
+        case (true, false): address = try EmailAddress.normalize(email).address
+        case (true, true): throw DomainError.invalidField("user_id", "name the student by user_id or by email")
+        case (false, false):
+            throw DomainError.invalidField("email", "name the student by user_id or by email, not both")
         }
         let key = try Self.validKey(idempotencyKey)
         let callerUniversity = principal.user.universityID
@@ -66,7 +77,19 @@ public struct WalletService: Sendable {
         // A key is the sender's: two admins who happen to choose the same key make two top-ups.
         let scopedKey = key.map { "\(principal.user.id):\($0)" }
         return try await store.transaction { tx in
-            let university = platformWide ? try tx.universityOfUser(id: userID) ?? callerUniversity : callerUniversity
+            let userID: String
+            if let address {
+                guard let user = try tx.user(in: callerUniversity, email: address) else {
+                    throw DomainError(
+                        .notFound, reason: .userNotFound, "no student \(address.prefix(80)) at your university")
+                }
+                userID = user.id
+            } else {
+                userID = requestedUserID
+            }
+            let university =
+                platformWide && address == nil
+                ? try tx.universityOfUser(id: userID) ?? callerUniversity : callerUniversity
             if let scopedKey, let earlier = try tx.entry(in: university, userID: userID, idempotencyKey: scopedKey) {
                 // The same key is the same request, or a mistake: another currency, amount or reason.
                 guard earlier.kind == .topup, earlier.currency == currency, earlier.amount == amount,

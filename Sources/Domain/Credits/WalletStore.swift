@@ -10,6 +10,8 @@ public protocol WalletStore: Sendable {
 /// move a balance, so a wallet always equals the sum of its rows.
 public protocol LedgerTransaction {
     func user(in university: UniversityID, id: String) throws -> User?
+    /// `email` normalized (EmailAddress.normalize).
+    func user(in university: UniversityID, email: String) throws -> User?
     /// The university of the user with this id, whichever it is: only for platform-wide callers.
     func universityOfUser(id: String) throws -> UniversityID?
     func wallet(in university: UniversityID, userID: String) throws -> Wallet?

@@ -146,6 +146,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   onSubmit("topup-form", "topup-error", async (form) => {
     const body = formJSON(form); body.amount = Number(body.amount);
+    const student = body.student.trim(); delete body.student;
+    if (student.includes("@")) body.email = student; else body.userId = student;
     const answer = await api("POST", "/v1/admin/top-ups", body);
     $("topup-done").textContent = `Done: the student now has ${answer.wallet.silver} silver, ${answer.wallet.gold} gold.`;
   });

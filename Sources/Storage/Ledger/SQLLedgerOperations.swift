@@ -14,6 +14,13 @@ extension SQLLedgerOperations {
         ).first.map(SQLUserRepository.user)
     }
 
+    func user(in university: UniversityID, email: String) throws -> User? {
+        try connection.query(
+            "SELECT \(SQLUserRepository.columns) FROM users WHERE university_id = $1 AND email = $2",
+            [.text(university.rawValue), .text(email)]
+        ).first.map(SQLUserRepository.user)
+    }
+
     func universityOfUser(id: String) throws -> UniversityID? {
         try connection.query("SELECT university_id FROM users WHERE id = $1", [.text(id)]).first
             .map { row throws(StorageError) in UniversityID(try row.text("university_id")) }

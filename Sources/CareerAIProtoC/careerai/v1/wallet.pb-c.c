@@ -809,7 +809,7 @@ const ProtobufCMessageDescriptor careerai__v1__list_transactions_response__descr
   (ProtobufCMessageInit) careerai__v1__list_transactions_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor careerai__v1__top_up_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor careerai__v1__top_up_request__field_descriptors[5] =
 {
   {
     "user_id",
@@ -859,17 +859,30 @@ static const ProtobufCFieldDescriptor careerai__v1__top_up_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "email",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Careerai__V1__TopUpRequest, email),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned careerai__v1__top_up_request__field_indices_by_name[] = {
   2,   /* field[2] = amount */
   1,   /* field[1] = currency */
+  4,   /* field[4] = email */
   3,   /* field[3] = reason */
   0,   /* field[0] = user_id */
 };
 static const ProtobufCIntRange careerai__v1__top_up_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor careerai__v1__top_up_request__descriptor =
 {
@@ -879,7 +892,7 @@ const ProtobufCMessageDescriptor careerai__v1__top_up_request__descriptor =
   "Careerai__V1__TopUpRequest",
   "careerai.v1",
   sizeof(Careerai__V1__TopUpRequest),
-  4,
+  5,
   careerai__v1__top_up_request__field_descriptors,
   careerai__v1__top_up_request__field_indices_by_name,
   1,  careerai__v1__top_up_request__number_ranges,

@@ -130,14 +130,18 @@ struct  Careerai__V1__ListTransactionsResponse
 struct  Careerai__V1__TopUpRequest
 {
   ProtobufCMessage base;
+  /*
+   * The student: by user_id, or by email (a student of the caller's own university); exactly one.
+   */
   char *user_id;
   char *currency;
   int64_t amount;
   char *reason;
+  char *email;
 };
 #define CAREERAI__V1__TOP_UP_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&careerai__v1__top_up_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Careerai__V1__TopUpResponse

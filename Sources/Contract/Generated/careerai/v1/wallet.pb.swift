@@ -132,18 +132,27 @@ public struct ListTransactionsResponse: WireMessage {
 
 /// University admins (their own university) and platform admins; idempotent by idempotency-key.
 public struct TopUpRequest: WireMessage {
+    /// The student: by user_id, or by email (a student of the caller's own university); exactly one.
     public var userID: String = ""
     public var currency: String = ""
     public var amount: Int64 = 0
     public var reason: String = ""
+    public var email: String = ""
 
     public init() {}
 
-    public init(userID: String = "", currency: String = "", amount: Int64 = 0, reason: String = "") {
+    public init(
+        userID: String = "",
+        currency: String = "",
+        amount: Int64 = 0,
+        reason: String = "",
+        email: String = ""
+    ) {
         self.userID = userID
         self.currency = currency
         self.amount = amount
         self.reason = reason
+        self.email = email
     }
 
     public static let wireSchema = WireSchema<TopUpRequest>(careerai__v1__top_up_request__init, [
@@ -151,6 +160,7 @@ public struct TopUpRequest: WireMessage {
         .string(2, "currency", \.currency),
         .int64(3, "amount", \.amount),
         .string(4, "reason", \.reason),
+        .string(5, "email", \.email),
     ])
 }
 
