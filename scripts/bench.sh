@@ -15,10 +15,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/services.sh
 
-if [ "${1:-}" = "rest" ]; then
-  seconds=${2:-10}
+# start_production_services PRODUCT…: release builds of the products, then PostgreSQL on its defaults
+# and Redis; sets bin, psql, fsync and sync_commit.
+start_production_services() {
   echo "bench: building release binaries" >&2
-  for product in careerai-server careerai-rest careerai-bench; do swift build -c release --product "$product" >/dev/null; done
+  for product in "$@"; do swift build -c release --product "$product" >/dev/null; done
   bin=$(swift build -c release --show-bin-path)
   export CAREERAI_SERVICES_PG_OPTIONS=""
   trap stop_services EXIT
@@ -26,6 +27,11 @@ if [ "${1:-}" = "rest" ]; then
   psql=(psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$CAREERAI_TEST_POSTGRES_PORT" -U postgres)
   fsync=$("${psql[@]}" -At -c "SHOW fsync")
   sync_commit=$("${psql[@]}" -At -c "SHOW synchronous_commit")
+}
+
+if [ "${1:-}" = "rest" ]; then
+  seconds=${2:-10}
+  start_production_services careerai-server careerai-rest careerai-bench
   "${psql[@]}" -d postgres -c "CREATE DATABASE bench_rest"
   out=$(mktemp)
   trap 'rm -f "$out"; stop_services' EXIT
@@ -54,17 +60,7 @@ students=${1:-64}
 seconds=${2:-10}
 peer_clients=16
 
-echo "bench: building release binaries" >&2
-swift build -c release --product careerai-server >/dev/null
-swift build -c release --product careerai-bench >/dev/null
-bin=$(swift build -c release --show-bin-path)
-
-export CAREERAI_SERVICES_PG_OPTIONS=""
-trap stop_services EXIT
-start_services
-psql=(psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$CAREERAI_TEST_POSTGRES_PORT" -U postgres)
-fsync=$("${psql[@]}" -At -c "SHOW fsync")
-sync_commit=$("${psql[@]}" -At -c "SHOW synchronous_commit")
+start_production_services careerai-server careerai-bench
 
 "${psql[@]}" -d postgres -c "CREATE DATABASE peer"
 "${psql[@]}" -d peer <<SQL

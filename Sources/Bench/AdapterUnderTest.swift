@@ -3,27 +3,19 @@ import Foundation
 /// careerai-rest started as a separate process for a benchmark, on an ephemeral loopback port,
 /// calling the given careerai-server.
 final class AdapterUnderTest {
-    let process = Process()
+    let process: Process
     let host = "127.0.0.1"
     let port: Int
     let logURL: URL
 
     init(binary: String, rpcTarget: String, directory: URL, environment: [String: String]) async throws {
-        process.executableURL = URL(fileURLWithPath: binary)
-        var env = ProcessInfo.processInfo.environment
-        env["CAREERAI_REST_ADDR"] = "127.0.0.1:0"
-        env["CAREERAI_RPC_TARGET"] = rpcTarget
-        env["CAREERAI_BASE_DOMAIN"] = "localhost"
-        env["CAREERAI_REST_SECRET"] = UUID().uuidString + UUID().uuidString
+        var env = [
+            "CAREERAI_REST_ADDR": "127.0.0.1:0", "CAREERAI_RPC_TARGET": rpcTarget, "CAREERAI_BASE_DOMAIN": "localhost",
+            "CAREERAI_REST_SECRET": UUID().uuidString + UUID().uuidString,
+        ]
         env.merge(environment) { _, new in new }
-        process.environment = env
         logURL = directory.appendingPathComponent("rest.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcesses.run(process)
+        process = try ChildProcesses.start(binary, arguments: [], environment: env, log: logURL)
         // careerai-rest prints "careerai-rest: listening on HOST:PORT" once it accepts connections.
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
@@ -37,16 +29,9 @@ final class AdapterUnderTest {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        process.terminate()
-        ChildProcesses.forget(process)
+        ChildProcesses.stop(process)
         throw BenchError("careerai-rest at \(binary) did not start; see \(logURL.path)")
     }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        ChildProcesses.forget(process)
-    }
+    func stop() { ChildProcesses.stop(process) }
 }

@@ -19,6 +19,33 @@ enum ChildProcesses {
         _ = running.withLock { $0.removeValue(forKey: process.processIdentifier) }
     }
 
+    /// Starts `binary` with this process's environment and `environment` over it, its stdout and
+    /// stderr to `log` (created), no stdin.
+    static func start(_ binary: String, arguments: [String], environment: [String: String], log: URL) throws
+        -> Process
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try run(process)
+        return process
+    }
+
+    /// SIGTERM, then waits for the exit.
+    static func stop(_ process: Process) {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        forget(process)
+    }
+
     /// Called once from main, before any child starts.
     static func stopChildrenOnInterrupt() {
         for signalNumber in [SIGINT, SIGTERM] {

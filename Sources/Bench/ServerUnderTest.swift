@@ -2,7 +2,7 @@ import Foundation
 
 /// careerai-server started as a separate process for a benchmark, on an ephemeral loopback port.
 final class ServerUnderTest {
-    let process = Process()
+    let process: Process
     let target: String
     let logURL: URL
     let databaseURL: String
@@ -12,22 +12,16 @@ final class ServerUnderTest {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("careerai-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let addressFile = directory.appendingPathComponent("address")
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--address-file", addressFile.path]
-        var env = ProcessInfo.processInfo.environment
-        env["CAREERAI_RPC_ADDR"] = "127.0.0.1:0"
-        env["CAREERAI_DATABASE_URL"] = "sqlite:\(directory.appendingPathComponent("careerai.db").path)"
-        env["CAREERAI_SECRET_FILE"] = directory.appendingPathComponent("careerai.secret").path
+        var env = [
+            "CAREERAI_RPC_ADDR": "127.0.0.1:0",
+            "CAREERAI_DATABASE_URL": "sqlite:\(directory.appendingPathComponent("careerai.db").path)",
+            "CAREERAI_SECRET_FILE": directory.appendingPathComponent("careerai.secret").path,
+        ]
         env.merge(environment) { _, new in new }
         databaseURL = env["CAREERAI_DATABASE_URL"]!
-        process.environment = env
         logURL = directory.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try ChildProcesses.run(process)
+        process = try ChildProcesses.start(
+            binary, arguments: ["serve", "--address-file", addressFile.path], environment: env, log: logURL)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOf: addressFile, encoding: .utf8), text.hasSuffix("\n") {
@@ -37,19 +31,14 @@ final class ServerUnderTest {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        process.terminate()
-        ChildProcesses.forget(process)
+        ChildProcesses.stop(process)
         throw BenchError("careerai-server at \(binary) did not start; see \(logURL.path)")
     }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        ChildProcesses.forget(process)
+        ChildProcesses.stop(process)
         if process.terminationStatus == 0 { try? FileManager.default.removeItem(at: directory) }
     }
 }
