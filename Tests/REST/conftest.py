@@ -31,7 +31,7 @@ def wait_for(predicate, what, timeout_s=30):
 class Stack:
     """The server, the adapter and the mail sink of one test module."""
 
-    def __init__(self, work, server_env=None, engine="sqlite"):
+    def __init__(self, work, server_env=None, engine="sqlite", rest_env=None):
         self.work = work
         self.engine = engine
         self.database_url = f"sqlite:{work / 'careerai.db'}" if engine == "sqlite" else fresh_postgres_database()
@@ -59,7 +59,7 @@ class Stack:
         })
         self.rpc = wait_for(lambda: address_file.exists() and address_file.read_text().endswith("\n") and address_file.read_text().strip(), "careerai-server")
         self.rest_log = work / "rest.log"
-        self.rest, self.port = self.start_rest("rest", self.rpc)
+        self.rest, self.port = self.start_rest("rest", self.rpc, rest_env)
         self.base = f"http://127.0.0.1:{self.port}"
 
     def start_rest(self, name, rpc_target, extra_env=None):
@@ -127,8 +127,8 @@ def fresh_postgres_database():
 ENGINES = ["sqlite"] + (["postgres"] if os.environ.get("CAREERAI_TEST_POSTGRES_URL") else [])
 
 
-def make_stack(server_env=None, engine="sqlite"):
-    return Stack(pathlib.Path(tempfile.mkdtemp(prefix=f"careerai-rest-{engine}-")), server_env, engine)
+def make_stack(server_env=None, engine="sqlite", rest_env=None):
+    return Stack(pathlib.Path(tempfile.mkdtemp(prefix=f"careerai-rest-{engine}-")), server_env, engine, rest_env)
 
 
 @pytest.fixture(scope="module", params=ENGINES)

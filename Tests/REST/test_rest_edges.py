@@ -3,6 +3,7 @@ an admin's top-up, and SIGTERM with an event stream open."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,7 +94,8 @@ def test_admin_tops_up_a_student(stack):
 
 def test_sigterm_ends_open_event_streams_and_exits_0():
     # Runs take 8 s here, so the stream is still open when the adapter is told to stop.
-    stack = make_stack({"CAREERAI_MOCK_DELAY_MS": "8000"})
+    # A request must arrive within 1 s here: the stream must outlive that (it is an answer, not a read).
+    stack = make_stack({"CAREERAI_MOCK_DELAY_MS": "8000"}, rest_env={"CAREERAI_REST_REQUEST_READ_TIMEOUT_S": "1"})
     try:
         auth = bearer(stack, "sigterm@demo.edu")
         run = stack.request("POST", "/v1/runs/job-pack", headers=auth, json=JOB).json()
@@ -106,6 +108,12 @@ def test_sigterm_ends_open_event_streams_and_exits_0():
                     events.append(json.loads(line[6:]))
                     break
             assert events and events[0]["status"] in ("queued", "running")
+            kept_alive = 0
+            for line in lines:  # keep-alive comments, one a second, for over twice the read timeout
+                kept_alive += line.startswith(": keep-alive")
+                if kept_alive == 3:
+                    break
+            assert kept_alive == 3
             stopped_at = time.monotonic()
             stack.rest.send_signal(signal.SIGTERM)
             rest = list(lines)  # ends when the adapter closes the stream; a hang is a read timeout
@@ -115,3 +123,98 @@ def test_sigterm_ends_open_event_streams_and_exits_0():
         assert stack.rest.wait(timeout=20) == 0, "careerai-rest drains and exits 0"
     finally:
         stack.stop()
+
+
+def http_get(sock, path="/v1/health"):
+    """One keep-alive GET on a raw socket; the status code (the answer read whole)."""
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: demo.localhost\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(next(l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split(b" ")[1])
+
+
+def closed_by_peer(sock, within_s):
+    """Whether the other side closes `sock` within `within_s` (reading and dropping what it sends)."""
+    sock.settimeout(within_s)
+    try:
+        while sock.recv(65536):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def connect(port, source="127.0.0.1"):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def test_one_host_gets_its_share_of_connections_and_no_more(stack):
+    _, port = stack.start_rest("rest-peers", stack.rpc, {"CAREERAI_REST_MAX_CONNECTIONS_PER_PEER": "8"})
+    held = [connect(port) for _ in range(8)]
+    assert [http_get(s) for s in held] == [200] * 8, "eight connections of one host are served and stay open"
+    extra = connect(port)
+    assert closed_by_peer(extra, 5), "a ninth from the same host is closed at once"
+    other_host = connect(port, source="127.0.0.2")  # another loopback address: another peer
+    assert http_get(other_host) == 200, "other hosts are not shut out"
+    held.pop().close()
+    again = wait_for(lambda: served(port), "the freed slot", 10)
+    for sock in held + [again, other_host]:
+        sock.close()
+
+
+def served(port):
+    """A new connection that got an answer, or None (closed: its host is at the limit)."""
+    sock = connect(port)
+    try:
+        if http_get(sock) == 200:
+            return sock
+    except (ConnectionError, OSError):
+        pass
+    sock.close()
+    return None
+
+
+def test_slow_requests_and_idle_connections_are_closed(stack):
+    _, port = stack.start_rest("rest-slow", stack.rpc, {"CAREERAI_REST_REQUEST_READ_TIMEOUT_S": "1"})
+    # Slowloris: a request head sent a byte at a time, each in time for the idle timeout, never whole.
+    slow = connect(port)
+    slow.sendall(b"GET /v1/health HTTP/1.1\r\nHost: demo.localhost\r\nX-Slow: ")
+    started = time.monotonic()
+    closed = False
+    while time.monotonic() - started < 10 and not closed:
+        try:
+            slow.sendall(b"a")
+        except (BrokenPipeError, ConnectionResetError):
+            closed = True
+            break
+        closed = closed_by_peer(slow, 0.3)
+    assert closed and time.monotonic() - started < 5, "closed about a second after the connection opened"
+    # A kept-alive connection that sends no next request is closed after the same time.
+    idle = connect(port)
+    assert http_get(idle) == 200
+    assert closed_by_peer(idle, 5)
+    # Headers past the limits (32 KiB in all): refused, and the adapter serves the next client.
+    huge = connect(port)
+    huge.sendall(b"GET /v1/health HTTP/1.1\r\nHost: demo.localhost\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+    answer = b""
+    huge.settimeout(5)
+    try:
+        while chunk := huge.recv(65536):
+            answer += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    assert answer == b"" or answer.split(b" ")[1].startswith(b"4"), answer[:80]
+    assert http_get(connect(port)) == 200
+

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Settings
 
@@ -45,7 +46,7 @@ public struct RESTCommand: AsyncParsableCommand {
             logger: logger)
         let application = Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            server: .http1(configuration: Self.http1(configuration)),
             configuration: .init(
                 address: .hostname(configuration.address.host, port: configuration.address.port),
                 serverName: nil, availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)
@@ -69,6 +70,27 @@ public struct RESTCommand: AsyncParsableCommand {
         try await group.run()
         await gateway.close()
     }
+}
+
+extension RESTCommand {
+    /// HTTP/1 with every connection bounded: connections per peer, time to read a request, idle time,
+    /// header sizes (browsers send a few KiB; NIO's defaults allow 80 KiB and 1,000 fields).
+    static func http1(_ configuration: RESTConfiguration) -> HTTP1Channel.Configuration {
+        let peers =
+            configuration.maxConnectionsPerPeer > 0
+            ? PeerConnectionCounts(limit: configuration.maxConnectionsPerPeer) : nil
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: (peers.map { [PeerConnectionLimiter(counts: $0)] } ?? [])
+                + [RequestReadTimeout(timeout: timeAmount(configuration.requestReadTimeout))],
+            idleTimeout: timeAmount(configuration.idleTimeout),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))
+    }
+}
+
+private func timeAmount(_ duration: Duration) -> TimeAmount {
+    let (seconds, attoseconds) = duration.components
+    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
 }
 
 /// The OpenAPI document, made once the routes exist (its own route serves it).

@@ -21,6 +21,14 @@ public struct RESTConfiguration: Sendable {
     public var secret: SymmetricKey
     public var keepAliveInterval: Duration
     public var maxConnections: Int
+    /// Open connections one peer address may hold (0: no limit, for a deployment behind a proxy
+    /// whose address every connection shares): one host must not take every connection.
+    public var maxConnectionsPerPeer: Int
+    /// A request (head and body) must arrive whole within this of the connection's start or of the
+    /// previous answer's end; slow senders (slowloris) are closed.
+    public var requestReadTimeout: Duration
+    /// A connection with nothing read or written for this long is closed.
+    public var idleTimeout: Duration
     public var logLevel: String
 
     public static let maxBodyLimitBytes = 4 * 1024 * 1024
@@ -51,6 +59,11 @@ public struct RESTConfiguration: Sendable {
         maxBodyBytes = try rest.integer("maxBodyBytes", default: 256 * 1024, in: 1024...Self.maxBodyLimitBytes)
         defaultDeadlineMs = try rest.integer("deadlineMs", default: 30_000, in: 100...300_000)
         maxConnections = try rest.integer("maxConnections", default: 4096, in: 1...65_536)
+        maxConnectionsPerPeer = try rest.integer("maxConnectionsPerPeer", default: 1024, in: 0...65_536)
+        requestReadTimeout = try rest.duration(
+            "requestReadTimeoutS", .seconds, default: .seconds(30), in: .seconds(1)...Duration.seconds(600))
+        idleTimeout = try rest.duration(
+            "idleTimeoutS", .seconds, default: .seconds(60), in: .seconds(1)...Duration.seconds(3600))
         keepAliveInterval = try rest.duration(
             "keepAliveS", .seconds, default: .seconds(15), in: .seconds(1)...Duration.seconds(300))
         var origins = Set<String>()
