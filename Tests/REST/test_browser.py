@@ -68,6 +68,10 @@ def test_sign_in_run_a_job_pack_and_download_the_pdf(stack, browser):
     assert "silver" in browser.find_element(By.ID, "jp-cost").text
     button(browser, "Start").click()
     wait.until(lambda d: d.find_element(By.ID, "run-status").text == "succeeded")
+    result = browser.find_element(By.ID, "run-result").text
+    for heading in ("Resume bullets", "Cover letter", "Interview questions"):
+        assert heading in result, result
+    assert "[object Object]" not in result and "{" not in result, "laid out, not raw JSON: " + result[:300]
     link = wait.until(EC.visibility_of_element_located((By.LINK_TEXT, "Download PDF")))
     browser.save_screenshot(str(ARTIFACTS / "run.png"))
     link.click()
@@ -147,4 +151,24 @@ def test_an_admin_tops_up_a_student_by_email(stack, browser):
     browser.save_screenshot(str(ARTIFACTS / "admin-top-up.png"))
     auth = {"Authorization": "Bearer " + student["token"]}
     assert stack.request("GET", "/v1/wallet", headers=auth).json()["gold"] == 5
+
+
+def test_a_skill_map_is_laid_out(stack, browser):
+    sign_in(stack, browser, "mapper@demo.edu")
+    wait = WebDriverWait(browser, 60)
+    browser.find_element(By.LINK_TEXT, "Skill Mapper").click()
+    profile = wait.until(EC.visibility_of_element_located((By.ID, "sm-profile")))
+    profile.send_keys("Statistics student. Python, SQL and Tableau; led the data team of the student union.")
+    browser.find_element(By.ID, "sm-resume").send_keys(
+        "Built a Python dashboard for the student union budget. Taught SQL to 40 first-years.")
+    assert "gold" in browser.find_element(By.ID, "sm-cost").text
+    next(b for b in browser.find_elements(By.CSS_SELECTOR, "#skill-form button[type=submit]")).click()
+    wait.until(lambda d: d.find_element(By.ID, "run-status").text in ("succeeded", "failed"))
+    assert browser.find_element(By.ID, "run-status").text == "succeeded", browser.find_element(By.ID, "run-error").text
+    result = browser.find_element(By.ID, "run-result").text
+    for heading in ("Your skills", "Learning plan"):
+        assert heading in result, result
+    assert "{" not in result and "[object Object]" not in result, result[:300]
+    assert not browser.find_element(By.ID, "run-pdf").is_displayed(), "Skill Mapper has no PDF"
+    browser.save_screenshot(str(ARTIFACTS / "skill-map.png"))
 

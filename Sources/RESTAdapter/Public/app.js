@@ -94,13 +94,33 @@ function watchRun(id) {
   source.addEventListener("error", () => { if (source.readyState === EventSource.CLOSED) return; });
 }
 
+// A run's result, laid out by kind; the shapes are the tools' JSON (Sources/Domain/Tools). Unknown
+// shapes fall back to the JSON itself, so a newer tool still shows something.
 function showResult(run) {
-  const result = JSON.parse(run.resultJson || "{}");
+  let result;
+  try { result = JSON.parse(run.resultJson || "{}"); } catch (_) { result = {}; }
   const box = $("run-result");
-  const list = (title, items) => { if (!items || !items.length) return; box.append(text("h2", title)); const ul = document.createElement("ul"); for (const i of items) ul.append(text("li", typeof i === "string" ? i : JSON.stringify(i))); box.append(ul); };
-  list("Resume bullets", result.resume_bullets || result.resumeBullets || result.bullets);
-  if (result.cover_letter || result.coverLetter) { box.append(text("h2", "Cover letter"), text("p", result.cover_letter || result.coverLetter)); }
-  list("Interview questions", result.interview_questions || result.interviewQuestions || result.questions);
+  const list = (items, render) => { const ul = document.createElement("ul"); for (const item of items || []) ul.append(render(item)); return ul; };
+  const item = (...children) => { const li = document.createElement("li"); li.append(...children); return li; };
+  const small = (content) => { const node = text("p", content); node.className = "text-sm text-slate-600"; return node; };
+  const section = (title, ...children) => box.append(text("h2", title), ...children);
+  if (run.kind === "job_pack") {
+    if (result.summary) box.append(text("p", result.summary));
+    const keywords = result.keywords || {};
+    if ((keywords.required || []).length) section("Keywords", small("Required: " + keywords.required.join(", ")),
+      ...((keywords.preferred || []).length ? [small("Preferred: " + keywords.preferred.join(", "))] : []));
+    if ((result.resume_bullets || []).length) section("Resume bullets", list(result.resume_bullets, (b) => item(text("span", b.rewritten), small("From: " + b.source_text))));
+    const letter = result.cover_letter;
+    if (letter) section("Cover letter", text("p", letter.greeting), ...(letter.paragraphs || []).map((p) => text("p", p)), text("p", letter.closing));
+    if ((result.interview_questions || []).length) section("Interview questions", list(result.interview_questions, (q) => item(text("strong", q.question), small("Why they ask: " + q.why_asked), small("How to answer: " + q.answer_hint))));
+    if ((result.gaps || []).length) section("Gaps to address", list(result.gaps, (g) => item(text("span", g))));
+    if ((result.warnings || []).length) section("Warnings", list(result.warnings, (w) => item(text("span", w))));
+  } else if (run.kind === "skill_mapper") {
+    if ((result.skills || []).length) section("Your skills", list(result.skills, (k) => item(text("strong", `${k.name} (${k.level})`), small(`${k.category} · ${k.evidence}`))));
+    if ((result.target_roles || []).length) section("Roles they point to", list(result.target_roles, (r) => item(text("span", r))));
+    if ((result.gaps || []).length) section("Gaps", list(result.gaps, (g) => item(text("strong", `${g.skill} (${g.priority})`), small(g.why))));
+    if ((result.learning_plan || []).length) section("Learning plan", list(result.learning_plan, (w) => item(text("strong", `Week ${w.week}: ${w.focus}`), small((w.activities || []).join(" · ")), small((w.resources || []).join(" · ")))));
+  }
   if (!box.childElementCount) box.append(text("pre", JSON.stringify(result, null, 2)));
   if (run.kind === "job_pack") { const link = $("run-pdf"); link.href = `/v1/runs/${encodeURIComponent(run.id)}/pdf`; link.hidden = false; }
 }
