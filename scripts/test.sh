@@ -49,3 +49,13 @@ if ! "$rest_venv/bin/python" -c "import aiosmtpd, cryptography, pytest, requests
   "$rest_venv/bin/pip" install --quiet --disable-pip-version-check -r Tests/REST/requirements.txt
 fi
 "$rest_venv/bin/pytest" -q Tests/REST
+
+# Not a measurement (debug build, a second a case): that careerai-bench rest still runs end to end,
+# signing students in and calling through the adapter and over RPC with no failed call.
+echo "test: careerai-bench rest runs (a smoke run, not a figure)" >&2
+"$CAREERAI_BIN_DIR/careerai-bench" rest --seconds 1 --connections 8 | python3 -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin if "calls_per_s" in l]
+assert {(l["engine"], l["path"]) for l in lines} == {(e, p) for e in ("sqlite", "postgres") for p in ("rpc", "rest")}, lines
+assert all(l["errors"] == 0 and l["calls"] > 0 for l in lines), lines
+print("careerai-bench rest: %d cases, no errors" % len(lines))'
