@@ -169,6 +169,7 @@ let package = Package(
             dependencies: [
                 "Client", "Contract", "Wire", "BoundedIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),  // PKCE's SHA-256
             ]
         ),
         .executableTarget(

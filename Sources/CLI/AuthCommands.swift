@@ -70,13 +70,16 @@ struct LoginCommand: AsyncParsableCommand {
     }
 
     private func googleSession(_ client: CareerAIClient) async throws -> SessionMessage {
-        let authorization = try await client.auth.googleAuthURL(redirectURI: redirectURI)
+        // PKCE: a code copied from the browser is useless to anyone without this run's verifier.
+        let verifier = PKCEVerifier.make()
+        let authorization = try await client.auth.googleAuthURL(
+            redirectURI: redirectURI, codeChallenge: PKCEVerifier.challenge(of: verifier))
         Prompt.say(
             "Open this address in a browser and sign in with your university Google account:\n\n  \(authorization.url)\n"
         )
         let answer = try Prompt.ask("Paste the code (or the address Google sent you to): ")
         let code = try Self.code(from: answer, expectedState: authorization.state)
-        return try await client.auth.googleSignIn(code: code, redirectURI: redirectURI)
+        return try await client.auth.googleSignIn(code: code, redirectURI: redirectURI, codeVerifier: verifier)
     }
 
     /// The code from a pasted redirect address (checking its state) or the bare code.

@@ -22,12 +22,19 @@ public enum Executables {
         public let stderr: String
     }
 
+    /// What a running command has written so far, for an `input` that answers its prompts.
+    public struct OutputSoFar: Sendable {
+        fileprivate let errBox: DataBox
+        public var stderr: String { String(decoding: errBox.get(), as: UTF8.self) }
+    }
+
     /// Runs a command to completion (bounded by `timeoutSeconds`) and captures its output.
-    /// `input`, when given, writes the command's standard input while it runs (then it is closed).
+    /// `input`, when given, writes the command's standard input while it runs (then it is closed);
+    /// it may read what the command has written to stderr so far (its prompts).
     public static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:],
         timeoutSeconds: Double = 60,
-        input: (@Sendable (FileHandle) async throws -> Void)? = nil
+        input: (@Sendable (FileHandle, OutputSoFar) async throws -> Void)? = nil
     ) async throws -> Result {
         try await run(
             executable: URL(fileURLWithPath: path(name)), arguments, environment: environment,
@@ -38,7 +45,7 @@ public enum Executables {
     public static func run(
         executable: URL, _ arguments: [String], environment: [String: String] = [:],
         timeoutSeconds: Double = 60,
-        input: (@Sendable (FileHandle) async throws -> Void)? = nil
+        input: (@Sendable (FileHandle, OutputSoFar) async throws -> Void)? = nil
     ) async throws -> Result {
         let process = Process()
         process.executableURL = executable
@@ -56,17 +63,20 @@ public enum Executables {
         let stdin = Pipe()
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
-        if let input {
-            try await input(stdin.fileHandleForWriting)
-            try stdin.fileHandleForWriting.close()
-        }
         // Drain both pipes on Dispatch threads (not Swift's small cooperative pool) while waiting,
-        // so that a chatty process never blocks on a full pipe.
+        // so that a chatty process never blocks on a full pipe; as it comes, so `input` sees prompts.
         let outBox = DataBox()
         let errBox = DataBox()
         let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { outBox.set(out.fileHandleForReading.readDataToEndOfFile()) }
-        DispatchQueue.global().async(group: readers) { errBox.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        for (pipe, box) in [(out, outBox), (err, errBox)] {
+            DispatchQueue.global().async(group: readers) {
+                while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty { box.append(chunk) }
+            }
+        }
+        if let input {
+            try await input(stdin.fileHandleForWriting, OutputSoFar(errBox: errBox))
+            try stdin.fileHandleForWriting.close()
+        }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning {
@@ -81,13 +91,13 @@ public enum Executables {
         )
     }
 
-    private final class DataBox: @unchecked Sendable {
+    fileprivate final class DataBox: @unchecked Sendable {
         // @unchecked: guarded by `lock`.
         private let lock = NSLock()
         private var data = Data()
-        func set(_ value: Data) {
+        func append(_ chunk: Data) {
             lock.lock()
-            data = value
+            data.append(chunk)
             lock.unlock()
         }
         func get() -> Data {

@@ -22,7 +22,7 @@ struct CLIAuthTests {
 
         let login = try await Executables.run(
             "careerai", ["login", "--email", "cli@demo.edu"] + global, environment: cli
-        ) { stdin in
+        ) { stdin, _ in
             let code = try #require(try await smtp.waitForMail(to: "cli@demo.edu").code)
             let wrong = code == "000000" ? "000001" : "000000"
             stdin.write(Data("\(wrong)\n\(code)\n".utf8))  // a typo first: the prompt asks again
@@ -191,6 +191,58 @@ struct CLIAuthTests {
         #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))
         await server.stop()
         smtp.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @Test(
+        "login --google uses PKCE: the printed URL carries an S256 challenge, and only this run's verifier redeems the code"
+    )
+    func loginWithGoogle() async throws {
+        let google = try await GoogleStandIn.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "careerai-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let server = try await ServerProcess.start(
+            environment: google.serverEnvironment.merging([
+                "CAREERAI_DATABASE_URL": "sqlite:\(directory.appendingPathComponent("careerai.db").path)"
+            ]) { $1 })
+        let cli = ["XDG_CONFIG_HOME": directory.appendingPathComponent("config").path]
+        let redirect = "http://localhost:8765/callback"
+        let global = ["--server", server.target, "--tenant", "demo", "--redirect-uri", redirect]
+        let claims = GoogleStandIn.Claims(subject: "g-cli", email: "ada@demo.edu")
+
+        // The stand-in plays the browser and Google's consent screen: it reads the challenge from the
+        // printed URL and issues a code bound to it; the pasted address carries code and state.
+        let login = try await Executables.run("careerai", ["login", "--google"] + global, environment: cli) {
+            stdin, output in
+            var url: URLComponents?
+            for _ in 0..<500 where url == nil {
+                url =
+                    output.stderr.split(separator: "\n").lazy.compactMap { line in
+                        line.contains("code_challenge=")
+                            ? URLComponents(string: line.trimmingCharacters(in: .whitespaces)) : nil
+                    }.first
+                if url == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let items = try #require(url?.queryItems, "the login URL was printed: \(output.stderr)")
+            func item(_ name: String) -> String? { items.first { $0.name == name }?.value }
+            #expect(item("code_challenge_method") == "S256" && item("code_challenge")?.count == 43)
+            let code = google.issueCode(claims, redirectURI: redirect, codeChallenge: item("code_challenge"))
+            let state = try #require(item("state"))
+            stdin.write(Data("\(redirect)?state=\(state)&code=\(code)\n".utf8))
+        }
+        #expect(login.status == 0, "\(login.stderr)")
+        #expect(login.stdout.hasPrefix("Signed in as ada@demo.edu at demo until "), "\(login.stdout)")
+
+        // A code issued under another challenge (another run's, or an attacker's) is refused.
+        let stolen = try await Executables.run("careerai", ["login", "--google"] + global, environment: cli) {
+            stdin, _ in
+            let other = GoogleStandIn.pkceChallenge(verifier: String(repeating: "x", count: 43))
+            stdin.write(Data((google.issueCode(claims, redirectURI: redirect, codeChallenge: other) + "\n").utf8))
+        }
+        #expect(stolen.status != 0 && stolen.stderr.contains("GOOGLE_CODE_REJECTED"), "\(stolen.stderr)")
+        await server.stop()
+        await google.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 }
