@@ -11,14 +11,44 @@ import Wire
 /// processes, after real calls, runs and refunds.
 @Suite("Prometheus metrics from the server and worker processes")
 struct MetricsTests {
+    /// `body`'s error with the worker's log beside it: a run stuck in the queue says why.
+    static func withLog(of worker: WorkerProcess, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            Issue.record("the worker (running: \(worker.process.isRunning)) logged:\n\(worker.log.suffix(4000))")
+            throw error
+        }
+    }
+
+    /// A worker whose metrics endpoint is up. The port ClosedPort found free may be taken by another
+    /// test's socket before the worker binds it (the worker then exits, and its runs stay queued):
+    /// then another port, at most three times.
+    static func workerServingMetrics(_ environment: [String: String]) async throws -> (WorkerProcess, Int) {
+        var failures: [String] = []
+        for _ in 0..<3 {
+            let port = try ClosedPort().port
+            let worker = try WorkerProcess(
+                environment: environment.merging(
+                    ["CAREERAI_METRICS_ADDR": "127.0.0.1:\(port)", "CAREERAI_METRICS_SAMPLE_MS": "200"]) { $1 })
+            do {
+                try await worker.waitForLog("serving metrics", timeoutSeconds: 60)
+                return (worker, port)
+            } catch {
+                failures.append("\(error)")
+                await worker.stop()
+            }
+        }
+        throw CocoaError(
+            .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no worker served metrics: \(failures)"])
+    }
+
     @Test(
         "calls by method and code with latency, connections, runs by status, queue depth, refunds, model tokens",
         .enabled(if: TestServices.redis, "needs Redis (scripts/test.sh starts one)"))
     func serveAndWorker() async throws {
         guard let redisURL = TestRedis.sharedURL() else { return }
-        let (serverPort, workerPort, failingPort) = (
-            try ClosedPort().port, try ClosedPort().port, try ClosedPort().port
-        )
+        let serverPort = try ClosedPort().port
         guard
             let setup = try await WorkerProcessTests.setUp(
                 .sqlite, redisURL: redisURL,
@@ -40,10 +70,10 @@ struct MetricsTests {
         #expect((server.value("careerai_rpc_connections") ?? 0) >= 1, "this client's connection is open")
 
         // A worker that succeeds: it counts the finished run and the model's tokens.
-        let worker = try WorkerProcess(
-            environment: setup.environment.merging(
-                ["CAREERAI_METRICS_ADDR": "127.0.0.1:\(workerPort)", "CAREERAI_METRICS_SAMPLE_MS": "200"]) { $1 })
-        _ = try await WorkerProcessTests.waitFor(client, first.id, status: "succeeded")
+        let (worker, workerPort) = try await Self.workerServingMetrics(setup.environment)
+        try await Self.withLog(of: worker) {
+            _ = try await WorkerProcessTests.waitFor(client, first.id, status: "succeeded")
+        }
         let scrapedWorker = try await Self.scrape(port: workerPort) {
             $0.value("careerai_runs_finished_total", ["kind": "job_pack", "status": "succeeded"]) == 1
         }
@@ -54,13 +84,12 @@ struct MetricsTests {
         await worker.stop()
 
         // A worker whose every attempt fails: the run ends failed and refunded, once.
-        let failing = try WorkerProcess(
-            environment: setup.environment.merging([
-                "CAREERAI_METRICS_ADDR": "127.0.0.1:\(failingPort)", "CAREERAI_METRICS_SAMPLE_MS": "200",
-                "CAREERAI_MOCK_MODE": "fail",
-            ]) { $1 })
+        let (failing, failingPort) = try await Self.workerServingMetrics(
+            setup.environment.merging(["CAREERAI_MOCK_MODE": "fail"]) { $1 })
         let doomed = try await client.runs.startJobPack(WorkerProcessTests.jobPack)
-        _ = try await WorkerProcessTests.waitFor(client, doomed.id, status: "failed")
+        try await Self.withLog(of: failing) {
+            _ = try await WorkerProcessTests.waitFor(client, doomed.id, status: "failed")
+        }
         let scrapedFailing = try await Self.scrape(port: failingPort) {
             $0.value("careerai_refunds_total", ["feature": "job_pack"]) == 1
         }
