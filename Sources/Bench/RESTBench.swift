@@ -24,8 +24,10 @@ struct RESTBench: AsyncParsableCommand {
     @Option(help: "Rounds: each runs the RPC case, then the REST case, on the same server.") var rounds = 1
 
     func run() async throws {
-        guard connections > 0, connections <= 4096, rounds > 0, seconds > 0 else {
-            throw ValidationError("connections in 1...4096, rounds and seconds above 0")
+        guard (1...4096).contains(connections), (1...64).contains(adapterRPCConnections), rounds > 0, seconds > 0
+        else {
+            throw ValidationError(
+                "--connections in 1...4096, --adapter-rpc-connections in 1...64, --rounds and --seconds above 0")
         }
         let environment = ProcessInfo.processInfo.environment
         var engines: [(String, String?)] = [("sqlite", nil)]

@@ -21,26 +21,26 @@ struct MetricsTests {
         }
     }
 
-    /// A worker whose metrics endpoint is up. The port ClosedPort found free may be taken by another
-    /// test's socket before the worker binds it (the worker then exits, and its runs stay queued):
-    /// then another port, at most three times.
+    /// A worker serving metrics on a port the kernel chose (`:0`), read back from its log. A port a
+    /// test picks free and hands to a child can be taken by another test's socket before the child
+    /// binds it; port 0 cannot be.
     static func workerServingMetrics(_ environment: [String: String]) async throws -> (WorkerProcess, Int) {
-        var failures: [String] = []
-        for _ in 0..<3 {
-            let port = try ClosedPort().port
-            let worker = try WorkerProcess(
-                environment: environment.merging(
-                    ["CAREERAI_METRICS_ADDR": "127.0.0.1:\(port)", "CAREERAI_METRICS_SAMPLE_MS": "200"]) { $1 })
-            do {
-                try await worker.waitForLog("serving metrics", timeoutSeconds: 60)
-                return (worker, port)
-            } catch {
-                failures.append("\(error)")
-                await worker.stop()
-            }
+        let worker = try WorkerProcess(
+            environment: environment.merging(
+                ["CAREERAI_METRICS_ADDR": "127.0.0.1:0", "CAREERAI_METRICS_SAMPLE_MS": "200"]) { $1 })
+        try await worker.waitForLog("serving metrics", timeoutSeconds: 60)
+        return (worker, try metricsPort(inLog: worker.log))
+    }
+
+    /// The port of the "serving metrics" line of a process's log.
+    static func metricsPort(inLog log: String) throws -> Int {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("serving metrics") }),
+            let match = line.firstMatch(of: /127\.0\.0\.1:(\d+)/), let port = Int(match.1)
+        else {
+            throw CocoaError(
+                .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no metrics address in the log:\n\(log)"])
         }
-        throw CocoaError(
-            .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no worker served metrics: \(failures)"])
+        return port
     }
 
     @Test(
@@ -48,12 +48,16 @@ struct MetricsTests {
         .enabled(if: TestServices.redis, "needs Redis (scripts/test.sh starts one)"))
     func serveAndWorker() async throws {
         guard let redisURL = TestRedis.sharedURL() else { return }
-        let serverPort = try ClosedPort().port
         guard
             let setup = try await WorkerProcessTests.setUp(
                 .sqlite, redisURL: redisURL,
-                extra: ["CAREERAI_METRICS_ADDR": "127.0.0.1:\(serverPort)", "CAREERAI_METRICS_SAMPLE_MS": "200"])
+                extra: ["CAREERAI_METRICS_ADDR": "127.0.0.1:0", "CAREERAI_METRICS_SAMPLE_MS": "200"])
         else { return }
+        guard await setup.server.logContains("serving metrics", timeoutSeconds: 30) else {
+            Issue.record("the server never said it serves metrics:\n\(setup.server.log)")
+            return
+        }
+        let serverPort = try Self.metricsPort(inLog: setup.server.log)
         let token = try await setup.signIn("m@demo.edu")
         let client = try setup.client(token: token)
 

@@ -12,6 +12,7 @@ import pytest
 from conftest import BIN
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -137,10 +138,17 @@ def test_an_admin_tops_up_a_student_by_email(stack, browser):
         [f"{BIN}/careerai-server", "user", "promote", "--email", "registrar@demo.edu", "--role", "university_admin"],
         env=dict(os.environ, CAREERAI_DATABASE_URL=stack.database_url), capture_output=True, timeout=60)
     assert promoted.returncode == 0, promoted.stderr
-    time.sleep(1.2)  # the server caches a session's role for 1 s
+    # The page learns the new role when it loads /v1/me again; the server caches roles for 1 s.
     wait = WebDriverWait(browser, 60)
-    browser.refresh()  # the page learns the new role when it loads /v1/me again
-    wait.until(EC.visibility_of_element_located((By.LINK_TEXT, "Top up"))).click()
+    for _ in range(10):
+        browser.refresh()
+        try:
+            WebDriverWait(browser, 3).until(EC.visibility_of_element_located((By.LINK_TEXT, "Top up"))).click()
+            break
+        except TimeoutException:
+            continue
+    else:
+        raise AssertionError("the Top up link never showed for the promoted admin")
     label(browser, "Student's email or user id").send_keys("prized@demo.edu")
     Select(label(browser, "Currency")).select_by_visible_text("gold")
     label(browser, "Amount").send_keys("3")

@@ -41,12 +41,18 @@ struct ConnectionBoundsTests {
 
     func request() -> HTTPRequest { HTTPRequest(method: .get, scheme: "http", authority: "demo.localhost", path: "/") }
 
-    @Test("a request not read whole in time closes the connection; after that, each answer's end restarts the clock")
-    func readTimeout() throws {
+    /// A connected channel whose only handler is a `RequestReadTimeout`, on a loop the test drives.
+    func timedChannel(_ timeout: TimeAmount) throws -> (EmbeddedChannel, EmbeddedEventLoop) {
         let loop = EmbeddedEventLoop()
         let channel = EmbeddedChannel(loop: loop)
         try channel.connect(to: try SocketAddress(ipAddress: "192.0.2.8", port: 1)).wait()
-        try channel.pipeline.syncOperations.addHandler(RequestReadTimeout(timeout: .seconds(5)))
+        try channel.pipeline.syncOperations.addHandler(RequestReadTimeout(timeout: timeout))
+        return (channel, loop)
+    }
+
+    @Test("a request not read whole in time closes the connection; after that, each answer's end restarts the clock")
+    func readTimeout() throws {
+        let (channel, loop) = try timedChannel(.seconds(5))
         try channel.writeInbound(HTTPRequestPart.head(request()))
         loop.advanceTime(by: .seconds(4))
         #expect(channel.isActive)
@@ -63,10 +69,7 @@ struct ConnectionBoundsTests {
 
     @Test("a head that trickles in never completes the request: closed at the deadline")
     func slowHead() throws {
-        let loop = EmbeddedEventLoop()
-        let channel = EmbeddedChannel(loop: loop)
-        try channel.connect(to: try SocketAddress(ipAddress: "192.0.2.9", port: 1)).wait()
-        try channel.pipeline.syncOperations.addHandler(RequestReadTimeout(timeout: .seconds(3)))
+        let (channel, loop) = try timedChannel(.seconds(3))
         try channel.writeInbound(HTTPRequestPart.head(request()))
         for _ in 0..<2 {
             loop.advanceTime(by: .seconds(1))

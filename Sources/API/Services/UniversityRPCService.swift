@@ -51,7 +51,7 @@ public struct UniversityRPCService: RPCService {
         }
     }
 
-    static func message(_ university: University, googleSignIn: Bool = false) -> UniversityMessage {
+    static func message(_ university: University, googleSignIn: Bool) -> UniversityMessage {
         var message = UniversityMessage()
         message.googleSignIn = googleSignIn
         message.id = university.id.rawValue

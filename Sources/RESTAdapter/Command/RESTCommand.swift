@@ -81,16 +81,11 @@ extension RESTCommand {
             ? PeerConnectionCounts(limit: configuration.maxConnectionsPerPeer) : nil
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: (peers.map { [PeerConnectionLimiter(counts: $0)] } ?? [])
-                + [RequestReadTimeout(timeout: timeAmount(configuration.requestReadTimeout))],
-            idleTimeout: timeAmount(configuration.idleTimeout),
+                + [RequestReadTimeout(timeout: TimeAmount(configuration.requestReadTimeout))],
+            idleTimeout: TimeAmount(configuration.idleTimeout),
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))
     }
-}
-
-private func timeAmount(_ duration: Duration) -> TimeAmount {
-    let (seconds, attoseconds) = duration.components
-    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
 }
 
 /// The OpenAPI document, made once the routes exist (its own route serves it).

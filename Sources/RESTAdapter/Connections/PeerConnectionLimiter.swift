@@ -6,10 +6,9 @@ import Synchronization
 /// and the others (`CAREERAI_REST_MAX_CONNECTIONS` in all) stay for everyone else.
 final class PeerConnectionCounts: Sendable {
     let limit: Int
+    /// Only peers with an open connection have an entry, so the table holds at most
+    /// `CAREERAI_REST_MAX_CONNECTIONS` entries: its bound is the server's own.
     private let counts = Mutex<[String: Int]>([:])
-
-    /// Peers at or above this many addresses are not counted further (a bound on the table itself).
-    static let maxTrackedPeers = 100_000
 
     init(limit: Int) {
         precondition(limit > 0)
@@ -20,7 +19,7 @@ final class PeerConnectionCounts: Sendable {
     func opened(_ peer: String) -> Bool {
         counts.withLock { counts in
             let count = counts[peer, default: 0]
-            guard count < limit, count > 0 || counts.count < Self.maxTrackedPeers else { return false }
+            guard count < limit else { return false }
             counts[peer] = count + 1
             return true
         }

@@ -8,17 +8,11 @@ protocol SQLLedgerOperations: LedgerTransaction {
 
 extension SQLLedgerOperations {
     func user(in university: UniversityID, id: String) throws -> User? {
-        try connection.query(
-            "SELECT \(SQLUserRepository.columns) FROM users WHERE university_id = $1 AND id = $2",
-            [.text(university.rawValue), .text(id)]
-        ).first.map(SQLUserRepository.user)
+        try SQLUserRepository.user(in: university, id: id, on: connection)
     }
 
     func user(in university: UniversityID, email: String) throws -> User? {
-        try connection.query(
-            "SELECT \(SQLUserRepository.columns) FROM users WHERE university_id = $1 AND email = $2",
-            [.text(university.rawValue), .text(email)]
-        ).first.map(SQLUserRepository.user)
+        try SQLUserRepository.user(in: university, email: email, on: connection)
     }
 
     func universityOfUser(id: String) throws -> UniversityID? {

@@ -104,10 +104,7 @@ struct SQLAuthTransaction: AuthTransaction {
     }
 
     func user(in university: UniversityID, email: String) throws -> User? {
-        try connection.query(
-            "SELECT \(SQLUserRepository.columns) FROM users WHERE university_id = $1 AND email = $2",
-            [.text(university.rawValue), .text(email)]
-        ).first.map(SQLUserRepository.user)
+        try SQLUserRepository.user(in: university, email: email, on: connection)
     }
 
     func user(in university: UniversityID, googleID: String) throws -> User? {

@@ -38,20 +38,27 @@ public struct SQLUserRepository: UserRepository {
 
     public func find(in university: UniversityID, email: String) async throws -> User? {
         try await database.domainTransaction { connection in
-            try connection.query(
-                "SELECT \(Self.columns) FROM users WHERE university_id = $1 AND email = $2",
-                [.text(university.rawValue), .text(email.lowercased())]
-            ).first.map(Self.user)
+            try Self.user(in: university, email: email.lowercased(), on: connection)
         }
     }
 
     public func find(in university: UniversityID, id: String) async throws -> User? {
-        try await database.domainTransaction { connection in
-            try connection.query(
-                "SELECT \(Self.columns) FROM users WHERE university_id = $1 AND id = $2",
-                [.text(university.rawValue), .text(id)]
-            ).first.map(Self.user)
-        }
+        try await database.domainTransaction { connection in try Self.user(in: university, id: id, on: connection) }
+    }
+
+    /// The lookups every transaction that needs a user shares (`email` already normalized).
+    static func user(in university: UniversityID, email: String, on connection: any SQLConnection) throws -> User? {
+        try connection.query(
+            "SELECT \(columns) FROM users WHERE university_id = $1 AND email = $2",
+            [.text(university.rawValue), .text(email)]
+        ).first.map(user)
+    }
+
+    static func user(in university: UniversityID, id: String, on connection: any SQLConnection) throws -> User? {
+        try connection.query(
+            "SELECT \(columns) FROM users WHERE university_id = $1 AND id = $2",
+            [.text(university.rawValue), .text(id)]
+        ).first.map(user)
     }
 
     public func list(in university: UniversityID, limit: Int) async throws -> [User] {
