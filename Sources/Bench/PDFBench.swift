@@ -67,7 +67,7 @@ struct PDFBench: AsyncParsableCommand {
         }
         var (succeeded, failed) = (0, 0)
         while true {
-            (succeeded, failed) = try await RunsBench.count(client, expected: jobs)
+            (succeeded, failed) = try await RunsBench.finalCount(client, expected: jobs)
             for process in processes { peakRSSKiB = max(peakRSSKiB, Self.peakRSSKiB(process.processIdentifier)) }
             if succeeded + failed >= jobs { break }
             guard ContinuousClock.now - started < .seconds(900) else {

@@ -24,6 +24,27 @@ struct RunsBench: AsyncParsableCommand {
     @Option(help: "Redis (default: $CAREERAI_TEST_REDIS_URL).") var redisURL: String?
     @Option(help: "Students starting runs at once, each on their own wallet and connection.") var students = 64
     @Option(help: "Connections starting runs at once on one wallet (the hot-row case).") var oneWalletConnections = 16
+    @Option(help: "Cases to run, comma-separated: \(Case.allCases.map(\.rawValue).joined(separator: ",")).")
+    var cases = Case.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: "Worker processes of the end-to-end case, comma-separated.") var workers = "1,2"
+
+    enum Case: String, CaseIterable {
+        case starts = "start_job_pack"
+        case startsOneWallet = "start_job_pack_one_wallet"
+        case endToEnd = "end_to_end"
+    }
+
+    func validate() throws {
+        for name in cases.split(separator: ",") where Case(rawValue: String(name)) == nil {
+            throw ValidationError("--cases: no case \(name)")
+        }
+        guard !workerCounts.isEmpty, workerCounts.allSatisfy({ (1...8).contains($0) }) else {
+            throw ValidationError("--workers: counts of 1 to 8, comma-separated")
+        }
+    }
+
+    private var selected: Set<Case> { Set(cases.split(separator: ",").compactMap { Case(rawValue: String($0)) }) }
+    private var workerCounts: [Int] { workers.split(separator: ",").compactMap { Int($0) } }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -39,30 +60,34 @@ struct RunsBench: AsyncParsableCommand {
         } else {
             print(#"{"bench":"runs","engine":"postgres","skipped":"no --postgres-url or CAREERAI_TEST_POSTGRES_URL"}"#)
         }
-        for (engine, url) in engines {
+        for (engine, url) in engines where !selected.isDisjoint(with: [.starts, .startsOneWallet]) {
             // Starts only: the runs go to a Redis stream nobody reads, so the numbers are the server's.
             let setup = try await Setup.start(binary: binary, databaseURL: url, redisURL: redis)
             defer { setup.server.stop() }
-            let tokens = try await setup.students(students)
             let generator = LoadGenerator(target: setup.server.target, seconds: seconds) { client in
                 _ = try await client.runs.startJobPack(Self.request)
             }
-            try await generator.measure(
-                connections: students, inFlight: 1,
-                labels: [
-                    "bench": "runs", "case_name": "start_job_pack", "engine": engine, "queue": "redis",
-                    "server_log_level": "notice", "students": students,
-                ], users: tokens)
+            if selected.contains(.starts) {
+                let tokens = try await setup.students(students)
+                try await generator.measure(
+                    connections: students, inFlight: 1,
+                    labels: [
+                        "bench": "runs", "case_name": "start_job_pack", "engine": engine, "queue": "redis",
+                        "server_log_level": "notice", "students": students,
+                    ], users: tokens)
+            }
             // One hot wallet: every start locks the same row, so they commit one after another.
-            try await generator.measure(
-                connections: oneWalletConnections, inFlight: 1,
-                labels: [
-                    "bench": "runs", "case_name": "start_job_pack_one_wallet", "engine": engine, "queue": "redis",
-                    "server_log_level": "notice", "students": 1,
-                ], signedIn: setup.token)
+            if selected.contains(.startsOneWallet) {
+                try await generator.measure(
+                    connections: oneWalletConnections, inFlight: 1,
+                    labels: [
+                        "bench": "runs", "case_name": "start_job_pack_one_wallet", "engine": engine, "queue": "redis",
+                        "server_log_level": "notice", "students": 1,
+                    ], signedIn: setup.token)
+            }
         }
         let e2eEngine = postgres == nil ? "sqlite" : "postgres"
-        for workers in [1, 2] {
+        for workers in workerCounts where selected.contains(.endToEnd) {
             let setup = try await Setup.start(binary: binary, databaseURL: postgres, redisURL: redis)
             defer { setup.server.stop() }
             try await endToEnd(setup, workers: workers, engine: e2eEngine)
@@ -114,7 +139,7 @@ struct RunsBench: AsyncParsableCommand {
         var succeeded = 0
         var failed = 0
         while true {
-            (succeeded, failed) = try await Self.count(client, expected: jobs)
+            (succeeded, failed) = try await Self.finalCount(client, expected: jobs)
             if succeeded + failed >= jobs { break }
             guard ContinuousClock.now - started < .seconds(600) else {
                 throw BenchError("end-to-end: only \(succeeded) of \(jobs) after 600 s")
@@ -132,6 +157,17 @@ struct RunsBench: AsyncParsableCommand {
         ]
         let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// Succeeded and failed among the newest `expected` runs, or (0, 0) while the newest page is not
+    /// all final. A poll must not load the system it measures: a full count pages through every run
+    /// (20 pages of 100 for 2,000 jobs, ten times a second), so it is taken only once the newest
+    /// hundred are final (workers take runs roughly oldest first).
+    static func finalCount(_ client: CareerAIClient, expected: Int) async throws -> (Int, Int) {
+        let newest = min(expected, 100)
+        let (succeeded, failed) = try await count(client, expected: newest)
+        guard succeeded + failed >= newest else { return (0, 0) }
+        return newest == expected ? (succeeded, failed) : try await count(client, expected: expected)
     }
 
     /// Succeeded and failed among the newest `expected` runs (all of this case's).

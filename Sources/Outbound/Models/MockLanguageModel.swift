@@ -58,21 +58,67 @@ public struct MockLanguageModel: LanguageModel {
     }
 
     /// Up to `count` passages of the resume: its lines (without bullet marks), else runs of words.
+    /// Scanned as bytes (ASCII whitespace and line ends), like `tagged`: splitting a resume into
+    /// Characters was most of a worker's CPU in the end-to-end benchmark. Every passage is a run of
+    /// the resume's own bytes between ASCII separators, so it stays valid UTF-8.
     static func passages(of resume: String, count: Int) -> [String] {
+        let bytes = Array(resume.utf8)
         // Only as many lines as decide the answer: three make it "lines", `count` are returned.
         var lines: [String] = []
-        for raw in resume.split(whereSeparator: \.isNewline) {
-            let line = trimmed(raw).drop { "-•*·".contains($0) || $0 == " " }
-            if line.count >= 12 { lines.append(String(line)) }
+        var lineStart = 0
+        for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x0A || bytes[end] == 0x0D {
+            if let line = linePassage(bytes[lineStart..<end]) { lines.append(line) }
+            lineStart = end + 1
             if lines.count >= max(3, count) { break }
         }
         if lines.count >= 3 { return Array(lines.prefix(count)) }
-        let words = resume.split(whereSeparator: \.isWhitespace).map(String.init)
-        let size = max(3, words.count / 3)
-        return stride(from: 0, to: words.count, by: size).map {
-            words[$0..<min($0 + size, words.count)].joined(separator: " ")
+        var words: [ArraySlice<UInt8>] = []
+        var wordStart: Int?
+        for index in 0...bytes.count {
+            if index < bytes.count && !isASCIIWhitespace(bytes[index]) {
+                if wordStart == nil { wordStart = index }
+            } else if let start = wordStart {
+                words.append(bytes[start..<index])
+                wordStart = nil
+            }
         }
-        .filter { $0.count >= 12 }.prefix(count).map { $0 }
+        let size = max(3, words.count / 3)
+        var result: [String] = []
+        for first in stride(from: 0, to: words.count, by: size) where result.count < count {
+            let run = Array(words[first..<min(first + size, words.count)].joined(separator: [UInt8(ascii: " ")]))
+            if scalarCount(run[...]) >= minimumPassageScalars { result.append(String(decoding: run, as: UTF8.self)) }
+        }
+        return result
+    }
+
+    private static let minimumPassageScalars = 12
+    /// `-`, `*`, `•` (E2 80 A2) and `·` (C2 B7): the marks a bullet line may start with.
+    private static let bulletMarks: [[UInt8]] = [[0x2D], [0x2A], [0xE2, 0x80, 0xA2], [0xC2, 0xB7]]
+
+    /// A line without its surrounding whitespace and leading bullet marks, if it is long enough.
+    private static func linePassage(_ line: ArraySlice<UInt8>) -> String? {
+        var text = line.drop(while: isASCIIWhitespace)
+        while let last = text.last, isASCIIWhitespace(last) { text = text.dropLast() }
+        while true {
+            if let first = text.first, first == UInt8(ascii: " ") {
+                text = text.dropFirst()
+            } else if let mark = bulletMarks.first(where: { text.starts(with: $0) }) {
+                text = text.dropFirst(mark.count)
+            } else {
+                break
+            }
+        }
+        guard scalarCount(text) >= minimumPassageScalars else { return nil }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+
+    /// Unicode scalars in UTF-8 bytes: every byte that is not a continuation byte starts one.
+    private static func scalarCount(_ bytes: ArraySlice<UInt8>) -> Int {
+        bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
     }
 
     static func encode(_ object: Any) -> String {
