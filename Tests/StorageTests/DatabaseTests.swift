@@ -261,6 +261,70 @@ struct MigrationTests {
             }
         }
     }
+
+    @Test("on PostgreSQL a run, a ledger row, a wallet and a session must name a user of their own university")
+    func rowsNameAMemberOfTheirUniversity() async throws {
+        guard let test = try await TestDatabase.make(.postgres) else { return }
+        defer { Task { await test.close() } }
+        try await Migrator(database: test.database).migrate()
+        try await test.database.transaction { c in
+            for (university, subdomain) in [("u1", "uu"), ("u2", "vv")] {
+                try c.execute(
+                    "INSERT INTO universities (id, name, subdomain, created_at, updated_at) VALUES ($1, 'U', $2, 0, 0)",
+                    [.text(university), .text(subdomain)])
+            }
+            try c.execute("INSERT INTO users (id, university_id, email, created_at) VALUES ('p1', 'u1', 'a@u.edu', 0)")
+            try c.execute(
+                """
+                INSERT INTO runs (id, university_id, user_id, kind, status, cost_currency, cost_amount, request_hash, created_at, updated_at)
+                VALUES ('r1', 'u1', 'p1', 'job_pack', 'queued', 'silver', 1, 'h', 0, 0)
+                """)
+        }
+        // p1 studies at u1: each row that pairs p1 with u2 is refused, as is one naming no user at all.
+        let refused = [
+            "INSERT INTO credit_wallets (user_id, university_id, silver, gold, updated_at) VALUES ('p1', 'u2', 1, 0, 0)",
+            """
+            INSERT INTO runs (id, university_id, user_id, kind, status, cost_currency, cost_amount, request_hash, created_at, updated_at)
+            VALUES ('r2', 'u2', 'p1', 'job_pack', 'queued', 'silver', 1, 'h', 0, 0)
+            """,
+            """
+            INSERT INTO credit_transactions (id, user_id, university_id, currency, amount, type, run_id, status, created_at)
+            VALUES ('t1', 'p1', 'u2', 'silver', -1, 'debit', 'r1', 'pending', 0)
+            """,
+            """
+            INSERT INTO job_pack_requests (run_id, university_id, user_id, job_title, company, job_description, resume_text, model, created_at)
+            VALUES ('r1', 'u2', 'p1', 't', 'c', 'd', 'r', 'm', 0)
+            """,
+            "INSERT INTO sessions (token_hash, user_id, university_id, created_at, expires_at) VALUES ('h', 'p1', 'u2', 0, 1)",
+            "INSERT INTO sessions (token_hash, user_id, university_id, created_at, expires_at) VALUES ('h', 'p9', 'u1', 0, 1)",
+        ]
+        for statement in refused {
+            await #expect(throws: StorageError.self, "accepted: \(statement)") {
+                try await test.database.transaction { try $0.execute(statement) }
+            }
+        }
+        // The same rows with the user's own university are accepted.
+        try await test.database.transaction { c in
+            try c.execute(
+                "INSERT INTO credit_wallets (user_id, university_id, silver, gold, updated_at) VALUES ('p1', 'u1', 1, 0, 0)"
+            )
+            try c.execute(
+                "INSERT INTO sessions (token_hash, user_id, university_id, created_at, expires_at) VALUES ('h', 'p1', 'u1', 0, 1)"
+            )
+        }
+        // And no foreign key of these tables points at universities any more: that row was where
+        // every start of every student of one university met.
+        let toUniversities = try await test.database.transaction { c in
+            try c.query(
+                """
+                SELECT conrelid::regclass::text AS source FROM pg_constraint
+                WHERE contype = 'f' AND confrelid = 'universities'::regclass AND conrelid::regclass::text <> 'users'
+                  AND conrelid::regclass::text <> 'otp_requests'
+                """
+            ).map { try $0.text("source") }
+        }
+        #expect(toUniversities == [])
+    }
 }
 
 @Suite("PostgreSQL connection loss")

@@ -29,7 +29,9 @@ public struct Migrator: Sendable {
                 for migration in migrations {
                     try connection.execute("BEGIN")
                     do {
-                        if try Self.apply(migration, on: connection) { applied.append(migration.version) }
+                        if try Self.apply(migration, on: connection, dialect: .postgres) {
+                            applied.append(migration.version)
+                        }
                         try connection.execute("COMMIT")
                     } catch {
                         _ = try? connection.execute("ROLLBACK")
@@ -42,7 +44,9 @@ public struct Migrator: Sendable {
             // BEGIN IMMEDIATE takes SQLite's write lock, which serialises servers sharing the file.
             var applied: [Int64] = []
             for migration in migrations {
-                if try await database.transaction({ connection in try Self.apply(migration, on: connection) }) {
+                if try await database.transaction({ connection in
+                    try Self.apply(migration, on: connection, dialect: .sqlite)
+                }) {
                     applied.append(migration.version)
                 }
             }
@@ -61,12 +65,14 @@ public struct Migrator: Sendable {
     }
 
     /// Applies `migration` unless it is recorded already; true when it ran.
-    private static func apply(_ migration: Migration, on connection: any SQLConnection) throws -> Bool {
+    private static func apply(_ migration: Migration, on connection: any SQLConnection, dialect: SQLDialect) throws
+        -> Bool
+    {
         try createVersionTable(connection)
         let done = try connection.query(
             "SELECT version FROM schema_migrations WHERE version = $1", [.integer(migration.version)])
         guard done.isEmpty else { return false }
-        for statement in migration.statements { try connection.execute(statement) }
+        for statement in migration.statements(for: dialect) { try connection.execute(statement) }
         try connection.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             [.integer(migration.version), .text(migration.name), .integer(Int64(Date().timeIntervalSince1970))])

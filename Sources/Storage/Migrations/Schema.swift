@@ -183,5 +183,47 @@ public enum Schema {
                 "CREATE UNIQUE INDEX tool_calls_idempotency ON tool_calls (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL",
                 "CREATE INDEX tool_calls_pending ON tool_calls (status, created_at)",
             ]),
+        Migration(
+            version: 4,
+            name: "rows name a member of their university: one foreign key to the user, none to the university",
+            statements: [],
+            // Each foreign-key check takes FOR KEY SHARE on the row it finds. With one key to
+            // universities and one to users, every start locked the university's one row three times,
+            // so concurrent starts of all its students met there (multixacts on one tuple) and a start
+            // cost ~40 % more than without foreign keys. One composite key to (university_id, id) locks
+            // only the student's own row, and says more: the user belongs to that university.
+            // SQLite takes no row locks and cannot change a foreign key without rebuilding the table,
+            // so it keeps the two keys it has; the services write the pair from one user row anyway.
+            postgresStatements: [
+                "ALTER TABLE users ADD CONSTRAINT users_university_member UNIQUE (university_id, id)",
+                """
+                ALTER TABLE credit_wallets DROP CONSTRAINT credit_wallets_university_id_fkey, DROP CONSTRAINT credit_wallets_user_id_fkey,
+                    ADD CONSTRAINT credit_wallets_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                """,
+                """
+                ALTER TABLE runs DROP CONSTRAINT runs_university_id_fkey, DROP CONSTRAINT runs_user_id_fkey,
+                    ADD CONSTRAINT runs_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                """,
+                """
+                ALTER TABLE credit_transactions DROP CONSTRAINT credit_transactions_university_id_fkey, DROP CONSTRAINT credit_transactions_user_id_fkey,
+                    ADD CONSTRAINT credit_transactions_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                """,
+                """
+                ALTER TABLE job_pack_requests DROP CONSTRAINT job_pack_requests_university_id_fkey, DROP CONSTRAINT job_pack_requests_user_id_fkey,
+                    ADD CONSTRAINT job_pack_requests_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                """,
+                """
+                ALTER TABLE skill_mapper_runs DROP CONSTRAINT skill_mapper_runs_university_id_fkey, DROP CONSTRAINT skill_mapper_runs_user_id_fkey,
+                    ADD CONSTRAINT skill_mapper_runs_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                """,
+                """
+                ALTER TABLE sessions DROP CONSTRAINT sessions_university_id_fkey, DROP CONSTRAINT sessions_user_id_fkey,
+                    ADD CONSTRAINT sessions_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                """,
+                """
+                ALTER TABLE tool_calls DROP CONSTRAINT tool_calls_university_id_fkey, DROP CONSTRAINT tool_calls_user_id_fkey,
+                    ADD CONSTRAINT tool_calls_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                """,
+            ]),
     ]
 }
