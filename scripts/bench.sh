@@ -18,6 +18,9 @@ source scripts/services.sh
 # start_production_services PRODUCT…: release builds of the products, then PostgreSQL on its defaults
 # and Redis; sets bin, psql, fsync and sync_commit.
 start_production_services() {
+  # What a fresh machine lacks: PostgreSQL, Redis and pgbench; WeasyPrint, which the server checks at start.
+  scripts/install-deps.sh
+  scripts/install-weasyprint.sh
   echo "bench: building release binaries" >&2
   for product in "$@"; do swift build -c release --product "$product" >/dev/null; done
   bin=$(swift build -c release --show-bin-path)

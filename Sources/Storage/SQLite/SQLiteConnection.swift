@@ -66,6 +66,10 @@ final class SQLiteConnection: SQLConnection {
         return statement
     }
 
+    /// False outside BEGIN…COMMIT, and after SQLite rolled a transaction back on its own (some
+    /// errors, such as a full disk, end the whole transaction, not just the statement).
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     @discardableResult
     func query(_ sql: String, _ parameters: [SQLValue]) throws(StorageError) -> [SQLRow] {
         try run(sql, parameters).rows

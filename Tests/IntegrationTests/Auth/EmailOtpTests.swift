@@ -348,7 +348,7 @@ struct EmailOtpTests {
                         _ = try await client.auth.requestEmailOtp(email: "rush@demo.edu")
                         return "SENT"
                     } catch {
-                        return (error as? RPCError).map { $0.reason ?? "\($0.code)" } ?? "\(error)"
+                        return (error as? RPCError).map(\.reason) ?? "\(error)"
                     }
                 }
             }
