@@ -1,23 +1,29 @@
 /// One schema version, applied in one transaction: `statements` run the same on SQLite and
-/// PostgreSQL; `postgresStatements` run after them on PostgreSQL only (what SQLite cannot say, or
-/// does not need, such as changing a foreign key in place).
+/// PostgreSQL; `postgresStatements` and `sqliteStatements` run after them on that engine only, for a
+/// rule the two must say differently (PostgreSQL changes a foreign key in place; SQLite cannot
+/// without rebuilding the table, so a trigger says the same there).
 public struct Migration: Sendable {
     public let version: Int64
     public let name: String
     public let statements: [String]
     public let postgresStatements: [String]
+    public let sqliteStatements: [String]
 
-    public init(version: Int64, name: String, statements: [String], postgresStatements: [String] = []) {
+    public init(
+        version: Int64, name: String, statements: [String], postgresStatements: [String] = [],
+        sqliteStatements: [String] = []
+    ) {
         self.version = version
         self.name = name
         self.statements = statements
         self.postgresStatements = postgresStatements
+        self.sqliteStatements = sqliteStatements
     }
 
     /// What runs on `dialect`, in order.
     func statements(for dialect: SQLDialect) -> [String] {
         switch dialect {
-        case .sqlite: statements
+        case .sqlite: statements + sqliteStatements
         case .postgres: statements + postgresStatements
         }
     }

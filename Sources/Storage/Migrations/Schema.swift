@@ -188,42 +188,32 @@ public enum Schema {
             name: "rows name a member of their university: one foreign key to the user, none to the university",
             statements: [],
             // Each foreign-key check takes FOR KEY SHARE on the row it finds. With one key to
-            // universities and one to users, every start locked the university's one row three times,
-            // so concurrent starts of all its students met there (multixacts on one tuple) and a start
-            // cost ~40 % more than without foreign keys. One composite key to (university_id, id) locks
-            // only the student's own row, and says more: the user belongs to that university.
-            // SQLite takes no row locks and cannot change a foreign key without rebuilding the table,
-            // so it keeps the two keys it has; the services write the pair from one user row anyway.
-            postgresStatements: [
-                "ALTER TABLE users ADD CONSTRAINT users_university_member UNIQUE (university_id, id)",
-                """
-                ALTER TABLE credit_wallets DROP CONSTRAINT credit_wallets_university_id_fkey, DROP CONSTRAINT credit_wallets_user_id_fkey,
-                    ADD CONSTRAINT credit_wallets_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
-                """,
-                """
-                ALTER TABLE runs DROP CONSTRAINT runs_university_id_fkey, DROP CONSTRAINT runs_user_id_fkey,
-                    ADD CONSTRAINT runs_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
-                """,
-                """
-                ALTER TABLE credit_transactions DROP CONSTRAINT credit_transactions_university_id_fkey, DROP CONSTRAINT credit_transactions_user_id_fkey,
-                    ADD CONSTRAINT credit_transactions_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
-                """,
-                """
-                ALTER TABLE job_pack_requests DROP CONSTRAINT job_pack_requests_university_id_fkey, DROP CONSTRAINT job_pack_requests_user_id_fkey,
-                    ADD CONSTRAINT job_pack_requests_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
-                """,
-                """
-                ALTER TABLE skill_mapper_runs DROP CONSTRAINT skill_mapper_runs_university_id_fkey, DROP CONSTRAINT skill_mapper_runs_user_id_fkey,
-                    ADD CONSTRAINT skill_mapper_runs_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
-                """,
-                """
-                ALTER TABLE sessions DROP CONSTRAINT sessions_university_id_fkey, DROP CONSTRAINT sessions_user_id_fkey,
-                    ADD CONSTRAINT sessions_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
-                """,
-                """
-                ALTER TABLE tool_calls DROP CONSTRAINT tool_calls_university_id_fkey, DROP CONSTRAINT tool_calls_user_id_fkey,
-                    ADD CONSTRAINT tool_calls_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
-                """,
-            ]),
+            // universities and one to users, every start locked its university's one row three times,
+            // where the starts of all its students met. One composite key to users (university_id, id)
+            // locks only the student's own row, and says more: the user belongs to that university.
+            postgresStatements: ["ALTER TABLE users ADD CONSTRAINT users_university_member UNIQUE (university_id, id)"]
+                + memberTables.map { table in
+                    """
+                    ALTER TABLE \(table) DROP CONSTRAINT \(table)_university_id_fkey, DROP CONSTRAINT \(table)_user_id_fkey,
+                        ADD CONSTRAINT \(table)_member_fkey FOREIGN KEY (university_id, user_id) REFERENCES users (university_id, id)
+                    """
+                },
+            // SQLite takes no row locks, and changing a foreign key there means rebuilding the table:
+            // it keeps its two keys and says the membership rule with a trigger on each table.
+            sqliteStatements: memberTables.flatMap { table in
+                ["INSERT", "UPDATE OF university_id, user_id"].enumerated().map { index, event in
+                    """
+                    CREATE TRIGGER \(table)_member_\(index == 0 ? "insert" : "update") BEFORE \(event) ON \(table)
+                    WHEN NOT EXISTS (SELECT 1 FROM users WHERE id = NEW.user_id AND university_id = NEW.university_id)
+                    BEGIN SELECT RAISE(ABORT, '\(table): the user is not a member of that university'); END
+                    """
+                }
+            }),
+    ]
+
+    /// The tables whose rows name a user and that user's university.
+    private static let memberTables = [
+        "credit_wallets", "runs", "credit_transactions", "job_pack_requests", "skill_mapper_runs", "sessions",
+        "tool_calls",
     ]
 }
