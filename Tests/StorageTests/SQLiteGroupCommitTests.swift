@@ -157,3 +157,22 @@ struct SQLiteGroupCommitTests {
         await database.close()
     }
 }
+
+@Suite("SQLite after close")
+struct SQLiteClosedTests {
+    @Test("after close every transaction fails with UNAVAILABLE at once, none hangs", .timeLimit(.minutes(1)))
+    func closedDatabaseRefuses() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "careerai-gc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try SQLiteDatabase(path: directory.appendingPathComponent("test.db").path)
+        _ = try await database.transaction { try $0.execute("CREATE TABLE t (id TEXT)") }
+        await database.close()
+        for _ in 0..<3 {
+            await #expect(throws: StorageError.self) {
+                _ = try await database.transaction { try $0.execute("INSERT INTO t (id) VALUES ('x')") }
+            }
+        }
+    }
+}

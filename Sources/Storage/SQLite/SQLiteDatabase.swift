@@ -75,18 +75,21 @@ public final class SQLiteDatabase: SQLDatabase {
     /// by a steady stream of transactions.
     private func scheduleBatch() {
         thread.submit { [self] state in
+            guard state == .active else {
+                // Closed: every waiting caller hears so, and the next transaction schedules (and fails) anew.
+                let all = waiting.withLock { waiting -> [PendingTransaction] in
+                    defer { waiting = Waiting() }
+                    return waiting.transactions
+                }
+                for pending in all { pending.take()?(.failure(StorageError.unavailable("the database is closed"))) }
+                return
+            }
             let batch = waiting.withLock { waiting -> [PendingTransaction] in
                 let batch = Array(waiting.transactions.prefix(Self.maxTransactionsPerCommit))
                 waiting.transactions.removeFirst(batch.count)
                 return batch
             }
             let taken = batch.compactMap { pending in pending.take().map { (body: pending.body, answer: $0) } }
-            guard state == .active else {
-                for transaction in taken {
-                    transaction.answer(.failure(StorageError.unavailable("the database is closed")))
-                }
-                return
-            }
             commit(taken, on: connection.value)
             let more = waiting.withLock { waiting -> Bool in
                 waiting.batchScheduled = !waiting.transactions.isEmpty
