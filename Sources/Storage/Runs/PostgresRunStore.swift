@@ -5,14 +5,70 @@ import Domain
 /// transactions SQLite runs (`SQLiteRunStore`); the same tests cover both.
 struct PostgresRunStore: SQLRunStore {
     let database: any SQLDatabase
+    /// Starts that arrive while earlier ones are at the database go in together, one commit for all
+    /// (`PostgresStartBatch`); a lone start runs alone, as one statement.
+    private let starts: BatchingQueue<PendingStart, StartRunOutcome>
 
-    /// The debit's ledger row is written inside the statement, and the wallet moves by the same amount
-    /// in the same statement: `SQLLedger.post`'s rule, in one round trip.
+    init(database: any SQLDatabase, startBatchLimits: BatchingQueue<PendingStart, StartRunOutcome>.Limits = .init()) {
+        self.database = database
+        starts = BatchingQueue(limits: startBatchLimits, key: \.walletKey) { [database] batch in
+            await Self.start(batch, database: database)
+        }
+    }
+
+    /// The most starts one batch has held so far (for tests).
+    var largestStartBatch: Int { starts.largestBatch }
+
     public func startRun(
         _ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
         requestHash: String
     ) async throws -> StartRunOutcome {
         precondition(debit.amount == -run.cost.amount && debit.kind == .debit, "the debit is the run's cost")
+        return try await starts.submit(
+            PendingStart(
+                run: run, input: input, model: model, debit: debit, idempotencyKey: idempotencyKey,
+                requestHash: requestHash))
+    }
+
+    /// A batch of starts: one transaction for all of them; each one the batch did not settle (a short
+    /// wallet) runs alone, and so does every one when the batch failed for a reason that may be one
+    /// start's (the same idempotency-key started at once elsewhere). An outage fails them all at once.
+    private static func start(_ batch: [PendingStart], database: any SQLDatabase) async -> [Result<
+        StartRunOutcome, any Error
+    >] {
+        let alone = { @Sendable (start: PendingStart) async -> Result<StartRunOutcome, any Error> in
+            await Result.catching { try await startAlone(start, database: database) }
+        }
+        guard batch.count > 1 else { return [await alone(batch[0])] }
+        var settled: [StartRunOutcome?]
+        do {
+            settled = try await database.transaction { connection in
+                try PostgresStartBatch.run(batch, on: connection)
+            }
+        } catch let error as StorageError {
+            switch error {
+            case .unavailable, .timeout, .conflict: return batch.map { _ in .failure(error.domainError) }
+            case .uniqueViolation, .constraintViolation, .unexpectedValue, .failed:
+                settled = Array(repeating: nil, count: batch.count)
+            }
+        } catch {
+            return batch.map { _ in .failure(error) }
+        }
+        return await withTaskGroup(of: (Int, Result<StartRunOutcome, any Error>).self) { group in
+            var results: [Result<StartRunOutcome, any Error>?] = settled.map { outcome in outcome.map { .success($0) } }
+            for (index, outcome) in settled.enumerated() where outcome == nil {
+                group.addTask { (index, await alone(batch[index])) }
+            }
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+
+    /// One start, one statement. The debit's ledger row is written inside the statement, and the
+    /// wallet moves by the same amount in the same statement: `SQLLedger.post`'s rule, in one round trip.
+    private static func startAlone(_ start: PendingStart, database: any SQLDatabase) async throws -> StartRunOutcome {
+        let (run, input, model, debit) = (start.run, start.input, start.model, start.debit)
+        let (idempotencyKey, requestHash) = (start.idempotencyKey, start.requestHash)
         let column = run.cost.currency.rawValue  // an enum case, never user text
         var parameters: [SQLValue] = [
             .text(run.id), .text(run.universityID.rawValue), .text(run.userID), .text(run.kind.rawValue),  // $1-$4
@@ -53,7 +109,8 @@ struct PostgresRunStore: SQLRunStore {
             """
         let bound = parameters
         for _ in 0..<3 {
-            if let idempotencyKey, let earlier = try await earlierRun(run: run, key: idempotencyKey) {
+            if let idempotencyKey, let earlier = try await earlierRun(run: run, key: idempotencyKey, database: database)
+            {
                 return earlier
             }
             do {
@@ -64,11 +121,14 @@ struct PostgresRunStore: SQLRunStore {
                 // Not debited: maybe the balance is short, or maybe a concurrent start with this key
                 // took the credits first (the wallet's row lock made this statement wait for it, then
                 // see the lower balance). That one's run is the answer, not INSUFFICIENT_CREDITS.
-                if let idempotencyKey, let earlier = try await earlierRun(run: run, key: idempotencyKey) {
+                if let idempotencyKey,
+                    let earlier = try await earlierRun(run: run, key: idempotencyKey, database: database)
+                {
                     return earlier
                 }
-                let available = try await sqlTransaction { tx in
-                    try tx.wallet(in: run.universityID, userID: run.userID)?.balance(run.cost.currency) ?? 0
+                let available = try await database.domainTransaction { connection in
+                    try SQLRunTransaction(connection: connection).wallet(in: run.universityID, userID: run.userID)?
+                        .balance(run.cost.currency) ?? 0
                 }
                 return .insufficient(available: available)
             } catch StorageError.uniqueViolation {
@@ -81,11 +141,11 @@ struct PostgresRunStore: SQLRunStore {
             .aborted, reason: .transactionConflict, "the run could not be started for conflicting retries; try again")
     }
 
-    private func earlierRun(run: Run, key: String) async throws -> StartRunOutcome? {
-        try await sqlTransaction { tx in
-            try tx.run(in: run.universityID, userID: run.userID, idempotencyKey: key).map {
-                .existing($0.run, requestHash: $0.requestHash)
-            }
+    private static func earlierRun(run: Run, key: String, database: any SQLDatabase) async throws -> StartRunOutcome? {
+        try await database.domainTransaction { connection in
+            try SQLRunTransaction(connection: connection).run(
+                in: run.universityID, userID: run.userID, idempotencyKey: key
+            ).map { .existing($0.run, requestHash: $0.requestHash) }
         }
     }
 
