@@ -41,7 +41,7 @@ struct BatchingQueueTests {
     struct Refused: Error {}
 
     static func queue(_ recorder: Recorder, maxBatch: Int, inFlight: Int = 1) -> BatchingQueue<Item, String> {
-        BatchingQueue(limits: .init(maxBatch: maxBatch, maxBatchesInFlight: inFlight), key: \.wallet) { items in
+        BatchingQueue(limits: BatchLimits(maxBatch: maxBatch, maxBatchesInFlight: inFlight), key: \.wallet) { items in
             await recorder.run(items)
         }
     }

@@ -11,10 +11,6 @@ import Synchronization
 /// next batch. A caller cancelled while it waits leaves at once and its item never runs; once its item
 /// is in a batch, the batch runs to the end and the caller hears its own result.
 final class BatchingQueue<Item: Sendable, Outcome: Sendable>: Sendable {
-    struct Limits: Sendable {
-        var maxBatch = 32
-        var maxBatchesInFlight = 2
-    }
 
     /// Runs one batch: one result per item, in order.
     typealias RunBatch = @Sendable ([Item]) async -> [Result<Outcome, any Error>]
@@ -40,13 +36,13 @@ final class BatchingQueue<Item: Sendable, Outcome: Sendable>: Sendable {
         var nextWaiterID: UInt64 = 0
     }
 
-    private let limits: Limits
+    private let limits: BatchLimits
     private let key: @Sendable (Item) -> String
     private let runBatch: RunBatch
     private let state = Mutex(State())
     private let largest = Atomic<Int>(0)
 
-    init(limits: Limits = Limits(), key: @escaping @Sendable (Item) -> String, runBatch: @escaping RunBatch) {
+    init(limits: BatchLimits = BatchLimits(), key: @escaping @Sendable (Item) -> String, runBatch: @escaping RunBatch) {
         precondition(limits.maxBatch >= 1 && limits.maxBatchesInFlight >= 1)
         self.limits = limits
         self.key = key
@@ -131,6 +127,13 @@ final class BatchingQueue<Item: Sendable, Outcome: Sendable>: Sendable {
         }
         if let next { next.leader.continuation.resume(returning: .lead(others: next.others)) }
     }
+}
+
+/// How big a batch may grow, and how many may be at the database at once. Two: while one commits (its
+/// WAL flush), the next fills.
+struct BatchLimits: Sendable {
+    var maxBatch = 32
+    var maxBatchesInFlight = 2
 }
 
 extension Result where Failure == any Error {

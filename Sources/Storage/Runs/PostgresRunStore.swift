@@ -5,19 +5,46 @@ import Domain
 /// transactions SQLite runs (`SQLiteRunStore`); the same tests cover both.
 struct PostgresRunStore: SQLRunStore {
     let database: any SQLDatabase
-    /// Starts that arrive while earlier ones are at the database go in together, one commit for all
-    /// (`PostgresStartBatch`); a lone start runs alone, as one statement.
+    /// Starts, claims and completions that arrive while earlier ones are at the database go in
+    /// together, one commit for all (`PostgresStartBatch`, `PostgresWorkerBatches`); a lone one runs
+    /// alone, as one statement.
     private let starts: BatchingQueue<PendingStart, StartRunOutcome>
+    private let claims: BatchingQueue<PendingClaim, ClaimedRun?>
+    private let completions: BatchingQueue<PendingCompletion, Bool>
 
-    init(database: any SQLDatabase, startBatchLimits: BatchingQueue<PendingStart, StartRunOutcome>.Limits = .init()) {
+    init(database: any SQLDatabase, batchLimits: BatchLimits = BatchLimits()) {
         self.database = database
-        starts = BatchingQueue(limits: startBatchLimits, key: \.walletKey) { [database] batch in
-            await Self.start(batch, database: database)
+        starts = BatchingQueue(limits: batchLimits, key: \.walletKey) { [database] batch in
+            await BatchSettlement.settle(
+                batch,
+                together: { batch in
+                    try await database.transaction { connection in try PostgresStartBatch.run(batch, on: connection) }
+                }, alone: { start in try await Self.startAlone(start, database: database) })
+        }
+        claims = BatchingQueue(limits: batchLimits, key: \.id) { [database] batch in
+            await BatchSettlement.settle(
+                batch,
+                together: { batch in
+                    try await database.withConnection { connection in
+                        try PostgresWorkerBatches.claim(batch, on: connection).map { .some($0) }
+                    }
+                }, alone: { claim in try await Self.claimAlone(claim, database: database) })
+        }
+        completions = BatchingQueue(limits: batchLimits, key: \.id) { [database] batch in
+            await BatchSettlement.settle(
+                batch,
+                together: { batch in
+                    try await database.withConnection { connection in
+                        try PostgresWorkerBatches.complete(batch, on: connection).map { .some($0) }
+                    }
+                }, alone: { completion in try await Self.completeAlone(completion, database: database) })
         }
     }
 
     /// The most starts one batch has held so far (for tests).
     var largestStartBatch: Int { starts.largestBatch }
+    /// The most claims, and completions, one batch has held so far (for tests).
+    var largestWorkerBatches: (claims: Int, completions: Int) { (claims.largestBatch, completions.largestBatch) }
 
     public func startRun(
         _ run: Run, input: RunInput, model: String, debit: LedgerEntry, idempotencyKey: String?,
@@ -30,38 +57,16 @@ struct PostgresRunStore: SQLRunStore {
                 requestHash: requestHash))
     }
 
-    /// A batch of starts: one transaction for all of them; each one the batch did not settle (a short
-    /// wallet) runs alone, and so does every one when the batch failed for a reason that may be one
-    /// start's (the same idempotency-key started at once elsewhere). An outage fails them all at once.
-    private static func start(_ batch: [PendingStart], database: any SQLDatabase) async -> [Result<
-        StartRunOutcome, any Error
-    >] {
-        let alone = { @Sendable (start: PendingStart) async -> Result<StartRunOutcome, any Error> in
-            await Result.catching { try await startAlone(start, database: database) }
-        }
-        guard batch.count > 1 else { return [await alone(batch[0])] }
-        var settled: [StartRunOutcome?]
-        do {
-            settled = try await database.transaction { connection in
-                try PostgresStartBatch.run(batch, on: connection)
-            }
-        } catch let error as StorageError {
-            switch error {
-            case .unavailable, .timeout, .conflict: return batch.map { _ in .failure(error.domainError) }
-            case .uniqueViolation, .constraintViolation, .unexpectedValue, .failed:
-                settled = Array(repeating: nil, count: batch.count)
-            }
-        } catch {
-            return batch.map { _ in .failure(error) }
-        }
-        return await withTaskGroup(of: (Int, Result<StartRunOutcome, any Error>).self) { group in
-            var results: [Result<StartRunOutcome, any Error>?] = settled.map { outcome in outcome.map { .success($0) } }
-            for (index, outcome) in settled.enumerated() where outcome == nil {
-                group.addTask { (index, await alone(batch[index])) }
-            }
-            for await (index, result) in group { results[index] = result }
-            return results.map { $0! }
-        }
+    public func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws
+        -> (run: Run, input: RunInput)?
+    {
+        let claimed = try await claims.submit(
+            PendingClaim(id: id, nowUnix: nowUnix, takeOverBeforeUnix: takeOverBeforeUnix))
+        return claimed.map { ($0.run, $0.input) }
+    }
+
+    public func completeRun(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
+        try await completions.submit(PendingCompletion(id: id, attempt: attempt, output: output, nowUnix: nowUnix))
     }
 
     /// One start, one statement. The debit's ledger row is written inside the statement, and the
@@ -149,43 +154,28 @@ struct PostgresRunStore: SQLRunStore {
         }
     }
 
-    private static let claimedRunColumns = SQLRunTransaction.runColumns.split(separator: ",")
-        .map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
-
-    public func claimRun(id: String, nowUnix: Int64, takeOverBeforeUnix: Int64) async throws
-        -> (run: Run, input: RunInput)?
-    {
-        let columns = Self.claimedRunColumns
+    private static func claimAlone(_ claim: PendingClaim, database: any SQLDatabase) async throws -> ClaimedRun? {
         let sql = """
             WITH c AS (
                 UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = $2::bigint, heartbeat_at = $2::bigint,
                                 updated_at = $2::bigint
                 WHERE id = $1::text AND (status = 'queued' OR (status = 'running' AND attempts < max_attempts
                       AND COALESCE(heartbeat_at, started_at, created_at) < $3::bigint)) RETURNING *)
-            SELECT \(columns), j.job_title, j.company, j.job_description, j.resume_text AS jp_resume_text,
-                   s.profile_portal_url, s.profile_text, s.resume_text AS sm_resume_text
-            FROM c LEFT JOIN job_pack_requests j ON j.run_id = c.id LEFT JOIN skill_mapper_runs s ON s.run_id = c.id
+            \(PostgresWorkerBatches.claimedRunSelect)
             """
+        let parameters: [SQLValue] = [.text(claim.id), .integer(claim.nowUnix), .integer(claim.takeOverBeforeUnix)]
         do {
-            return try await database.withConnection { connection -> (run: Run, input: RunInput)? in
-                guard
-                    let row = try connection.query(sql, [.text(id), .integer(nowUnix), .integer(takeOverBeforeUnix)])
-                        .first
-                else { return nil }
-                let run = try SQLRunTransaction.run(row)
-                switch run.kind {
-                case .jobPack: return (run, try SQLRunTransaction.jobPackInput(row, resumeColumn: "jp_resume_text"))
-                case .skillMapper:
-                    return (run, try SQLRunTransaction.skillMapperInput(row, resumeColumn: "sm_resume_text"))
-                }
+            return try await database.withConnection { connection in
+                try connection.query(sql, parameters).first.map(PostgresWorkerBatches.claimedRun)
             }
         } catch let error as StorageError {
             throw error.domainError
         }
     }
 
-    public func completeRun(id: String, attempt: Int, output: WorkflowOutput, nowUnix: Int64) async throws -> Bool {
+    private static func completeAlone(_ completion: PendingCompletion, database: any SQLDatabase) async throws -> Bool {
         // One round trip: the run, its usage, its PDF (when it has one) and its debit row.
+        let (id, attempt, output, nowUnix) = (completion.id, completion.attempt, completion.output, completion.nowUnix)
         let usage = output.usage
         let sql = """
             WITH r AS (

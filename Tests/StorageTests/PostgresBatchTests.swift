@@ -8,9 +8,9 @@ import Testing
 /// Starts in batches on PostgreSQL: the batch statement itself, row for row, and the store under
 /// many concurrent starts (where batches form on their own).
 @Suite(
-    "PostgreSQL start batches", .timeLimit(.minutes(2)),
+    "PostgreSQL batches: starts, claims, completions", .timeLimit(.minutes(2)),
     .enabled(if: TestServices.postgres, "needs PostgreSQL (scripts/test.sh starts one)"))
-struct PostgresStartBatchTests {
+struct PostgresBatchTests {
     static let university = UniversityID("u1")
 
     /// Students s0…s(n-1) of one university, each with the given credits granted through the ledger
@@ -148,7 +148,7 @@ struct PostgresStartBatchTests {
         let startsEach = 5
         try await Self.seed(test.database, students: students, silver: creditsEach, gold: 0)
         let store = PostgresRunStore(
-            database: test.database, startBatchLimits: .init(maxBatch: 8, maxBatchesInFlight: 1))
+            database: test.database, batchLimits: BatchLimits(maxBatch: 8, maxBatchesInFlight: 1))
         let outcomes = try await withThrowingTaskGroup(of: (Int, StartRunOutcome).self) { group in
             for student in 0..<students {
                 for attempt in 0..<startsEach {
@@ -186,6 +186,117 @@ struct PostgresStartBatchTests {
         #expect(store.largestStartBatch > 1, "starts that met at the database went in together")
         let spent = Int64(students) * creditsEach
         #expect(counts == [spent, spent, spent, 0])
+        #expect(try await Self.audit(test.database).isClean)
+    }
+
+    /// Starts one Job Pack run for each of students 0..<count, returning their ids.
+    static func startRuns(_ database: any SQLDatabase, count: Int) async throws -> [String] {
+        let starts = (0..<count).map { Self.start($0, Self.jobPack()) }
+        let outcomes = try await database.transaction { try PostgresStartBatch.run(starts, on: $0) }
+        #expect(outcomes.allSatisfy { $0 == .started })
+        return starts.map(\.run.id)
+    }
+
+    @Test(
+        "a worker's claims and completions in one statement each: a queued run is claimed, a live one is not, a stale one is taken over; a completion of a taken-over attempt changes nothing"
+    )
+    func workerBatch() async throws {
+        guard let test = try await TestDatabase.make(.postgres) else { return }
+        defer { Task { await test.close() } }
+        try await Self.seed(test.database, students: 4, silver: 1, gold: 0)
+        let ids = try await Self.startRuns(test.database, count: 4)
+        // Run 2 is running with a fresh heartbeat (a live worker has it); run 3 is running, but its
+        // worker has not beaten since 100 (it died).
+        try await test.database.transaction { c in
+            try c.execute(
+                "UPDATE runs SET status = 'running', attempts = 1, heartbeat_at = 1000 WHERE id = $1", [.text(ids[2])])
+            try c.execute(
+                "UPDATE runs SET status = 'running', attempts = 1, heartbeat_at = 100 WHERE id = $1", [.text(ids[3])])
+        }
+        let claims = (ids + ["no-such-run"]).map { PendingClaim(id: $0, nowUnix: 1_000, takeOverBeforeUnix: 500) }
+        let claimed = try await test.database.withConnection { try PostgresWorkerBatches.claim(claims, on: $0) }
+        #expect(claimed.map { $0?.run.attempts } == [1, 1, nil, 2, nil])
+        #expect(claimed[0]?.input == Self.jobPack() && claimed[0]?.run.status == .running)
+        #expect(claimed[3]?.run.id == ids[3])
+
+        let pdf: [UInt8] = Array("%PDF-1.7 a small one".utf8)
+        let usage = RunUsage(model: "gpt-test", promptTokens: 10, completionTokens: 5, cachedTokens: 2, modelCalls: 1)
+        let completions = [
+            PendingCompletion(
+                id: ids[0], attempt: 1, output: WorkflowOutput(resultJSON: "{\"a\":1}", usage: usage, pdf: pdf),
+                nowUnix: 1_001),
+            PendingCompletion(id: ids[1], attempt: 1, output: WorkflowOutput(resultJSON: "{}"), nowUnix: 1_001),
+            PendingCompletion(id: ids[3], attempt: 1, output: WorkflowOutput(resultJSON: "{}"), nowUnix: 1_001),  // taken over
+        ]
+        let completed = try await test.database.withConnection {
+            try PostgresWorkerBatches.complete(completions, on: $0)
+        }
+        #expect(completed == [true, true, false])
+        let rows = try await test.database.transaction { c in
+            try c.query(
+                """
+                SELECT r.id, r.status, r.result_json, r.usage_model, r.usage_prompt_tokens, r.usage_model_calls, t.status AS debit,
+                       p.size_bytes
+                FROM runs r JOIN credit_transactions t ON t.run_id = r.id AND t.type = 'debit'
+                LEFT JOIN run_pdfs p ON p.run_id = r.id WHERE r.id = ANY($1::text[])
+                """, [.text(PostgresArrayLiteral.texts(ids))])
+        }
+        let byID = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.text("id"), $0) })
+        let first = try #require(byID[ids[0]])
+        #expect(try first.text("status") == "succeeded" && first.text("result_json") == "{\"a\":1}")
+        #expect(try first.text("usage_model") == "gpt-test" && first.integer("usage_prompt_tokens") == 10)
+        #expect(try first.integer("usage_model_calls") == 1 && first.text("debit") == "completed")
+        #expect(try first.integer("size_bytes") == Int64(pdf.count))
+        #expect(try byID[ids[1]]?.text("status") == "succeeded" && byID[ids[1]]?.optionalText("size_bytes") == nil)
+        #expect(try byID[ids[3]]?.text("status") == "running" && byID[ids[3]]?.text("debit") == "pending")
+        let storedPDF = try await test.database.transaction {
+            try SQLRunTransaction(connection: $0).runPDF(runID: ids[0])
+        }
+        #expect(storedPDF == pdf)
+        #expect(try await Self.audit(test.database).isClean)
+    }
+
+    @Test("many concurrent claims and completions through the store: each run claimed once and completed once")
+    func concurrentWorker() async throws {
+        guard let test = try await TestDatabase.make(.postgres) else { return }
+        defer { Task { await test.close() } }
+        let runs = 48
+        try await Self.seed(test.database, students: runs, silver: 1, gold: 0)
+        let ids = try await Self.startRuns(test.database, count: runs)
+        let store = PostgresRunStore(
+            database: test.database, batchLimits: BatchLimits(maxBatch: 8, maxBatchesInFlight: 1))
+        // Each run is claimed twice at once (a queue may deliver twice): one claim wins.
+        let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for id in ids + ids {
+                group.addTask {
+                    guard let (run, _) = try await store.claimRun(id: id, nowUnix: 1_000, takeOverBeforeUnix: 500)
+                    else {
+                        return false
+                    }
+                    #expect(run.attempts == 1)
+                    return try await store.completeRun(
+                        id: id, attempt: run.attempts, output: WorkflowOutput(resultJSON: "{}"), nowUnix: 1_001)
+                }
+            }
+            var wins = 0
+            for try await won in group where won { wins += 1 }
+            return wins
+        }
+        #expect(wins == runs)
+        let batches = store.largestWorkerBatches
+        #expect(batches.claims > 1 && batches.completions > 1, "claims and completions that met went in together")
+        let states = try await test.database.transaction { c in
+            try c.query("SELECT status, COUNT(*) AS n FROM runs GROUP BY status").map {
+                "\(try $0.text("status")):\(try $0.integer("n"))"
+            }
+        }
+        #expect(states == ["succeeded:\(runs)"])
+        let debits = try await test.database.transaction { c in
+            try c.query("SELECT COUNT(*) AS n FROM credit_transactions WHERE type = 'debit' AND status = 'completed'")
+                .first?
+                .integer("n")
+        }
+        #expect(debits == Int64(runs))
         #expect(try await Self.audit(test.database).isClean)
     }
 }
